@@ -1,0 +1,137 @@
+/* health.c: liveness, readiness and version. */
+#include "app.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "build_info.h"
+
+static int health(struct req *r);
+static int health_detailed(struct req *r);
+static int version(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET", "/health",          health,          RL_NONE },
+	{ "GET", "/healthz",         health,          RL_NONE },
+	{ "GET", "/health/detailed", health_detailed, RL_NONE },
+	{ "GET", "/api/version",     version,         0 },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+/* Liveness: the worker answers; no database. */
+static int
+health(struct req *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("healthy"));
+	json_object_object_add(o, "service", json_object_new_string("edgescout"));
+	json_object_object_add(o, "version", json_object_new_string(build_version));
+	return reply_json(r, 200, o);
+}
+
+static json_object *
+check_database(struct req *r, int *ok)
+{
+	json_object *c = json_object_new_object();
+	double t0 = app_now();
+	PGresult *res = db_query(r->pool, "SELECT 1", DB_NOARGS);
+
+	*ok = res != NULL;
+	json_object_object_add(c, "status", json_object_new_string(*ok ? "ok" : "failing"));
+	if (*ok)
+		json_object_object_add(c, "round_trip_ms",
+		                       json_object_new_double((app_now() - t0) * 1000.0));
+	return c;
+}
+
+static json_object *
+check_migrations(struct req *r, int db_ok, int *ok)
+{
+	json_object *c = json_object_new_object();
+	PGresult *res = db_ok ? db_query(r->pool,
+		"SELECT version FROM schema_migrations ORDER BY length(version) DESC, "
+		"version DESC LIMIT 1", DB_NOARGS) : NULL;
+	const char *applied = res && PQntuples(res) ? db_text(res, 0, 0) : NULL;
+
+	*ok = applied != NULL && strcmp(applied, build_schema_version) == 0;
+	json_object_object_add(c, "status", json_object_new_string(*ok ? "ok" : "failing"));
+	json_object_object_add(c, "expected", json_object_new_string(build_schema_version));
+	json_object_object_add(c, "applied", applied ? json_object_new_string(applied) : NULL);
+	return c;
+}
+
+static json_object *
+check_disk(int *ok)
+{
+	json_object *c = json_object_new_object();
+	struct statvfs st;
+	long long min_mb = config_int("DISK_FREE_MIN_MB", 100);
+	unsigned long long free_bytes = 0;
+
+	*ok = statvfs(config_get("DATA_DIR"), &st) == 0;
+	if (*ok) {
+		free_bytes = (unsigned long long)st.f_bavail * st.f_frsize;
+		*ok = free_bytes >= (unsigned long long)min_mb * 1024 * 1024;
+		json_object_object_add(c, "free_bytes", json_object_new_int64((int64_t)free_bytes));
+	}
+	json_object_object_add(c, "status", json_object_new_string(*ok ? "ok" : "failing"));
+	json_object_object_add(c, "min_free_bytes", json_object_new_int64(min_mb * 1024 * 1024));
+	return c;
+}
+
+/* Readiness: database round trip, schema current, disk free; 503 naming the
+ * failing components when degraded. */
+static int
+health_detailed(struct req *r)
+{
+	json_object *o = json_object_new_object();
+	json_object *checks = json_object_new_object();
+	json_object *failing = json_object_new_array();
+	int db_ok, mig_ok, disk_ok;
+
+	json_object_object_add(checks, "database", check_database(r, &db_ok));
+	json_object_object_add(checks, "migrations", check_migrations(r, db_ok, &mig_ok));
+	json_object_object_add(checks, "disk", check_disk(&disk_ok));
+	if (!db_ok)
+		json_object_array_add(failing, json_object_new_string("database"));
+	if (!mig_ok)
+		json_object_array_add(failing, json_object_new_string("migrations"));
+	if (!disk_ok)
+		json_object_array_add(failing, json_object_new_string("disk"));
+	json_object_object_add(o, "status", json_object_new_string(
+		json_object_array_length(failing) ? "degraded" : "healthy"));
+	json_object_object_add(o, "checks", checks);
+	json_object_object_add(o, "failing", failing);
+	return reply_json(r, json_object_array_length(failing) ? 503 : 200, o);
+}
+
+/* Build facts and library versions; the server version when reachable. */
+static int
+version(struct req *r)
+{
+	json_object *o = json_object_new_object();
+	json_object *libs = json_object_new_object();
+	PGconn *c = db_conn();
+	int libpq = PQlibVersion();
+
+	json_object_object_add(o, "version", json_object_new_string(build_version));
+	json_object_object_add(o, "commit", json_object_new_string(build_commit));
+	json_object_object_add(o, "build_time", json_object_new_string(build_time));
+	json_object_object_add(o, "schema_version", json_object_new_string(build_schema_version));
+	json_object_object_add(libs, "libpq", json_object_new_string(
+		pool_printf(r->pool, "%d.%d", libpq / 10000, libpq % 10000)));
+	json_object_object_add(libs, "json-c", json_object_new_string(json_c_version()));
+	json_object_object_add(libs, "libcurl",
+		json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
+	json_object_object_add(libs, "libsodium", json_object_new_string(sodium_version_string()));
+	json_object_object_add(libs, "libfcgi", json_object_new_string(build_libfcgi_version));
+	json_object_object_add(o, "libraries", libs);
+	json_object_object_add(o, "postgresql", c ? json_object_new_string(
+		PQparameterStatus(c, "server_version")) : NULL);
+	return reply_json(r, 200, o);
+}

@@ -1,0 +1,13 @@
+/* cli.h: the subcommands of `edgescout`, one file each under cli/. */
+#ifndef EDGESCOUT_CLI_H
+#define EDGESCOUT_CLI_H
+
+/* Each takes the arguments after its own name (argv[0] is the subcommand
+ * name) and returns the process exit status: 0 ok, 1 failure, 2 usage. */
+int cmd_db(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+int cmd_nginx_conf(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+
+#endif

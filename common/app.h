@@ -1,0 +1,39 @@
+/* app.h: what an endpoint file includes. A binary's main is one line:
+ *     int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+ * The loop accepts FastCGI requests, matches the route table, enforces the
+ * route flags, calls the handler, writes one reply, records metrics and a
+ * log line, and frees the request's memory in one go. */
+#ifndef EDGESCOUT_APP_H
+#define EDGESCOUT_APP_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "net.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
+#include "route.h"
+#include "valid.h"
+
+/* Run a FastCGI binary: --routes prints the table, --help usage; otherwise
+ * load config, refuse unsafe production config, and serve until SIGTERM.
+ * Returns the process exit status. */
+int app_main(int argc, char **argv, const struct route *routes);
+
+/* The binary's name (basename of argv[0]), "edgescout" before app_main. */
+const char *app_name(void);
+
+/* Handle one request whose envp and io are set in r (pool set, rest zero):
+ * the whole way from routing to the reply, log line and metrics. */
+void app_handle(const struct route *routes, struct req *r);
+
+/* Seconds on the monotonic clock. */
+double app_now(void);
+
+#endif

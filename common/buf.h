@@ -1,0 +1,36 @@
+/* buf.h: a growable byte buffer whose memory belongs to a pool. */
+#ifndef EDGESCOUT_BUF_H
+#define EDGESCOUT_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct pool;
+
+struct buf {
+	struct pool *pool;
+	char *data;      /* always NUL-terminated after any append */
+	size_t len;
+	size_t cap;
+};
+
+/* Start an empty buffer in pool p (no allocation until the first append). */
+void buf_init(struct buf *b, struct pool *p);
+
+/* Append n bytes of s. */
+void buf_append(struct buf *b, const void *s, size_t n);
+
+/* Append a NUL-terminated string. */
+void buf_puts(struct buf *b, const char *s);
+
+/* Append one byte. */
+void buf_putc(struct buf *b, char c);
+
+/* Append formatted text. */
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The contents as a C string ("" when empty); owned by the pool. */
+const char *buf_cstr(struct buf *b);
+
+#endif

@@ -1,0 +1,337 @@
+/* config.c: the table of settings and their checks. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MIN_SECRET_LEN 32
+
+static const struct config_item items[] = {
+	{ "APP_ENV", "development", 0, "development | test | production" },
+	{ "DEBUG", "0", 0, "debug detail in error replies (refused in production)" },
+	{ "LOG_LEVEL", "info", 0, "debug | info | warn | error" },
+	{ "SECRET_KEY", NULL, CONFIG_SECRET, "signing key, at least 32 characters" },
+	{ "DATABASE_URL", NULL, CONFIG_DSN, "libpq connection string of the app role" },
+	{ "DATABASE_OWNER_URL", NULL, CONFIG_DSN, "libpq connection string of the owner role (migrations)" },
+	{ "DATABASE_ADMIN_URL", NULL, CONFIG_DSN, "superuser connection string, used only by `edgescout db init`" },
+	{ "DB_STATEMENT_TIMEOUT_MS", "5000", 0, "per-statement time limit" },
+	{ "DATA_DIR", "var", 0, "directory whose free space /health/detailed reports" },
+	{ "RUN_DIR", "var/run", 0, "sockets, pid files and shared metrics tables" },
+	{ "MIGRATIONS_DIR", "sql", 0, "where the numbered migrations live" },
+	{ "BODY_MAX_BYTES", "1048576", 0, "largest request body accepted" },
+	{ "METRICS_ALLOW", "127.0.0.0/8,::1/128", 0, "networks that may read /metrics" },
+	{ "CORS_ORIGINS", "", 0, "comma-separated origins allowed by CORS" },
+	{ "RATE_LIMITS", "on", 0, "nginx per-IP rate limits: on | off" },
+	{ "RATE_LIMIT_DEFAULT", "60", 0, "requests per minute per IP, default class" },
+	{ "RATE_LIMIT_LOGIN", "10", 0, "requests per minute per IP, login" },
+	{ "RATE_LIMIT_REGISTER", "5", 0, "requests per minute per IP, register" },
+	{ "DISK_FREE_MIN_MB", "100", 0, "below this /health/detailed is degraded" },
+	{ NULL, NULL, 0, NULL }
+};
+
+static const struct config_item *
+find_item(const char *key)
+{
+	for (const struct config_item *it = items; it->key; it++)
+		if (strcmp(it->key, key) == 0)
+			return it;
+	return NULL;
+}
+
+const struct config_item *
+config_items(void)
+{
+	return items;
+}
+
+const char *
+config_get(const char *key)
+{
+	const char *v = getenv(key);
+	const struct config_item *it;
+
+	if (v != NULL)
+		return v;
+	it = find_item(key);
+	return it ? it->def : NULL;
+}
+
+long long
+config_int(const char *key, long long def)
+{
+	const char *v = config_get(key);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || *end != '\0')
+		return def;
+	return n;
+}
+
+int
+config_bool(const char *key, int def)
+{
+	const char *v = config_get(key);
+
+	if (v == NULL || *v == '\0')
+		return def;
+	if (!strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+	    !strcasecmp(v, "on"))
+		return 1;
+	if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+	    !strcasecmp(v, "off"))
+		return 0;
+	return def;
+}
+
+enum app_env
+config_env(void)
+{
+	const char *v = config_get("APP_ENV");
+
+	if (v && strcmp(v, "production") == 0)
+		return APP_PRODUCTION;
+	if (v && strcmp(v, "test") == 0)
+		return APP_TEST;
+	return APP_DEVELOPMENT;
+}
+
+const char *
+config_env_name(enum app_env env)
+{
+	switch (env) {
+	case APP_PRODUCTION: return "production";
+	case APP_TEST: return "test";
+	default: return "development";
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[4096];
+	int lineno = 0, rc = 0;
+
+	if (path == NULL)
+		path = getenv("EDGESCOUT_ENV_FILE");
+	if (path == NULL || *path == '\0')
+		return 0;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read env file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, *key, *val;
+		size_t n;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s = trim(s + 7);
+		eq = strchr(s, '=');
+		if (eq == NULL || eq == s) {
+			snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		for (const char *k = key; *k; k++) {
+			if (!(isupper((unsigned char)*k) || isdigit((unsigned char)*k) || *k == '_')) {
+				snprintf(err, errlen, "%s:%d: bad key name", path, lineno);
+				rc = -1;
+				goto out;
+			}
+		}
+		n = strlen(val);
+		if (n >= 2 && (val[0] == '"' || val[0] == '\'') && val[n - 1] == val[0]) {
+			val[n - 1] = '\0';
+			val++;
+		}
+		setenv(key, val, 0);
+	}
+out:
+	fclose(f);
+	return rc;
+}
+
+/* Copy dsn to out with every password masked as ****: the value of
+ * password=... (spaces around '=', quoted values, URI query parameters) and
+ * the password of a postgresql://user:password@host URI. */
+static void
+mask_dsn(const char *dsn, char *out, size_t outlen)
+{
+	const char *scheme = strstr(dsn, "://");
+	const char *userinfo_end = NULL, *colon = NULL;
+	size_t o = 0;
+
+	if (scheme != NULL) {
+		userinfo_end = strchr(scheme + 3, '@');
+		if (userinfo_end != NULL)
+			colon = memchr(scheme + 3, ':', (size_t)(userinfo_end - scheme - 3));
+	}
+#define EMIT(c) do { if (o + 1 < outlen) out[o++] = (c); } while (0)
+	for (const char *p = dsn; *p != '\0';) {
+		if (colon != NULL && p == colon + 1) {
+			for (const char *m = "****"; *m; m++)
+				EMIT(*m);
+			p = userinfo_end;
+			colon = NULL;
+			continue;
+		}
+		if (strncasecmp(p, "password", 8) == 0) {
+			const char *v = p + 8;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '=') {
+				for (const char *k = p; k <= v; k++)
+					EMIT(*k);
+				v++;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				if (*v == '\'') {
+					for (v++; *v && *v != '\''; v++)
+						if (*v == '\\' && v[1])
+							v++;
+					if (*v)
+						v++;
+				} else {
+					while (*v && *v != ' ' && *v != '\t' && *v != '&')
+						v++;
+				}
+				for (const char *m = "****"; *m; m++)
+					EMIT(*m);
+				p = v;
+				continue;
+			}
+		}
+		EMIT(*p);
+		p++;
+	}
+#undef EMIT
+	if (outlen)
+		out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+void
+config_shown(const struct config_item *item, char *out, size_t outlen)
+{
+	const char *v = config_get(item->key);
+
+	if (item->flags & CONFIG_SECRET)
+		snprintf(out, outlen, "%s", v && *v ? "(set)" : "(unset)");
+	else if (v == NULL)
+		snprintf(out, outlen, "(unset)");
+	else if (item->flags & CONFIG_DSN)
+		mask_dsn(v, out, outlen);
+	else
+		snprintf(out, outlen, "%s", v);
+}
+
+static int
+weak_secret(const char *s)
+{
+	static const char *const placeholders[] = {
+		"change", "secret", "password", "example", "default", "xxxx", "0000", NULL
+	};
+	char lower[256];
+	size_t i, n = strlen(s);
+	int distinct = 0;
+	unsigned char seen[256] = { 0 };
+
+	if (n < MIN_SECRET_LEN)
+		return 1;
+	for (i = 0; i < n && i < sizeof(lower) - 1; i++) {
+		lower[i] = (char)tolower((unsigned char)s[i]);
+		if (!seen[(unsigned char)s[i]]++)
+			distinct++;
+	}
+	lower[i] = '\0';
+	for (i = 0; placeholders[i]; i++)
+		if (strstr(lower, placeholders[i]))
+			return 1;
+	return distinct < 10;
+}
+
+static const char *const rate_keys[] = {
+	"RATE_LIMIT_DEFAULT", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", NULL
+};
+
+int
+config_check(void (*report)(const char *key, const char *problem, void *ctx), void *ctx)
+{
+	int problems = 0;
+	const char *v;
+	const char *env = getenv("APP_ENV");
+	int prod = config_env() == APP_PRODUCTION;
+
+#define PROBLEM(k, msg) do { report((k), (msg), ctx); problems++; } while (0)
+	if (env && strcmp(env, "development") && strcmp(env, "test") && strcmp(env, "production"))
+		PROBLEM("APP_ENV", "must be development, test or production");
+	v = config_get("LOG_LEVEL");
+	if (v && strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
+		PROBLEM("LOG_LEVEL", "must be debug, info, warn or error");
+	if (config_int("BODY_MAX_BYTES", -1) < 1024 || config_int("BODY_MAX_BYTES", -1) > 64 << 20)
+		PROBLEM("BODY_MAX_BYTES", "must be a number from 1024 to 67108864");
+	if (config_int("DB_STATEMENT_TIMEOUT_MS", -1) < 1)
+		PROBLEM("DB_STATEMENT_TIMEOUT_MS", "must be a positive number");
+	if (config_int("DISK_FREE_MIN_MB", -1) < 0)
+		PROBLEM("DISK_FREE_MIN_MB", "must be a number of megabytes");
+	for (int i = 0; rate_keys[i]; i++) {
+		long long n = config_int(rate_keys[i], -1);
+
+		if (n < 1 || n > 100000)
+			PROBLEM(rate_keys[i], "must be requests per minute, 1 to 100000");
+	}
+	v = config_get("DATABASE_URL");
+	if (v == NULL || *v == '\0')
+		PROBLEM("DATABASE_URL", "is not set");
+	v = config_get("SECRET_KEY");
+	if (prod) {
+		if (v == NULL || *v == '\0')
+			PROBLEM("SECRET_KEY", "is not set (production needs one)");
+		else if (weak_secret(v))
+			PROBLEM("SECRET_KEY", "is too weak: use 32+ random characters");
+		if (config_bool("DEBUG", 0))
+			PROBLEM("DEBUG", "must be off in production");
+		if (!config_bool("RATE_LIMITS", 1))
+			PROBLEM("RATE_LIMITS", "must be on in production");
+	} else if (v != NULL && *v != '\0' && strlen(v) < MIN_SECRET_LEN) {
+		PROBLEM("SECRET_KEY", "is shorter than 32 characters");
+	}
+#undef PROBLEM
+	return problems;
+}

@@ -1,0 +1,231 @@
+/* db.c: the worker's PostgreSQL connection and parameterised queries. */
+#include "db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+static PGconn *conn;
+static const char *conninfo_override;
+static char last_sqlstate[6];
+
+void
+db_set_conninfo(const char *conninfo)
+{
+	conninfo_override = conninfo;
+	db_close();
+}
+
+void
+db_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+static void
+set_sqlstate(const char *state)
+{
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state ? state : "");
+}
+
+const char *
+db_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+PGconn *
+db_conn(void)
+{
+	const char *info = conninfo_override ? conninfo_override : config_get("DATABASE_URL");
+	char options[64];
+
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	db_close();
+	if (info == NULL || *info == '\0') {
+		log_kv(LOG_ERROR, "database not configured: DATABASE_URL is unset", NULL);
+		set_sqlstate("08001");
+		return NULL;
+	}
+	snprintf(options, sizeof(options), "-c statement_timeout=%lld",
+	         config_int("DB_STATEMENT_TIMEOUT_MS", 5000));
+	{
+		const char *const keys[] = {
+			"dbname", "application_name", "connect_timeout", "options", NULL
+		};
+		const char *const values[] = { info, app_name(), "3", options, NULL };
+
+		conn = PQconnectdbParams(keys, values, 1);
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char *msg = PQerrorMessage(conn);
+		size_t n = strcspn(msg, "\n");
+
+		log_kv(LOG_ERROR, "database connection failed", "detail",
+		       n ? msg : "unknown", NULL);
+		db_close();
+		set_sqlstate("08001");
+		return NULL;
+	}
+	return conn;
+}
+
+int
+db_in_transaction(void)
+{
+	return conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE &&
+	       PQtransactionStatus(conn) != PQTRANS_UNKNOWN;
+}
+
+static void
+clear_result(void *res)
+{
+	PQclear(res);
+}
+
+static void
+log_failure(const char *sql, const char *state, const char *msg)
+{
+	char first_line[512];
+	size_t n = strcspn(msg, "\n");
+
+	snprintf(first_line, sizeof(first_line), "%.*s", (int)n, msg);
+	log_kv(LOG_ERROR, "query failed", "sqlstate", state, "detail", first_line,
+	       "sql", sql, NULL);
+}
+
+PGresult *
+db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGconn *c = db_conn();
+		int in_tx = db_in_transaction();
+		PGresult *res;
+		ExecStatusType st;
+		const char *state;
+
+		if (c == NULL)
+			return NULL;
+		res = PQexecParams(c, sql, nargs, NULL, args, NULL, NULL, 0);
+		st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			set_sqlstate("");
+			pool_defer(p, clear_result, res);
+			return res;
+		}
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (PQstatus(c) == CONNECTION_BAD) {
+			/* the server went away: one fresh connection, never mid-transaction */
+			set_sqlstate("08006");
+			PQclear(res);
+			db_close();
+			if (attempt == 0 && !in_tx) {
+				log_kv(LOG_WARN, "database connection lost; reconnecting", NULL);
+				continue;
+			}
+			log_kv(LOG_ERROR, "database connection lost", NULL);
+			return NULL;
+		}
+		set_sqlstate(state ? state : "XX000");
+		log_failure(sql, last_sqlstate, res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+		PQclear(res);
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Reply for the last failure; -1 for the caller to pass on. */
+static int
+reply_failure(struct req *r)
+{
+	const char *s = last_sqlstate;
+
+	if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || *s == '\0')
+		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	else if (strcmp(s, "23505") == 0)
+		reply_error(r, ERR_CONFLICT, NULL, NULL);
+	else if (strcmp(s, "57014") == 0)
+		reply_error(r, ERR_SERVICE_UNAVAILABLE, NULL, "the request took too long");
+	else
+		reply_error(r, ERR_INTERNAL, NULL, NULL);
+	return -1;
+}
+
+PGresult *
+db_query_or_reply(struct req *r, const char *sql, const char *const *args, int nargs)
+{
+	PGresult *res = db_query(r->pool, sql, args, nargs);
+
+	if (res == NULL)
+		reply_failure(r);
+	return res;
+}
+
+int64_t
+db_exec_or_reply(struct req *r, const char *sql, const char *const *args, int nargs)
+{
+	PGresult *res = db_query_or_reply(r, sql, args, nargs);
+	const char *n;
+
+	if (res == NULL)
+		return -1;
+	n = PQcmdTuples(res);
+	return *n ? strtoll(n, NULL, 10) : 0;
+}
+
+static void
+rollback_if_open(void *unused)
+{
+	(void)unused;
+	if (db_in_transaction()) {
+		PGresult *res = PQexec(conn, "ROLLBACK");
+
+		PQclear(res);
+	}
+}
+
+int
+db_begin(struct pool *p)
+{
+	if (db_query(p, "BEGIN", DB_NOARGS) == NULL)
+		return -1;
+	pool_defer(p, rollback_if_open, NULL);
+	return 0;
+}
+
+int
+db_commit(struct pool *p)
+{
+	return db_query(p, "COMMIT", DB_NOARGS) ? 0 : -1;
+}
+
+void
+db_rollback(struct pool *p)
+{
+	(void)p;
+	rollback_if_open(NULL);
+}
+
+const char *
+db_i64(struct pool *p, int64_t v)
+{
+	return pool_printf(p, "%" PRId64, v);
+}
+
+const char *
+db_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col);
+}
+
+int64_t
+db_int(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}

@@ -1,0 +1,66 @@
+/* db.h: the worker's one PostgreSQL connection.
+ *
+ * Connected lazily from DATABASE_URL, kept for the life of the process,
+ * reconnected once, transparently, when a query finds it broken (outside a
+ * transaction). Only parameterised queries: every value travels as a $n
+ * parameter, never inside the SQL text. */
+#ifndef EDGESCOUT_DB_H
+#define EDGESCOUT_DB_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+struct pool;
+struct req;
+
+/* Build the (args, nargs) pair of a query from string values:
+ *     db_query(p, "SELECT $1::int + $2::int", DB_ARGS("1", "2")) */
+#define DB_ARGS(...) \
+	(const char *const[]){ __VA_ARGS__ }, \
+	(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+#define DB_NOARGS NULL, 0
+
+/* Use conninfo instead of DATABASE_URL from the next connect on (CLI, jobs). */
+void db_set_conninfo(const char *conninfo);
+
+/* The open connection, connecting first if needed; NULL when the database
+ * cannot be reached (reason logged). */
+PGconn *db_conn(void);
+
+/* Close the connection (a later query reconnects). */
+void db_close(void);
+
+/* Run sql with text parameters. Returns the result (cleared with the pool),
+ * or NULL on failure with the reason logged and kept for db_sqlstate(). */
+PGresult *db_query(struct pool *p, const char *sql, const char *const *args, int nargs);
+
+/* SQLSTATE of the last failed query ("08006" when unreachable), or "". */
+const char *db_sqlstate(void);
+
+/* db_query, replying on failure: 503 DATABASE_UNAVAILABLE when the database
+ * is down, 409 CONFLICT on a unique violation, 500 otherwise. */
+PGresult *db_query_or_reply(struct req *r, const char *sql, const char *const *args,
+                            int nargs);
+
+/* Like db_query_or_reply for statements without rows: returns the number of
+ * rows affected, or -1 after replying. */
+int64_t db_exec_or_reply(struct req *r, const char *sql, const char *const *args,
+                         int nargs);
+
+/* Transactions on the worker's connection: 0 or -1 (logged). A transaction
+ * still open when the request ends is rolled back. */
+int db_begin(struct pool *p);
+int db_commit(struct pool *p);
+void db_rollback(struct pool *p);
+
+/* 1 inside a transaction. */
+int db_in_transaction(void);
+
+/* Integer as a query parameter string in pool memory. */
+const char *db_i64(struct pool *p, int64_t v);
+
+/* Value of row, col as text ("" for NULL), and as int64 (0 for NULL). */
+const char *db_text(const PGresult *res, int row, int col);
+int64_t db_int(const PGresult *res, int row, int col);
+
+#endif

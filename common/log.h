@@ -1,0 +1,38 @@
+/* log.h: one JSON object per line on stderr.
+ *
+ * Each line carries time, level, binary and the current request id. Values
+ * under secret-looking keys (password, token, secret, key, authorization,
+ * cookie, ...) are replaced by "[REDACTED]" wherever they appear. */
+#ifndef EDGESCOUT_LOG_H
+#define EDGESCOUT_LOG_H
+
+#include <json-c/json.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Name the binary for every line and set the level from LOG_LEVEL. */
+void log_init(const char *binary);
+
+/* Set (or clear, with NULL) the request id added to lines; the string must
+ * stay valid until it is cleared. */
+void log_set_request_id(const char *request_id);
+
+/* 1 when a line at level would be written. */
+int log_enabled(enum log_level level);
+
+/* 1 when key names a secret (case-insensitive match on known fragments). */
+int log_key_is_secret(const char *key);
+
+/* Write fields (a JSON object, which this call takes over and frees) as one
+ * line, adding ts, level, bin and request_id where absent; secrets redacted. */
+void log_json(enum log_level level, json_object *fields);
+
+/* Write msg with string key/value pairs, ended by a NULL key:
+ * log_kv(LOG_WARN, "db down", "sqlstate", "08006", NULL). */
+void log_kv(enum log_level level, const char *msg, ...);
+
+/* printf-style message line. */
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

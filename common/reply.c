@@ -1,0 +1,154 @@
+/* reply.c: status line, headers and body of the one reply. */
+#include "reply.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return status < 400 ? "OK" : "Error";
+	}
+}
+
+static int
+send_bytes(struct req *r, const char *data, size_t len)
+{
+	while (len > 0) {
+		int chunk = len > (1 << 30) ? 1 << 30 : (int)len;
+		int n = r->io.write(r->io.ctx, data, chunk);
+
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+reply_header(struct req *r, const char *name, const char *value)
+{
+	assert(strpbrk(name, "\r\n:") == NULL && strpbrk(value, "\r\n") == NULL);
+	if (r->headers == NULL) {
+		r->headers = pool_alloc(r->pool, sizeof(*r->headers));
+		buf_init(r->headers, r->pool);
+	}
+	buf_printf(r->headers, "%s: %s\r\n", name, value);
+}
+
+/* Write the status line and headers; body_len < 0 means streamed. */
+static int
+send_head(struct req *r, int status, const char *content_type, long long body_len)
+{
+	struct buf head;
+
+	assert(!r->replied);
+	r->replied = 1;
+	r->status = status;
+	buf_init(&head, r->pool);
+	buf_printf(&head, "Status: %d %s\r\n", status, reason(status));
+	if (content_type != NULL)
+		buf_printf(&head, "Content-Type: %s\r\n", content_type);
+	if (body_len >= 0)
+		buf_printf(&head, "Content-Length: %lld\r\n", body_len);
+	if (r->request_id != NULL)
+		buf_printf(&head, "X-Request-ID: %s\r\n", r->request_id);
+	buf_printf(&head, "X-Process-Time: %.3f\r\n", (app_now() - r->started) * 1000.0);
+	if (r->headers != NULL)
+		buf_append(&head, r->headers->data, r->headers->len);
+	buf_puts(&head, "\r\n");
+	return send_bytes(r, head.data, head.len);
+}
+
+int
+reply_raw(struct req *r, int status, const char *content_type, const char *body, size_t len)
+{
+	if (send_head(r, status, content_type, (long long)len) == 0 && !r->is_head && len > 0)
+		send_bytes(r, body, len);
+	return status;
+}
+
+int
+reply_json(struct req *r, int status, json_object *obj)
+{
+	size_t len;
+	const char *text;
+
+	req_own_json(r->pool, obj);
+	text = json_object_to_json_string_length(obj,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	return reply_raw(r, status, "application/json", text, len);
+}
+
+int
+reply_error(struct req *r, enum err e, const char *field, const char *message)
+{
+	const struct err_info *info = err_info(e);
+	json_object *env = json_object_new_object();
+	json_object *error = json_object_new_object();
+
+	json_object_object_add(error, "code", json_object_new_string(info->code));
+	json_object_object_add(error, "message",
+		json_object_new_string(message ? message : info->message));
+	if (field != NULL)
+		json_object_object_add(error, "field", json_object_new_string(field));
+	if (r->request_id != NULL)
+		json_object_object_add(error, "request_id", json_object_new_string(r->request_id));
+	json_object_object_add(env, "error", error);
+	r->error_code = info->code;
+	return reply_json(r, info->status, env);
+}
+
+int
+reply_errorf(struct req *r, enum err e, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = pool_vprintf(r->pool, fmt, ap);
+	va_end(ap);
+	return reply_error(r, e, field, msg);
+}
+
+int
+reply_stream_begin(struct req *r, int status, const char *content_type)
+{
+	r->streaming = 1;
+	send_head(r, status, content_type, -1);
+	return status;
+}
+
+int
+reply_write(struct req *r, const char *data, size_t len)
+{
+	if (r->is_head)
+		return 0;
+	return send_bytes(r, data, len);
+}

@@ -1,0 +1,56 @@
+/* route.h: a binary's route table and the matcher.
+ *
+ * A path is literal segments and {name} segments; a {name} segment matches
+ * one non-empty segment, handed to the handler percent-decoded. The flags are
+ * enforced by the app loop before the handler runs. */
+#ifndef EDGESCOUT_ROUTE_H
+#define EDGESCOUT_ROUTE_H
+
+#include <stddef.h>
+
+struct req;
+
+enum route_flags {
+	NEED_JSON     = 1 << 0,  /* body must be a JSON object (415 / 400 otherwise) */
+	NEED_AUTH     = 1 << 1,  /* an authenticated user */
+	NEED_ADMIN    = 1 << 2,  /* an authenticated admin */
+	INTERNAL_ONLY = 1 << 3,  /* client address in METRICS_ALLOW, else 404 */
+	RL_NONE       = 1 << 4,  /* nginx: outside the default rate-limit zone */
+	RL_LOGIN      = 1 << 5,  /* nginx: the login zone */
+	RL_REGISTER   = 1 << 6,  /* nginx: the register zone */
+	STREAMING     = 1 << 7,  /* nginx: no buffering, long read timeout */
+};
+
+struct route {
+	const char *method;
+	const char *path;
+	int (*handler)(struct req *r);
+	unsigned flags;
+};
+
+#define ROUTE_MAX_PARAMS 8
+
+struct route_param {
+	const char *name;   /* pool copy of the name inside {} */
+	const char *value;  /* percent-decoded segment */
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD, ROUTE_BAD_PATH };
+
+struct pool;
+
+/* Match method and path (without query) against routes. ROUTE_FOUND sets
+ * *found and params (up to ROUTE_MAX_PARAMS, count in *nparams); HEAD matches
+ * GET routes. ROUTE_BAD_METHOD writes the allowed methods ("GET, HEAD, POST")
+ * into allow (pool string); ROUTE_BAD_PATH means bad percent-encoding or
+ * invalid UTF-8 in a parameter. */
+enum route_result route_match(struct pool *p, const struct route *routes,
+                              const char *method, const char *path,
+                              const struct route **found,
+                              struct route_param *params, int *nparams,
+                              const char **allow);
+
+/* The flag names of flags, comma-separated ("json,auth"; "-" for none). */
+const char *route_flag_names(struct pool *p, unsigned flags);
+
+#endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# run.sh: `make run`: the stack in var/ in the foreground; Ctrl-C (or TERM)
+# stops all of it. Knobs as for scripts/stack.sh (PORT defaults to 8443).
+set -euo pipefail
+
+PROG=run.sh
+export PROG
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+DIR=var
+export PORT=${PORT:-8443}
+
+stop_stack() {
+	trap '' INT TERM
+	say ""
+	say "stopping..."
+	"$here/stack.sh" down "$DIR" || warn "stopping did not go cleanly (scripts/stack.sh status $DIR)"
+}
+
+on_signal() {
+	stop_stack
+	exit 0
+}
+
+# The stack must keep its nginx and PostgreSQL; multiwatch restarts workers.
+watch_stack() {
+	local nginx pg
+	nginx=$(pid_of "$DIR/run/nginx.pid" nginx) || die "nginx is not running"
+	pg=$(pid_of "$DIR/pgdata/postmaster.pid" postgres) || die "PostgreSQL is not running"
+	while :; do
+		sleep 2 &
+		wait $! || true
+		if ! kill -0 "$nginx" 2>/dev/null; then
+			warn "nginx stopped (see $DIR/log/nginx-error.log)"
+			stop_stack
+			exit 1
+		fi
+		if ! kill -0 "$pg" 2>/dev/null; then
+			warn "PostgreSQL stopped (see $DIR/log/postgres.log)"
+			stop_stack
+			exit 1
+		fi
+	done
+}
+
+main() {
+	cd "$repo"
+	mkdir -p "$DIR"
+	exec 9>"$DIR/.run.lock"
+	if ! flock -n 9; then
+		die "make run is already running for $DIR/ (in another terminal): use it, or stop it there with Ctrl-C"
+	fi
+	if "$here/stack.sh" status "$DIR" >/dev/null 2>&1; then
+		die "a stack started by make start is already running in $DIR/ (https://localhost:$PORT): make stop first, or keep using it"
+	fi
+	trap on_signal INT TERM
+	"$here/stack.sh" up "$DIR" || exit 1
+	say ""
+	say "edgescout is running in the foreground: Ctrl-C stops it."
+	watch_stack
+}
+
+main "$@"

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# make test: build with AddressSanitizer and UndefinedBehaviorSanitizer, bring
+# a whole stack up in a temporary directory on free ports, run every unit and
+# API test against it, tear it down, and end with `N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PY=/usr/bin/python3
+passed=0
+failed=0
+failures=()
+
+note_result() {        # name passed failed
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	[ "$3" -gt 0 ] && failures+=("$1")
+	return 0
+}
+
+finish() {
+	[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[*]}"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+echo "== build (sanitizers)"
+if ! make -s --no-print-directory SAN=1 -j"$(nproc)" all unit; then
+	note_result build 0 1
+	finish
+fi
+
+T=$(mktemp -d /tmp/edgescout-test.XXXXXX)
+chmod 755 "$T"
+teardown() {
+	scripts/stack.sh down "$T" >/dev/null 2>&1 || true
+}
+trap teardown EXIT
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$T/log/sanitizer"
+export UBSAN_OPTIONS="print_stacktrace=1:log_path=$T/log/sanitizer"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
+echo "== stack up in $T"
+if ! BUILD_DIR=build-san APP_ENV=test WORKERS=2 PORT=$(free_port) HTTP_PORT=$(free_port) \
+     PGPORT=$(free_port) METRICS_ALLOW=127.0.0.1/32,::1/128 scripts/stack.sh up "$T"; then
+	note_result stack 0 1
+	tail -n 30 "$T"/log/*.log 2>/dev/null
+	finish
+fi
+
+echo "== unit tests"
+for t in build-san/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	if [ "$name" = test_db ]; then
+		out=$(EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" ASAN_OPTIONS=detect_leaks=1 "$t" 2>&1)
+	else
+		out=$(ASAN_OPTIONS=detect_leaks=1 "$t" 2>&1)
+	fi
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1   # crashed, leaked or failed before cmocka could count
+	fi
+	printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+	[ "$f" -gt 0 ] && sed 's/^/    /' <<<"$out" | grep -v '^    \[ *\(RUN\|OK\) ' | tail -n 40
+	note_result "$name" "$p" "$f"
+done
+
+echo "== API tests"
+api_out=$(STACK_ENV="$T/stack.env" "$PY" tests/api/run.py 2>&1)
+echo "$api_out"
+p=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$api_out")
+f=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$api_out")
+[ -z "$p" ] && { p=0; f=1; }
+note_result api "$p" "$f"
+
+echo "== stack down"
+scripts/stack.sh down "$T" >/dev/null 2>&1
+trap - EXIT
+reports=$(ls "$T"/log/sanitizer* 2>/dev/null)
+if [ -n "$reports" ]; then
+	echo "sanitizer reports from the workers:"
+	head -n 40 $reports
+	note_result sanitizers 0 1
+else
+	note_result sanitizers 1 0
+fi
+[ "$failed" -eq 0 ] && rm -rf "$T"
+finish

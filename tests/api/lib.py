@@ -1,0 +1,173 @@
+"""Helpers for the API tests: an HTTPS client for the running stack, a
+registry of tests, and assertions that say what they saw.
+
+The stack is described by the shell-style file named in $STACK_ENV
+(written by scripts/stack.sh up)."""
+
+import glob
+import http.client
+import json
+import os
+import shlex
+import ssl
+import subprocess
+import time
+
+TESTS = []
+
+
+def test(fn):
+    """Register fn as a test; tests run in the order they are defined."""
+    TESTS.append(fn)
+    return fn
+
+
+def load_stack(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            if key.startswith("export "):
+                key = key[len("export "):]
+            parts = shlex.split(value)
+            env[key.strip()] = parts[0] if parts else ""
+    return env
+
+
+STACK = load_stack(os.environ["STACK_ENV"]) if "STACK_ENV" in os.environ else {}
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def json(self):
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError as e:
+            raise AssertionError(f"reply is not JSON ({e}): {self.body[:200]!r}")
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+def tls_context():
+    ctx = ssl.create_default_context(cafile=STACK["CA"])
+    return ctx
+
+
+def request(method, path, body=None, headers=None, source="127.0.0.1",
+            port=None, tls=True, raw_body=None):
+    """One request on a fresh connection; body (a dict) is sent as JSON."""
+    hdrs = dict(headers or {})
+    data = raw_body
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs.setdefault("Content-Type", "application/json")
+    port = int(port or (STACK["PORT"] if tls else STACK["HTTP_PORT"]))
+    if tls:
+        conn = http.client.HTTPSConnection("localhost", port, context=tls_context(),
+                                           source_address=(source, 0), timeout=30)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port,
+                                          source_address=(source, 0), timeout=30)
+    try:
+        conn.request(method, path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        payload = r.read()
+        headers_out = {}
+        for k, v in r.getheaders():
+            k = k.lower()
+            headers_out[k] = headers_out[k] + ", " + v if k in headers_out else v
+        return Reply(r.status, headers_out, payload)
+    finally:
+        conn.close()
+
+
+def get(path, **kw):
+    return request("GET", path, **kw)
+
+
+def post(path, body=None, **kw):
+    return request("POST", path, body=body, **kw)
+
+
+def expect_status(reply, status):
+    if reply.status != status:
+        raise AssertionError(f"expected status {status}, got {reply!r}")
+
+
+def expect_error(reply, status, code, field=None):
+    """reply is the catalogue envelope with this status and code."""
+    expect_status(reply, status)
+    ct = reply.header("content-type") or ""
+    assert ct.startswith("application/json"), f"content-type {ct!r} for {reply!r}"
+    body = reply.json()
+    assert set(body) == {"error"}, f"envelope has extra keys: {body}"
+    err = body["error"]
+    assert err.get("code") == code, f"expected code {code}, got {err}"
+    assert isinstance(err.get("message"), str) and err["message"], f"no message: {err}"
+    rid = err.get("request_id")
+    assert rid and rid == reply.header("x-request-id"), \
+        f"request_id {rid!r} vs header {reply.header('x-request-id')!r}"
+    if field is not None:
+        assert err.get("field") == field, f"expected field {field}, got {err}"
+    return err
+
+
+SECURITY_HEADERS = {
+    "strict-transport-security": lambda v: "max-age=" in v and
+        int(v.split("max-age=")[1].split(";")[0]) >= 180 * 86400,
+    "content-security-policy": lambda v: "default-src 'none'" in v and
+        "frame-ancestors 'none'" in v,
+    "x-content-type-options": lambda v: v == "nosniff",
+    "x-frame-options": lambda v: v == "DENY",
+    "referrer-policy": lambda v: v == "no-referrer",
+    "cache-control": lambda v: "no-store" in v,
+    "cross-origin-opener-policy": lambda v: v == "same-origin",
+    "cross-origin-resource-policy": lambda v: v == "same-origin",
+}
+
+
+def expect_security_headers(reply):
+    for name, ok in SECURITY_HEADERS.items():
+        v = reply.header(name)
+        assert v is not None, f"missing {name} on {reply.status}"
+        assert ok(v), f"bad {name}: {v!r} on {reply.status}"
+    xss = reply.header("x-xss-protection")
+    assert xss in (None, "0"), f"X-XSS-Protection {xss!r}"
+    server = reply.header("server") or ""
+    assert "/" not in server, f"server version leaked: {server!r}"
+
+
+def run_as_stack_user(args, **kw):
+    """Run a command as the account that owns the stack's processes."""
+    user = STACK.get("STACK_USER", "")
+    if os.geteuid() == 0 and user and user != "root":
+        args = ["runuser", "-u", user, "--"] + args
+    return subprocess.run(args, capture_output=True, text=True, **kw)
+
+
+def pg_bin(tool):
+    """Path of a PostgreSQL server tool of the newest installed version."""
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
+    return os.path.join(dirs[-1], tool)
+
+
+def wait_for(predicate, timeout=15.0, interval=0.1):
+    """Poll predicate until it returns a true value; that value, or None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = predicate()
+        if v:
+            return v
+        time.sleep(interval)
+    return None

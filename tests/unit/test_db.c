@@ -1,0 +1,227 @@
+/* test_db.c: the DB layer against the real PostgreSQL of the test stack
+ * (DATABASE_URL of the app role, from the stack's env file). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct pool *pool;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	pool = pool_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	pool_free(pool);
+	db_close();
+	return 0;
+}
+
+static void
+test_params_are_data_not_sql(void **state)
+{
+	const char *evil = "x'); DROP TABLE app_settings; --";
+	PGresult *res = db_query(pool, "SELECT $1::text, length($1), $2::int + 1",
+	                         DB_ARGS(evil, "41"));
+
+	(void)state;
+	assert_non_null(res);
+	assert_string_equal(db_text(res, 0, 0), evil);
+	assert_int_equal(db_int(res, 0, 1), (int64_t)strlen(evil));
+	assert_int_equal(db_int(res, 0, 2), 42);
+	res = db_query(pool, "SELECT count(*) FROM app_settings", DB_NOARGS);
+	assert_non_null(res);   /* the table is still there */
+}
+
+static void
+test_null_and_numbers(void **state)
+{
+	PGresult *res = db_query(pool, "SELECT NULL::text, NULL::int, $1::bigint",
+	                         DB_ARGS(db_i64(pool, INT64_MIN)));
+
+	(void)state;
+	assert_non_null(res);
+	assert_string_equal(db_text(res, 0, 0), "");
+	assert_int_equal(db_int(res, 0, 1), 0);
+	assert_true(db_int(res, 0, 2) == INT64_MIN);
+}
+
+static void
+test_app_role_cannot_change_schema(void **state)
+{
+	(void)state;
+	assert_null(db_query(pool, "CREATE TABLE intruder (id int)", DB_NOARGS));
+	assert_string_equal(db_sqlstate(), "42501");
+	assert_null(db_query(pool, "DROP TABLE app_settings", DB_NOARGS));
+	assert_string_equal(db_sqlstate(), "42501");
+}
+
+static void
+test_unique_violation_replies_409_and_rows_counted(void **state)
+{
+	struct fake *f = fake_new("GET", "/");
+	const char *sql = "INSERT INTO app_settings (key, value) VALUES ($1, 'v')";
+	int64_t n;
+
+	(void)state;
+	f->pool = pool_new();
+	f->req.pool = f->pool;
+	f->req.io = (struct req_io){ fake_read, fake_write, f };
+	db_query(pool, "DELETE FROM app_settings WHERE key LIKE 'test_db.%'", DB_NOARGS);
+	n = db_exec_or_reply(&f->req, sql, DB_ARGS("test_db.unique"));
+	assert_int_equal(n, 1);
+	assert_false(f->req.replied);
+	n = db_exec_or_reply(&f->req, sql, DB_ARGS("test_db.unique"));
+	assert_int_equal(n, -1);
+	assert_int_equal(f->req.status, 409);
+	assert_non_null(strstr(f->out, "\"code\":\"CONFLICT\""));
+	assert_null(strstr(f->out, "app_settings"));   /* no internals in the reply */
+	db_query(pool, "DELETE FROM app_settings WHERE key LIKE 'test_db.%'", DB_NOARGS);
+	fake_free(f);
+}
+
+static void
+test_open_transaction_rolled_back_at_reset(void **state)
+{
+	struct pool *p = pool_new();
+	PGresult *res;
+
+	(void)state;
+	assert_int_equal(db_begin(p), 0);
+	assert_true(db_in_transaction());
+	assert_non_null(db_query(p, "INSERT INTO app_settings (key, value) VALUES ('test_db.tx', '1')",
+	                         DB_NOARGS));
+	pool_reset(p);                      /* the request ends without commit */
+	assert_false(db_in_transaction());
+	res = db_query(pool, "SELECT count(*) FROM app_settings WHERE key = 'test_db.tx'", DB_NOARGS);
+	assert_int_equal(db_int(res, 0, 0), 0);
+	assert_int_equal(db_begin(p), 0);
+	db_query(p, "INSERT INTO app_settings (key, value) VALUES ('test_db.tx', '1')", DB_NOARGS);
+	assert_int_equal(db_commit(p), 0);
+	pool_reset(p);
+	res = db_query(pool, "SELECT count(*) FROM app_settings WHERE key = 'test_db.tx'", DB_NOARGS);
+	assert_int_equal(db_int(res, 0, 0), 1);
+	db_query(pool, "DELETE FROM app_settings WHERE key = 'test_db.tx'", DB_NOARGS);
+	pool_free(p);
+}
+
+/* Terminate the worker's own backend from a second connection. */
+static void
+kill_backend(void)
+{
+	PGresult *res = db_query(pool, "SELECT pg_backend_pid()", DB_NOARGS);
+	const char *pid = pool_strdup(pool, db_text(res, 0, 0));
+	PGconn *other = PQconnectdb(config_get("DATABASE_URL"));
+	const char *args[1] = { pid };
+	PGresult *k;
+
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	k = PQexecParams(other, "SELECT pg_terminate_backend($1::int)", 1, NULL, args, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(k), PGRES_TUPLES_OK);
+	PQclear(k);
+	PQfinish(other);
+}
+
+static void
+test_reconnects_once_after_broken_connection(void **state)
+{
+	PGresult *res;
+	const char *before, *after;
+
+	(void)state;
+	res = db_query(pool, "SELECT pg_backend_pid()", DB_NOARGS);
+	before = pool_strdup(pool, db_text(res, 0, 0));
+	kill_backend();
+	res = db_query(pool, "SELECT pg_backend_pid()", DB_NOARGS);
+	assert_non_null(res);                /* transparently reconnected */
+	after = db_text(res, 0, 0);
+	assert_string_not_equal(before, after);
+}
+
+static void
+test_no_silent_retry_inside_transaction(void **state)
+{
+	struct pool *p = pool_new();
+
+	(void)state;
+	assert_int_equal(db_begin(p), 0);
+	kill_backend();
+	assert_null(db_query(p, "SELECT 1", DB_NOARGS));
+	assert_string_equal(db_sqlstate(), "08006");
+	pool_free(p);
+	assert_non_null(db_query(pool, "SELECT 1", DB_NOARGS));  /* next request is fine */
+}
+
+static void
+test_unreachable_database_replies_503(void **state)
+{
+	struct fake *f = fake_new("GET", "/");
+
+	(void)state;
+	f->pool = pool_new();
+	f->req.pool = f->pool;
+	f->req.io = (struct req_io){ fake_read, fake_write, f };
+	db_set_conninfo("host=/nonexistent-socket-dir port=1 dbname=x user=x connect_timeout=1");
+	assert_null(db_query_or_reply(&f->req, "SELECT 1", DB_NOARGS));
+	assert_int_equal(f->req.status, 503);
+	assert_non_null(strstr(f->out, "\"code\":\"DATABASE_UNAVAILABLE\""));
+	assert_null(strstr(f->out, "nonexistent"));
+	db_set_conninfo(NULL);
+	assert_non_null(db_query(pool, "SELECT 1", DB_NOARGS));
+	fake_free(f);
+}
+
+static void
+test_statement_timeout_replies_503(void **state)
+{
+	struct fake *f = fake_new("GET", "/");
+
+	(void)state;
+	f->pool = pool_new();
+	f->req.pool = f->pool;
+	f->req.io = (struct req_io){ fake_read, fake_write, f };
+	setenv("DB_STATEMENT_TIMEOUT_MS", "100", 1);
+	db_close();
+	assert_null(db_query_or_reply(&f->req, "SELECT pg_sleep(2)", DB_NOARGS));
+	assert_string_equal(db_sqlstate(), "57014");
+	assert_int_equal(f->req.status, 503);
+	unsetenv("DB_STATEMENT_TIMEOUT_MS");
+	db_close();
+	fake_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_params_are_data_not_sql),
+		cmocka_unit_test(test_null_and_numbers),
+		cmocka_unit_test(test_app_role_cannot_change_schema),
+		cmocka_unit_test(test_unique_violation_replies_409_and_rows_counted),
+		cmocka_unit_test(test_open_transaction_rolled_back_at_reset),
+		cmocka_unit_test(test_reconnects_once_after_broken_connection),
+		cmocka_unit_test(test_no_silent_retry_inside_transaction),
+		cmocka_unit_test(test_unreachable_database_replies_503),
+		cmocka_unit_test(test_statement_timeout_replies_503),
+	};
+	char err[256];
+
+	if (config_load(NULL, err, sizeof(err)) != 0 || config_get("DATABASE_URL") == NULL) {
+		fprintf(stderr, "test_db: needs DATABASE_URL (or EDGESCOUT_ENV_FILE) of a "
+		                "migrated database: %s\n", err);
+		return 1;
+	}
+	setenv("LOG_LEVEL", "error", 1);
+	log_init("test_db");
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
