@@ -9,5 +9,7 @@ int cmd_config(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_nginx_conf(int argc, char **argv);
 int cmd_health(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_seed_demo(int argc, char **argv);
 
 #endif

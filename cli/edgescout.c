@@ -18,6 +18,8 @@ static const struct command {
 	{ "routes", cmd_routes, "every binary's routes (--json, --bin DIR)" },
 	{ "nginx-conf", cmd_nginx_conf, "the nginx locations from the route tables" },
 	{ "health", cmd_health, "database, schema version and every binary" },
+	{ "user", cmd_user, "create | list | set-tier | set-role | disable | enable" },
+	{ "seed-demo", cmd_seed_demo, "the demo and admin users (idempotent)" },
 	{ NULL, NULL, NULL }
 };
 

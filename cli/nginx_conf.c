@@ -259,6 +259,8 @@ report(const struct nc_ctx *c, const struct nc_table *t)
 	        c->o.bench || !c->s.limits ? ", /__ceiling" : "");
 }
 
+/* edgescout nginx-conf: render the nginx configuration of a stack; 0 ok,
+ * 1 failure (one line on stderr), 2 usage. */
 int
 cmd_nginx_conf(int argc, char **argv)
 {

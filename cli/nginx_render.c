@@ -11,7 +11,7 @@
 
 #define CONN_PER_IP 50
 
-/* Errors nginx answers itself, each named @es_error_<status> (see
+/* Errors nginx answers itself, each at /__es/error/<status> (see
  * nginx/error_pages.conf for which statuses go where). */
 static const enum err nginx_errors[] = {
 	ERR_BAD_REQUEST, ERR_FORBIDDEN, ERR_NOT_FOUND, ERR_METHOD_NOT_ALLOWED,
@@ -272,6 +272,7 @@ listen_lines(struct nc_ctx *c, long port, const char *extra)
 	return buf_cstr(&b);
 }
 
+/* Render the whole nginx.conf for the table (see nginx_conf.h). */
 int
 nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 {

@@ -363,6 +363,7 @@ bad:
 	return -1;
 }
 
+/* Build the location table from every binary's --routes (see nginx_conf.h). */
 int
 nc_routes_load(struct pool *p, const char *bindir, struct nc_table *t, char *err,
                size_t errlen)

@@ -10,6 +10,7 @@
 
 #define TMPL_MAX_BYTES (1 << 20)
 
+/* Read a template file into pool memory (see nginx_conf.h). */
 char *
 nc_tmpl_read(struct pool *p, const char *dir, const char *name, char *err,
              size_t errlen)
@@ -99,6 +100,7 @@ standalone(const char *line, size_t n, const char **name, size_t *nlen, size_t *
 	return 1;
 }
 
+/* Fill the placeholders of text into out (see nginx_conf.h). */
 int
 nc_tmpl_render(struct buf *out, const char *text, const char *what,
                const struct nc_var *vars, char *err, size_t errlen)
@@ -145,6 +147,7 @@ unknown:
 	return -1;
 }
 
+/* Read and render one template file (see nginx_conf.h). */
 int
 nc_tmpl_file(struct buf *out, const char *dir, const char *name,
              const struct nc_var *vars, char *err, size_t errlen)

@@ -164,8 +164,11 @@ prepare_or_reply(const struct route *routes, struct req *r)
 		if (r->json == NULL)
 			return reply_error(r, ERR_INVALID_JSON, NULL, why), -1;
 	}
-	if (r->route->flags & (NEED_AUTH | NEED_ADMIN))
-		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL), -1;
+	if ((r->route->flags & (NEED_AUTH | NEED_ADMIN)) && auth_request_or_reply(r) != 0)
+		return -1;
+	if (r->route->quota != NULL && r->user != NULL &&
+	    quota_charge_or_reply(r, r->route->quota) != 0)
+		return -1;
 	return 0;
 }
 
@@ -198,8 +201,8 @@ log_request(const struct req *r, double seconds)
 		(int)(strlen(path) > 256 ? 256 : strlen(path))));
 	json_object_object_add(f, "status", json_object_new_int(r->status));
 	json_object_object_add(f, "duration_ms", json_object_new_double(seconds * 1000.0));
-	if (r->user_id)
-		json_object_object_add(f, "user_id", json_object_new_int64(r->user_id));
+	if (r->user)
+		json_object_object_add(f, "user_id", json_object_new_int64(r->user->id));
 	if (r->error_code)
 		json_object_object_add(f, "error", json_object_new_string(r->error_code));
 	log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, f);
@@ -354,6 +357,7 @@ app_main(int argc, char **argv, const struct route *routes)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);   /* multiwatch's stop signal, before FCGX_Init */
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || (fd = listen_fd(socket_path)) < 0) {
 		fprintf(stderr, "%s: no FastCGI socket: run under spawn-fcgi or give --socket PATH\n",
@@ -377,6 +381,8 @@ app_main(int argc, char **argv, const struct route *routes)
 	}
 	log_kv(LOG_INFO, "worker stopping", NULL);
 	FCGX_Free(&fr, 1);
+	if (socket_path != NULL)
+		unlink(socket_path);
 	pool_free(pool);
 	db_close();
 	metrics_close(app_metrics);

@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "audit.h"
+#include "auth.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"

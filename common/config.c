@@ -31,6 +31,20 @@ static const struct config_item items[] = {
 	{ "RATE_LIMIT_LOGIN", "10", 0, "requests per minute per IP, login" },
 	{ "RATE_LIMIT_REGISTER", "5", 0, "requests per minute per IP, register" },
 	{ "DISK_FREE_MIN_MB", "100", 0, "below this /health/detailed is degraded" },
+	{ "JWT_ISSUER", "edgescout", 0, "iss of access tokens" },
+	{ "JWT_AUDIENCE", "edgescout-api", 0, "aud of access tokens" },
+	{ "ACCESS_TOKEN_TTL", "900", 0, "access token lifetime, seconds" },
+	{ "REFRESH_TOKEN_TTL", "2592000", 0, "refresh token family lifetime, seconds" },
+	{ "SESSION_TTL", "43200", 0, "browser session lifetime, seconds" },
+	{ "PWHASH_OPSLIMIT", "", 0, "Argon2id passes (default: libsodium interactive)" },
+	{ "PWHASH_MEMLIMIT", "", 0, "Argon2id memory in bytes (default: libsodium interactive)" },
+	{ "LOGIN_LOCK_FAILURES", "10", 0, "failed logins in 15 minutes that lock an account" },
+	{ "HTTP_CONNECT_TIMEOUT_MS", "5000", 0, "outbound HTTP: connect time limit" },
+	{ "HTTP_TIMEOUT_MS", "15000", 0, "outbound HTTP: time limit of one attempt" },
+	{ "HTTP_MAX_BYTES", "10485760", 0, "outbound HTTP: largest response body read" },
+	{ "HTTP_RETRIES", "3", 0, "outbound HTTP: retries on timeouts, connection errors, 429, 5xx" },
+	{ "HTTP_RETRY_BASE_MS", "1000", 0, "outbound HTTP: first backoff ceiling, doubled per retry" },
+	{ "HTTP_USER_AGENT", NULL, 0, "outbound HTTP: User-Agent (default edgescout/VERSION)" },
 	{ NULL, NULL, 0, NULL }
 };
 

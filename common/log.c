@@ -56,21 +56,21 @@ log_key_is_secret(const char *key)
 	return 0;
 }
 
-static void
-redact(json_object *obj)
+void
+log_redact(json_object *obj)
 {
 	if (json_object_is_type(obj, json_type_object)) {
 		json_object_object_foreach(obj, k, v) {
 			if (log_key_is_secret(k) && !json_object_is_type(v, json_type_null))
 				json_object_object_add(obj, k, json_object_new_string("[REDACTED]"));
 			else
-				redact(v);
+				log_redact(v);
 		}
 	} else if (json_object_is_type(obj, json_type_array)) {
 		size_t n = json_object_array_length(obj);
 
 		for (size_t i = 0; i < n; i++)
-			redact(json_object_array_get_idx(obj, i));
+			log_redact(json_object_array_get_idx(obj, i));
 	}
 }
 
@@ -100,7 +100,7 @@ log_json(enum log_level level, json_object *fields)
 	json_object_object_add(line, "bin", json_object_new_string(log_binary));
 	if (log_request_id && !json_object_object_get_ex(fields, "request_id", NULL))
 		json_object_object_add(line, "request_id", json_object_new_string(log_request_id));
-	redact(fields);
+	log_redact(fields);
 	json_object_object_foreach(fields, k, v)
 		json_object_object_add(line, k, json_object_get(v));
 	json_object_put(fields);

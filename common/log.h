@@ -23,6 +23,9 @@ int log_enabled(enum log_level level);
 /* 1 when key names a secret (case-insensitive match on known fragments). */
 int log_key_is_secret(const char *key);
 
+/* Replace the values under secret-looking keys in obj (recursively). */
+void log_redact(json_object *obj);
+
 /* Write fields (a JSON object, which this call takes over and frees) as one
  * line, adding ts, level, bin and request_id where absent; secrets redacted. */
 void log_json(enum log_level level, json_object *fields);

@@ -52,8 +52,7 @@ struct req {
 	size_t body_len;
 	json_object *json;         /* parsed body for NEED_JSON routes */
 
-	int64_t user_id;           /* 0 when anonymous */
-	const char *role;
+	const struct auth_user *user;  /* NULL when anonymous (see auth.h) */
 
 	/* reply state */
 	int status;

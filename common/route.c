@@ -139,7 +139,9 @@ route_flag_names(struct pool *p, unsigned flags)
 		{ NEED_JSON, "json" }, { NEED_AUTH, "auth" }, { NEED_ADMIN, "admin" },
 		{ INTERNAL_ONLY, "internal" }, { RL_NONE, "rl_none" },
 		{ RL_LOGIN, "rl_login" }, { RL_REGISTER, "rl_register" },
-		{ STREAMING, "stream" },
+		{ STREAMING, "stream" }, { SCOPE_READ, "scope_read" },
+		{ SCOPE_WRITE, "scope_write" }, { SCOPE_EXPORT, "scope_export" },
+		{ NO_API_KEY, "no_api_key" },
 	};
 	struct buf b;
 

@@ -19,13 +19,24 @@ enum route_flags {
 	RL_LOGIN      = 1 << 5,  /* nginx: the login zone */
 	RL_REGISTER   = 1 << 6,  /* nginx: the register zone */
 	STREAMING     = 1 << 7,  /* nginx: no buffering, long read timeout */
+	SCOPE_READ    = 1 << 8,  /* API keys need the read scope */
+	SCOPE_WRITE   = 1 << 9,  /* API keys need the write scope */
+	SCOPE_EXPORT  = 1 << 10, /* API keys need the export scope */
+	NO_API_KEY    = 1 << 11, /* a signed-in user only (token or cookie) */
 };
+
+/* A route for API keys holding scope s (SCOPE_READ, ...). Without a scope
+ * flag, an authenticated route asks keys for read on GET and write on the
+ * other methods. */
+#define NEED_SCOPE(s) (NEED_AUTH | (s))
+#define ROUTE_SCOPES (SCOPE_READ | SCOPE_WRITE | SCOPE_EXPORT)
 
 struct route {
 	const char *method;
 	const char *path;
 	int (*handler)(struct req *r);
 	unsigned flags;
+	const char *quota;   /* daily quota class ("analysis"), NULL for none */
 };
 
 #define ROUTE_MAX_PARAMS 8

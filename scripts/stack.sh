@@ -53,7 +53,7 @@ PASS_KEYS="LOG_LEVEL DEBUG BODY_MAX_BYTES CORS_ORIGINS METRICS_ALLOW RATE_LIMIT_
 RATE_LIMIT_LOGIN RATE_LIMIT_REGISTER DB_STATEMENT_TIMEOUT_MS DISK_FREE_MIN_MB"
 # Settings this script owns in the env file.
 OWN_KEYS="APP_ENV SECRET_KEY DATABASE_ADMIN_URL DATABASE_OWNER_URL DATABASE_URL DATA_DIR
-RUN_DIR MIGRATIONS_DIR RATE_LIMITS"
+RUN_DIR MIGRATIONS_DIR RATE_LIMITS EDGESCOUT_BIN_DIR"
 
 usage() {
 	printf 'usage: %s up|down|status DIR\n' "$0" >&2
@@ -264,6 +264,7 @@ write_env() {
 			printf "DATABASE_URL='%s'\n" "$(dsn edgescout edgescout_app "$APP_PW")"
 			printf "DATA_DIR='%s'\nRUN_DIR='%s'\nMIGRATIONS_DIR='%s'\n" "$DIR" "$RUN" "$DIR/sql"
 			printf "RATE_LIMITS='%s'\n" "$RATE_LIMITS"
+			printf "EDGESCOUT_BIN_DIR='%s'\n" "$DIR/bin/cgi-bin"
 			for k in $PASS_KEYS; do
 				if [ -n "${!k+set}" ]; then
 					printf "%s='%s'\n" "$k" "${!k}"

@@ -1,0 +1,223 @@
+/* apikeys.c: a user's API keys. The secret ("es_" + 256 random bits) is
+ * shown once, when the key is created; the database keeps its token_hash()
+ * and a short prefix to recognise it by. */
+#include "app.h"
+
+#include <string.h>
+
+#include "signin.h"
+#include "token.h"
+
+static int create_key(struct req *r);
+static int list_keys(struct req *r);
+static int revoke_key(struct req *r);
+
+static const struct route routes[] = {
+	{ "POST",   "/api/auth/api-keys",      create_key,
+	  NEED_AUTH | NO_API_KEY | NEED_JSON, NULL },
+	{ "GET",    "/api/auth/api-keys",      list_keys,  NEED_AUTH | NO_API_KEY, NULL },
+	{ "DELETE", "/api/auth/api-keys/{id}", revoke_key, NEED_AUTH | NO_API_KEY, NULL },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+#define KEYS_MAX 20             /* active keys per user */
+#define NAME_MAX_CHARS 100
+#define PREFIX_LEN (sizeof(AUTH_API_KEY_PREFIX) - 1 + 8)
+
+/* The user row is locked so two creations cannot both pass the cap. */
+static const char SQL_ACTIVE_KEYS[] =
+	"SELECT (SELECT count(*) FROM api_keys WHERE user_id = u.id AND revoked_at IS NULL) "
+	"FROM users u WHERE u.id = $1 FOR UPDATE";
+
+static const char SQL_NEW_KEY[] =
+	"INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes) "
+	"VALUES ($1, $2, $3, $4, string_to_array($5, ',')) "
+	"RETURNING id, " SIGNIN_TIME("created_at");
+
+static const char SQL_KEYS[] =
+	"SELECT id, name, prefix, array_to_string(scopes, ','), " SIGNIN_TIME("created_at") ", "
+	"       " SIGNIN_TIME("last_used_at") ", " SIGNIN_TIME("revoked_at") " "
+	"FROM api_keys WHERE user_id = $1 ORDER BY id LIMIT 500";
+
+static const char SQL_REVOKE[] =
+	"UPDATE api_keys SET revoked_at = now() "
+	"WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING prefix";
+
+static const char SQL_OWN_KEY[] =
+	"SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2";
+
+/* scopes as a JSON array in the canonical order, from a bit set. */
+static json_object *
+scopes_json(unsigned bits)
+{
+	static const char *const names[] = { "read", "write", "export" };
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bits & (unsigned)auth_scope_bit(names[i]))
+			json_object_array_add(a, json_object_new_string(names[i]));
+	return a;
+}
+
+/* The scopes member: a non-empty array of distinct known scope names.
+ * Their bits, or 0 after replying 422. */
+static unsigned
+scopes_or_reply(struct req *r)
+{
+	json_object *a;
+	unsigned bits = 0;
+	size_t n;
+
+	json_object_object_get_ex(r->json, "scopes", &a);
+	n = json_object_array_length(a);
+	if (n == 0 || n > 3)
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(a, i);
+		int bit;
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    (bit = auth_scope_bit(json_object_get_string(s))) <= 0 ||
+		    (bits & (unsigned)bit))
+			goto bad;
+		bits |= (unsigned)bit;
+	}
+	return bits;
+bad:
+	reply_error(r, ERR_VALIDATION_FAILED, "scopes",
+	            "scopes must be distinct names from read, write, export (at least one)");
+	return 0;
+}
+
+static int
+create_key(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "name", json_type_string, 1, NAME_MAX_CHARS * 4 },
+		{ "scopes", json_type_array, 1, 0 },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	const char *name, *key, *prefix, *hash, *scopes, *uid = db_i64(r->pool, r->user->id);
+	json_object *o, *d;
+	PGresult *res;
+	unsigned bits;
+
+	if (signin_fields_or_reply(r, fields) < 0)
+		return r->status;
+	name = signin_str(r, "name");
+	if (valid_text(name, 1, NAME_MAX_CHARS, NAME_MAX_CHARS * 4) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "name",
+		                   "name must be 1 to 100 characters of text");
+	if ((bits = scopes_or_reply(r)) == 0)
+		return r->status;
+	scopes = auth_scope_names(r, bits);
+	key = token_new(r->pool, AUTH_API_KEY_PREFIX, 32);
+	prefix = pool_strndup(r->pool, key, PREFIX_LEN);
+	if ((hash = token_hash(r->pool, key)) == NULL)
+		return reply_error(r, ERR_INTERNAL, NULL, NULL);
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if ((res = db_query_or_reply(r, SQL_ACTIVE_KEYS, DB_ARGS(uid))) == NULL)
+		return r->status;
+	if (PQntuples(res) != 1)
+		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
+	if (db_int(res, 0, 0) >= KEYS_MAX)
+		return reply_errorf(r, ERR_CONFLICT, NULL,
+		                    "at most %d active API keys; revoke one first", KEYS_MAX);
+	res = db_query_or_reply(r, SQL_NEW_KEY, DB_ARGS(uid, name, prefix, hash, scopes));
+	if (res == NULL)
+		return r->status;
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(name));
+	json_object_object_add(d, "prefix", json_object_new_string(prefix));
+	json_object_object_add(d, "scopes", scopes_json(bits));
+	if (audit_or_reply(r, 0, "apikey.created",
+	                   pool_printf(r->pool, "api_key:%s", db_text(res, 0, 0)), d) < 0 ||
+	    db_commit(r->pool) < 0)
+		return r->replied ? r->status : reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(db_int(res, 0, 0)));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "prefix", json_object_new_string(prefix));
+	json_object_object_add(o, "scopes", scopes_json(bits));
+	json_object_object_add(o, "created_at", json_object_new_string(db_text(res, 0, 1)));
+	json_object_object_add(o, "key", json_object_new_string(key));
+	return reply_json(r, 201, o);
+}
+
+/* A text column as a JSON string, NULL as null. */
+static json_object *
+text_or_null(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return json_object_new_string(db_text(res, row, col));
+}
+
+static int
+list_keys(struct req *r)
+{
+	PGresult *res = db_query_or_reply(r, SQL_KEYS, DB_ARGS(db_i64(r->pool, r->user->id)));
+	json_object *o, *keys;
+
+	if (res == NULL)
+		return r->status;
+	keys = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_object *k = json_object_new_object();
+		unsigned bits = 0;
+		char *s = pool_strdup(r->pool, db_text(res, i, 3));
+
+		for (char *name = strtok(s, ","); name != NULL; name = strtok(NULL, ","))
+			if (auth_scope_bit(name) > 0)
+				bits |= (unsigned)auth_scope_bit(name);
+		json_object_object_add(k, "id", json_object_new_int64(db_int(res, i, 0)));
+		json_object_object_add(k, "name", json_object_new_string(db_text(res, i, 1)));
+		json_object_object_add(k, "prefix", json_object_new_string(db_text(res, i, 2)));
+		json_object_object_add(k, "scopes", scopes_json(bits));
+		json_object_object_add(k, "created_at", text_or_null(res, i, 4));
+		json_object_object_add(k, "last_used_at", text_or_null(res, i, 5));
+		json_object_object_add(k, "revoked",
+		                       json_object_new_boolean(!PQgetisnull(res, i, 6)));
+		json_object_object_add(k, "revoked_at", text_or_null(res, i, 6));
+		json_object_array_add(keys, k);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "api_keys", keys);
+	return reply_json(r, 200, o);
+}
+
+/* Revoke one of the caller's keys; others' keys and unknown ids are 404,
+ * an already revoked key of the caller's 204 again. */
+static int
+revoke_key(struct req *r)
+{
+	const char *id, *uid = db_i64(r->pool, r->user->id);
+	json_object *d;
+	PGresult *res;
+	int64_t n;
+
+	if (req_path_i64_or_reply(r, "id", &n) < 0)
+		return r->status;
+	id = db_i64(r->pool, n);
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if ((res = db_query_or_reply(r, SQL_REVOKE, DB_ARGS(id, uid))) == NULL)
+		return r->status;
+	if (PQntuples(res) == 0) {
+		if ((res = db_query_or_reply(r, SQL_OWN_KEY, DB_ARGS(id, uid))) == NULL)
+			return r->status;
+		return PQntuples(res) ? reply_raw(r, 204, NULL, "", 0)
+		                      : reply_error(r, ERR_NOT_FOUND, NULL, NULL);
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "prefix", json_object_new_string(db_text(res, 0, 0)));
+	if (audit_or_reply(r, 0, "apikey.revoked",
+	                   pool_printf(r->pool, "api_key:%s", id), d) < 0)
+		return r->status;
+	if (db_commit(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return reply_raw(r, 204, NULL, "", 0);
+}

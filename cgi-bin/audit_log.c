@@ -1,0 +1,242 @@
+/* audit_log.c: reading the audit trail, for admins only. */
+#include "app.h"
+
+#include <string.h>
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* Newest first; the cursor is the id of the last event of the previous
+ * page, whose (at, id) the next page continues below. */
+#define SQL_AUDIT \
+	"SELECT id, " TS("at") ", actor_id, action, target, ip, user_agent, request_id, " \
+	"details::text FROM audit_log " \
+	"WHERE ($1::bigint IS NULL OR actor_id = $1) AND ($2::text IS NULL OR action = $2) " \
+	"AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at <= $4) " \
+	"AND ($5::bigint IS NULL OR (at, id) < (SELECT a.at, a.id FROM audit_log a " \
+	"WHERE a.id = $5)) ORDER BY at DESC, id DESC LIMIT $6::int"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 100
+#define ACTION_MAX 64
+
+static int audit_list(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET", "/api/admin/audit", audit_list, NEED_ADMIN | NO_API_KEY },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+/* A point in time: seconds since the epoch and nanoseconds. */
+struct instant {
+	int64_t sec;
+	long nsec;
+};
+
+/* n digits at s as a number, or -1 when they are not all digits. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Parse an RFC 3339 date-time ("2024-05-01T12:00:00Z", fraction and
+ * offset optional parts: ".5", "+02:00"); 0 with *out set, else -1. */
+static int
+parse_rfc3339(const char *s, struct instant *out)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, leap, off = 0;
+	long nsec = 0, scale = 100000000;
+	const char *p;
+
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
+		return -1;
+	y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 59)
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		int n = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, n++) {
+			nsec += (*p - '0') * scale;
+			scale /= 10;
+		}
+		if (n < 1 || n > 9)
+			return -1;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		off = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	} else {
+		return -1;
+	}
+	out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	out->nsec = nsec;
+	return 0;
+}
+
+static int
+instant_cmp(const struct instant *a, const struct instant *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	return (a->nsec > b->nsec) - (a->nsec < b->nsec);
+}
+
+/* 1 when s is an action name as the audit trail stores them. */
+static int
+action_name(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_.");
+
+	return n >= 1 && n <= ACTION_MAX && s[n] == '\0';
+}
+
+/* 0 when every query argument is in allowed and none is repeated; else -1
+ * after replying 422 naming it (when it looks like a name: it echoes input). */
+static int
+query_only_or_reply(struct req *r, const char *const *allowed)
+{
+	for (int i = 0; i < r->nargs; i++) {
+		const char *name = r->args[i].name;
+		size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
+
+		if (valid_enum(name, allowed) < 0)
+			return reply_error(r, ERR_VALIDATION_FAILED,
+			                   n >= 1 && n <= 32 && name[n] == '\0' ? name : NULL,
+			                   "unknown query parameter"), -1;
+		for (int k = 0; k < i; k++)
+			if (strcmp(r->args[k].name, name) == 0)
+				return reply_error(r, ERR_VALIDATION_FAILED, name,
+				                   "given more than once"), -1;
+	}
+	return 0;
+}
+
+/* The page's filters, validated; -1 after replying 422. */
+static int
+filters_or_reply(struct req *r, const char **args, int64_t *limit)
+{
+	static const char *const allowed[] = {
+		"actor", "action", "from", "to", "limit", "cursor", NULL
+	};
+	static const char *const rfc3339_msg =
+		"must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z";
+	const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
+	struct instant from = { 0, 0 }, to = { 0, 0 };
+
+	if (query_only_or_reply(r, allowed) < 0)
+		return -1;
+	args[0] = req_query(r, "actor");
+	args[1] = req_query(r, "action");
+	args[2] = req_query(r, "from");
+	args[3] = req_query(r, "to");
+	args[4] = c;
+	*limit = PAGE_DEFAULT;
+	if (args[0] != NULL && valid_i64(args[0], 1, INT64_MAX, NULL) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "actor", "must be a user id"), -1;
+	if (args[1] != NULL && !action_name(args[1]))
+		return reply_error(r, ERR_VALIDATION_FAILED, "action",
+		                   "must be 1 to 64 of a-z, '_' and '.'"), -1;
+	if (args[2] != NULL && parse_rfc3339(args[2], &from) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "from", rfc3339_msg), -1;
+	if (args[3] != NULL && parse_rfc3339(args[3], &to) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "to", rfc3339_msg), -1;
+	if (args[2] != NULL && args[3] != NULL && instant_cmp(&from, &to) > 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "to", "must not be before from"), -1;
+	if (l != NULL && valid_i64(l, 1, PAGE_MAX, limit) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "limit",
+		                   "must be a whole number from 1 to 100"), -1;
+	if (c != NULL && valid_i64(c, 1, INT64_MAX, NULL) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
+		                   "must be a next_cursor from an earlier page"), -1;
+	return 0;
+}
+
+static json_object *
+text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL
+	                                  : json_object_new_string(PQgetvalue(res, row, col));
+}
+
+static json_object *
+event_json(const PGresult *res, int i)
+{
+	json_object *e = json_object_new_object();
+	json_object *details = json_tokener_parse(db_text(res, i, 8));
+
+	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
+	json_object_object_add(e, "at", text_or_null(res, i, 1));
+	json_object_object_add(e, "actor_id", PQgetisnull(res, i, 2) ? NULL
+		: json_object_new_int64(db_int(res, i, 2)));
+	json_object_object_add(e, "action", text_or_null(res, i, 3));
+	json_object_object_add(e, "target", text_or_null(res, i, 4));
+	json_object_object_add(e, "ip", text_or_null(res, i, 5));
+	json_object_object_add(e, "user_agent", text_or_null(res, i, 6));
+	json_object_object_add(e, "request_id", text_or_null(res, i, 7));
+	json_object_object_add(e, "details", details ? details : json_object_new_object());
+	return e;
+}
+
+/* GET /api/admin/audit?actor=&action=&from=&to=&limit=&cursor=: events
+ * newest first, a page at a time; next_cursor is null on the last page. */
+static int
+audit_list(struct req *r)
+{
+	const char *args[5];
+	int64_t limit;
+	json_object *o, *events;
+	PGresult *res;
+	int n;
+
+	if (filters_or_reply(r, args, &limit) < 0)
+		return r->status;
+	res = db_query_or_reply(r, SQL_AUDIT, DB_ARGS(args[0], args[1], args[2], args[3],
+	                        args[4], db_i64(r->pool, limit + 1)));
+	if (res == NULL)
+		return r->status;
+	n = PQntuples(res);
+	events = json_object_new_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_object_array_add(events, event_json(res, i));
+	o = json_object_new_object();
+	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "next_cursor", n > limit
+		? json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
+	return reply_json(r, 200, o);
+}

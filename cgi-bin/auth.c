@@ -1,0 +1,416 @@
+/* auth.c: registration, sign-in (tokens or a browser session), refresh-token
+ * rotation, sign-out, the current user and password changes. */
+#include "app.h"
+
+#include <string.h>
+
+#include "account.h"
+#include "password.h"
+#include "signin.h"
+
+static int do_register(struct req *r);
+static int login(struct req *r);
+static int refresh(struct req *r);
+static int logout(struct req *r);
+static int logout_all(struct req *r);
+static int me(struct req *r);
+static int change_password(struct req *r);
+
+static const struct route routes[] = {
+	{ "POST", "/api/auth/register",   do_register, RL_REGISTER | NEED_JSON, NULL },
+	{ "POST", "/api/auth/login",      login,       RL_LOGIN | NEED_JSON, NULL },
+	{ "POST", "/api/auth/refresh",    refresh,     RL_LOGIN | NEED_JSON, NULL },
+	{ "POST", "/api/auth/logout",     logout,      NEED_AUTH | NO_API_KEY, NULL },
+	{ "POST", "/api/auth/logout-all", logout_all,  NEED_AUTH | NO_API_KEY, NULL },
+	{ "GET",  "/api/auth/me",         me,          NEED_SCOPE(SCOPE_READ), NULL },
+	{ "POST", "/api/auth/password",   change_password,
+	  NEED_AUTH | NO_API_KEY | NEED_JSON, NULL },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+#define EMAIL_MAX_BYTES 320     /* as sent, before trimming */
+#define TOKEN_MAX_BYTES 256
+
+static const char SQL_REGISTER[] =
+	"INSERT INTO users (email, password_hash) VALUES ($1, $2) "
+	"ON CONFLICT ((lower(email))) DO NOTHING RETURNING id";
+
+static const char SQL_USER_BY_EMAIL[] =
+	"SELECT id, email, password_hash, role, tier, disabled, token_generation "
+	"FROM users WHERE lower(email) = lower($1)";
+
+static const char SQL_SIGNED_IN[] =
+	"UPDATE users SET last_login_at = now(), "
+	"       password_hash = coalesce($2, password_hash) WHERE id = $1";
+
+static const char SQL_END_SESSION[] =
+	"UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
+
+static const char SQL_NEXT_GENERATION[] =
+	"UPDATE users SET token_generation = token_generation + 1, updated_at = now() "
+	"WHERE id = $1";
+
+static const char SQL_CREATED_AT[] =
+	"SELECT " SIGNIN_TIME("created_at") " FROM users WHERE id = $1";
+
+static const char SQL_PASSWORD_OF[] =
+	"SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
+
+static const char SQL_NEW_PASSWORD[] =
+	"UPDATE users SET password_hash = $2, token_generation = token_generation + 1, "
+	"       password_changed_at = now(), updated_at = now() "
+	"WHERE id = $1 RETURNING token_generation";
+
+static const char *
+user_target(struct req *r, int64_t id)
+{
+	return pool_printf(r->pool, "user:%lld", (long long)id);
+}
+
+static int
+begin_or_reply(struct req *r)
+{
+	if (db_begin(r->pool) == 0)
+		return 0;
+	reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return -1;
+}
+
+static int
+commit_or_reply(struct req *r)
+{
+	if (db_commit(r->pool) == 0)
+		return 0;
+	reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return -1;
+}
+
+/* The e-mail member, normalised; NULL after replying 422. */
+static const char *
+email_or_reply(struct req *r)
+{
+	const char *email = account_normalize_email(r->pool, signin_str(r, "email"));
+
+	if (email == NULL)
+		reply_error(r, ERR_VALIDATION_FAILED, "email", "email is not a valid address");
+	return email;
+}
+
+/* Whether an account exists, the caller learns neither way: a taken address
+ * gets the same 201 and body as a new one after the same work (one Argon2id
+ * hash, one insert); only the audit trail tells them apart. */
+static int
+do_register(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "email", json_type_string, 1, EMAIL_MAX_BYTES },
+		{ "password", json_type_string, 1, PASSWORD_MAX_BYTES },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	const char *email, *pw, *why, *hash, *action = "auth.register";
+	json_object *o, *d;
+	PGresult *res;
+	int64_t id = 0, actor;
+
+	if (signin_fields_or_reply(r, fields) < 0 || (email = email_or_reply(r)) == NULL)
+		return r->status;
+	pw = signin_str(r, "password");
+	if ((why = password_weakness(pw, email)) != NULL)
+		return reply_errorf(r, ERR_VALIDATION_FAILED, "password", "password %s", why);
+	if ((hash = password_hash(r->pool, pw)) == NULL)
+		return reply_error(r, ERR_SERVICE_UNAVAILABLE, NULL, NULL);
+	if (begin_or_reply(r) < 0 ||
+	    (res = db_query_or_reply(r, SQL_REGISTER, DB_ARGS(email, hash))) == NULL)
+		return r->status;
+	if (PQntuples(res) == 1) {
+		actor = id = db_int(res, 0, 0);
+	} else {
+		if ((res = db_query_or_reply(r, SQL_USER_BY_EMAIL, DB_ARGS(email))) == NULL)
+			return r->status;
+		id = PQntuples(res) ? db_int(res, 0, 0) : 0;
+		actor = 0;               /* anonymous */
+		action = "auth.register_duplicate";
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "email", json_object_new_string(email));
+	if (audit_or_reply(r, actor, action, id ? user_target(r, id) : NULL, d) < 0 ||
+	    commit_or_reply(r) < 0)
+		return r->status;
+	o = json_object_new_object();
+	json_object_object_add(o, "email", json_object_new_string(email));
+	json_object_object_add(o, "role", json_object_new_string("user"));
+	json_object_object_add(o, "tier", json_object_new_string("free"));
+	return reply_json(r, 201, o);
+}
+
+/* After the checks: rehash when due, forget failures, issue the tokens or
+ * the session, audit, commit, reply. */
+static int
+signed_in(struct req *r, const struct signin_user *u, const char *hash, const char *pw,
+          int cookie_session)
+{
+	const char *rehash = NULL, *cookie = NULL;
+	json_object *o, *d;
+
+	if (password_needs_rehash(hash))
+		rehash = password_hash(r->pool, pw);   /* NULL: keep the old hash */
+	if (db_exec_or_reply(r, SQL_SIGNED_IN, DB_ARGS(db_i64(r->pool, u->id), rehash)) < 0 ||
+	    signin_success_or_reply(r, u->email, u->id) < 0)
+		return r->status;
+	o = cookie_session ? signin_session_or_reply(r, u, &cookie)
+	                   : signin_token_pair_or_reply(r, u, NULL, NULL);
+	if (o == NULL)
+		return r->status;
+	d = json_object_new_object();
+	json_object_object_add(d, "via", json_object_new_string(cookie ? "cookie" : "bearer"));
+	if (rehash != NULL)
+		json_object_object_add(d, "rehashed", json_object_new_boolean(1));
+	if (audit_or_reply(r, u->id, "auth.login", signin_email_target(r, u->email), d) < 0 ||
+	    commit_or_reply(r) < 0) {
+		json_object_put(o);
+		return r->status;
+	}
+	if (cookie != NULL)
+		reply_header(r, "Set-Cookie", cookie);
+	return reply_json(r, 200, o);
+}
+
+/* Unknown address, wrong password and disabled account give the same 401
+ * after the same work; the reason goes to the audit trail only. */
+static int
+login(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "email", json_type_string, 1, EMAIL_MAX_BYTES },
+		{ "password", json_type_string, 1, PASSWORD_MAX_BYTES },
+		{ "session", json_type_string, 0, 16 },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	const char *email, *pw, *session, *reason = NULL, *hash = NULL;
+	struct signin_user u = { 0 };
+	PGresult *res;
+
+	if (signin_fields_or_reply(r, fields) < 0 || (email = email_or_reply(r)) == NULL)
+		return r->status;
+	session = signin_str(r, "session");
+	if (session != NULL && strcmp(session, "cookie") != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "session",
+		                   "session must be \"cookie\" when given");
+	pw = signin_str(r, "password");
+	if (begin_or_reply(r) < 0 ||
+	    (res = db_query_or_reply(r, SQL_USER_BY_EMAIL, DB_ARGS(email))) == NULL)
+		return r->status;
+	if (PQntuples(res) == 1) {
+		u = (struct signin_user){ db_int(res, 0, 0), db_text(res, 0, 1),
+		                          db_text(res, 0, 3), db_text(res, 0, 4),
+		                          db_int(res, 0, 6) };
+		hash = db_text(res, 0, 2);
+	}
+	if (signin_throttle_or_reply(r, email, u.id, "auth.login_failed") != 0)
+		return r->status;
+	if (u.id == 0) {
+		password_verify_dummy(pw);
+		reason = "unknown_email";
+	} else if (!password_verify(hash, pw)) {
+		reason = "wrong_password";
+	} else if (strcmp(db_text(res, 0, 5), "t") == 0) {
+		reason = "disabled";
+	}
+	if (reason == NULL)
+		return signed_in(r, &u, hash, pw, session != NULL);
+	if (signin_failure_or_reply(r, email, u.id, "auth.login_failed", reason) < 0 ||
+	    commit_or_reply(r) < 0)
+		return r->status;
+	return reply_error(r, ERR_UNAUTHORIZED, NULL, "invalid email or password");
+}
+
+static int
+refresh(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "refresh_token", json_type_string, 1, TOKEN_MAX_BYTES },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	json_object *o;
+
+	if (signin_fields_or_reply(r, fields) < 0 ||
+	    (o = signin_rotate_or_reply(r, signin_str(r, "refresh_token"))) == NULL)
+		return r->status;
+	return reply_json(r, 200, o);
+}
+
+static const char *
+via_name(const struct req *r)
+{
+	switch (r->user->via) {
+	case AUTH_COOKIE: return "cookie";
+	case AUTH_API_KEY: return "api_key";
+	default: return "bearer";
+	}
+}
+
+/* 204; a cookie session ends with the cookie cleared and Clear-Site-Data. */
+static int
+signed_out(struct req *r)
+{
+	if (r->user->via == AUTH_COOKIE) {
+		reply_header(r, "Clear-Site-Data", "\"cookies\"");
+		reply_header(r, "Set-Cookie", auth_clear_cookie());
+	}
+	return reply_raw(r, 204, NULL, "", 0);
+}
+
+/* Sign out: the browser session, and the refresh family of the token in
+ * the (optional) body when it is the caller's. An access token lives on
+ * until it expires (ACCESS_TOKEN_TTL); logout-all ends those too. */
+static int
+logout(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "refresh_token", json_type_string, 0, TOKEN_MAX_BYTES },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	const char *t;
+	int revoked = 0;
+	json_object *d;
+
+	if (signin_optional_json_or_reply(r) < 0 ||
+	    (r->json != NULL && signin_fields_or_reply(r, fields) < 0) ||
+	    begin_or_reply(r) < 0)
+		return r->status;
+	if ((t = signin_str(r, "refresh_token")) != NULL &&
+	    signin_revoke_family_or_reply(r, r->user->id, t, &revoked) < 0)
+		return r->status;
+	if (r->user->via == AUTH_COOKIE &&
+	    db_exec_or_reply(r, SQL_END_SESSION,
+	                     DB_ARGS(db_i64(r->pool, r->user->session_id))) < 0)
+		return r->status;
+	d = json_object_new_object();
+	json_object_object_add(d, "via", json_object_new_string(via_name(r)));
+	json_object_object_add(d, "family_revoked", json_object_new_boolean(revoked));
+	if (audit_or_reply(r, 0, "auth.logout", user_target(r, r->user->id), d) < 0 ||
+	    commit_or_reply(r) < 0)
+		return r->status;
+	return signed_out(r);
+}
+
+static json_object *
+revoked_details(int64_t families, int64_t sessions)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "families_revoked", json_object_new_int64(families));
+	json_object_object_add(d, "browsers_signed_out", json_object_new_int64(sessions));
+	return d;
+}
+
+/* Sign out everywhere: a new token generation kills every access token. */
+static int
+logout_all(struct req *r)
+{
+	const char *uid = db_i64(r->pool, r->user->id);
+	int64_t families, sessions;
+
+	if (begin_or_reply(r) < 0 ||
+	    db_exec_or_reply(r, SQL_NEXT_GENERATION, DB_ARGS(uid)) < 0 ||
+	    signin_revoke_all_or_reply(r, r->user->id, 0, &families, &sessions) < 0 ||
+	    audit_or_reply(r, 0, "auth.logout_all", user_target(r, r->user->id),
+	                   revoked_details(families, sessions)) < 0 ||
+	    commit_or_reply(r) < 0)
+		return r->status;
+	return signed_out(r);
+}
+
+static int
+me(struct req *r)
+{
+	PGresult *res;
+	json_object *o;
+
+	res = db_query_or_reply(r, SQL_CREATED_AT, DB_ARGS(db_i64(r->pool, r->user->id)));
+	if (res == NULL)
+		return r->status;
+	if (PQntuples(res) != 1)
+		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(r->user->id));
+	json_object_object_add(o, "email", json_object_new_string(r->user->email));
+	json_object_object_add(o, "role", json_object_new_string(r->user->role));
+	json_object_object_add(o, "tier", json_object_new_string(r->user->tier));
+	json_object_object_add(o, "created_at", json_object_new_string(db_text(res, 0, 0)));
+	json_object_object_add(o, "auth", json_object_new_string(via_name(r)));
+	return reply_json(r, 200, o);
+}
+
+/* A wrong current password: counted like a failed sign-in; 401. */
+static int
+wrong_current(struct req *r)
+{
+	if (signin_failure_or_reply(r, r->user->email, r->user->id,
+	                            "auth.password_change_failed", "wrong_password") < 0 ||
+	    commit_or_reply(r) < 0)
+		return r->status;
+	return reply_error(r, ERR_UNAUTHORIZED, "current_password",
+	                   "current_password is not correct");
+}
+
+/* A new password ends every other sign-in: bearer callers get a fresh pair,
+ * a cookie session keeps its session. */
+static int
+change_password(struct req *r)
+{
+	static const struct signin_field fields[] = {
+		{ "current_password", json_type_string, 1, PASSWORD_MAX_BYTES },
+		{ "new_password", json_type_string, 1, PASSWORD_MAX_BYTES },
+		{ NULL, json_type_null, 0, 0 }
+	};
+	const char *cur, *pw, *why, *hash, *uid = db_i64(r->pool, r->user->id);
+	int cookie = r->user->via == AUTH_COOKIE;
+	struct signin_user u;
+	int64_t families, sessions;
+	json_object *o;
+	PGresult *res;
+
+	if (signin_fields_or_reply(r, fields) < 0)
+		return r->status;
+	cur = signin_str(r, "current_password");
+	pw = signin_str(r, "new_password");
+	if ((why = password_weakness(pw, r->user->email)) != NULL)
+		return reply_errorf(r, ERR_VALIDATION_FAILED, "new_password",
+		                    "new_password %s", why);
+	if (strcmp(cur, pw) == 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "new_password",
+		                   "new_password must differ from the current password");
+	/* the user row first, as every revocation does */
+	if (begin_or_reply(r) < 0 ||
+	    (res = db_query_or_reply(r, SQL_PASSWORD_OF, DB_ARGS(uid))) == NULL)
+		return r->status;
+	if (PQntuples(res) != 1)
+		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
+	if (signin_throttle_or_reply(r, r->user->email, r->user->id,
+	                             "auth.password_change_failed") != 0)
+		return r->status;
+	if (!password_verify(db_text(res, 0, 0), cur))
+		return wrong_current(r);
+	if ((hash = password_hash(r->pool, pw)) == NULL)
+		return reply_error(r, ERR_SERVICE_UNAVAILABLE, NULL, NULL);
+	if ((res = db_query_or_reply(r, SQL_NEW_PASSWORD, DB_ARGS(uid, hash))) == NULL ||
+	    signin_revoke_all_or_reply(r, r->user->id, cookie ? r->user->session_id : 0,
+	                               &families, &sessions) < 0)
+		return r->status;
+	u = (struct signin_user){ r->user->id, r->user->email, r->user->role, r->user->tier,
+	                          db_int(res, 0, 0) };
+	o = cookie ? json_object_new_object() : signin_token_pair_or_reply(r, &u, NULL, NULL);
+	if (o == NULL)
+		return r->status;
+	json_object_object_add(o, "password_changed", json_object_new_boolean(1));
+	if (audit_or_reply(r, 0, "auth.password_changed", user_target(r, r->user->id),
+	                   revoked_details(families, sessions)) < 0 ||
+	    commit_or_reply(r) < 0) {
+		json_object_put(o);
+		return r->status;
+	}
+	return reply_json(r, 200, o);
+}

@@ -1,0 +1,280 @@
+/* signin.c: strict bodies, client details and login throttling for the
+ * account endpoints. */
+#include "signin.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+
+/* ---- bodies ------------------------------------------------------------ */
+
+static const char *
+type_name(json_type t)
+{
+	switch (t) {
+	case json_type_string: return "a string";
+	case json_type_array: return "an array";
+	case json_type_object: return "an object";
+	case json_type_boolean: return "true or false";
+	case json_type_int: return "an integer";
+	default: return "of another type";
+	}
+}
+
+int
+signin_fields_or_reply(struct req *r, const struct signin_field *fields)
+{
+	const struct signin_field *f;
+	json_object *v;
+
+	json_object_object_foreach(r->json, key, val) {
+		(void)val;
+		for (f = fields; f->name != NULL; f++)
+			if (strcmp(f->name, key) == 0)
+				break;
+		if (f->name == NULL) {
+			/* name the member when it is short enough to be a name */
+			reply_error(r, ERR_VALIDATION_FAILED,
+			            strlen(key) <= 64 ? key : "body", "unknown field");
+			return -1;
+		}
+	}
+	for (f = fields; f->name != NULL; f++) {
+		if (!json_object_object_get_ex(r->json, f->name, &v)) {
+			if (!f->required)
+				continue;
+			reply_errorf(r, ERR_VALIDATION_FAILED, f->name, "%s is required",
+			             f->name);
+			return -1;
+		}
+		if (v == NULL || !json_object_is_type(v, f->type)) {
+			reply_errorf(r, ERR_VALIDATION_FAILED, f->name, "%s must be %s",
+			             f->name, type_name(f->type));
+			return -1;
+		}
+		if (f->type == json_type_string && f->max_bytes > 0 &&
+		    (size_t)json_object_get_string_len(v) > f->max_bytes) {
+			reply_errorf(r, ERR_VALIDATION_FAILED, f->name,
+			             "%s must be at most %zu bytes", f->name, f->max_bytes);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const char *
+signin_str(const struct req *r, const char *name)
+{
+	json_object *v;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+signin_optional_json_or_reply(struct req *r)
+{
+	const char *ct = req_param(r, "CONTENT_TYPE");
+	const char *why = NULL;
+	size_t n = strlen("application/json");
+
+	r->json = NULL;
+	if (r->body_len == 0)
+		return 0;
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+		reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+		return -1;
+	}
+	r->json = req_parse_json(r->pool, r->body, r->body_len, &why);
+	if (r->json == NULL) {
+		reply_error(r, ERR_INVALID_JSON, NULL, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the client -------------------------------------------------------- */
+
+const char *
+signin_ip(const struct req *r)
+{
+	const char *ip = req_param(r, "REMOTE_ADDR");
+
+	return ip ? ip : "";
+}
+
+const char *
+signin_user_agent(const struct req *r)
+{
+	const char *ua = req_header(r, "User-Agent");
+	size_t n, len;
+	char *out;
+
+	if (ua == NULL)
+		return "";
+	len = strlen(ua);
+	n = len < 256 ? len : 256;
+	/* back off to a character boundary */
+	while (n > 0 && n < len && ((unsigned char)ua[n] & 0xC0) == 0x80)
+		n--;
+	out = pool_strndup(r->pool, ua, n);
+	if (!valid_utf8(out, n)) {
+		for (char *c = out; *c != '\0'; c++)
+			if ((unsigned char)*c >= 0x80)
+				*c = '?';
+	}
+	for (char *c = out; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7F)
+			*c = ' ';
+	return out;
+}
+
+/* ---- throttling -------------------------------------------------------- */
+
+/* One address at a time: the lock check, the verification and the record
+ * of a failure happen in one transaction per e-mail. */
+static const char SQL_THROTTLE_LOCK[] =
+	"SELECT pg_advisory_xact_lock(hashtextextended('login:' || lower($1), 0))";
+
+static const char SQL_THROTTLE[] =
+	"SELECT count(*) FILTER (WHERE at > now() - interval '15 minutes'), count(*), "
+	"       coalesce(extract(epoch FROM max(at)), 0)::float8, "
+	"       coalesce(extract(epoch FROM min(at)), 0)::float8, "
+	"       extract(epoch FROM now())::float8 "
+	"FROM login_failures "
+	"WHERE lower(email) = lower($1) AND at > now() - interval '1 hour'";
+
+static const char SQL_FAILURE[] =
+	"WITH old AS (DELETE FROM login_failures "
+	"             WHERE lower(email) = lower($1) AND at < now() - interval '1 day') "
+	"INSERT INTO login_failures (email, ip) VALUES ($1, $2)";
+
+/* Forget the failures of an address; the most that fell in any 15 minutes. */
+static const char SQL_SUCCESS[] =
+	"WITH gone AS (DELETE FROM login_failures WHERE lower(email) = lower($1) "
+	"              RETURNING at) "
+	"SELECT coalesce(max(n), 0) FROM (SELECT count(*) OVER (ORDER BY at RANGE "
+	"       BETWEEN interval '15 minutes' PRECEDING AND CURRENT ROW) AS n FROM gone) w";
+
+static long long
+lock_failures(void)
+{
+	long long n = config_int("LOGIN_LOCK_FAILURES", 10);
+
+	return n < 1 ? 10 : n;
+}
+
+/* Seconds email stays locked (0: not locked) as of the database's now;
+ * *failures receives the failures of the last 15 minutes. -1 after replying. */
+static int64_t
+lock_seconds(struct req *r, const char *email, int64_t *failures)
+{
+	PGresult *res = db_query_or_reply(r, SQL_THROTTLE, DB_ARGS(email));
+	int64_t f15, f60;
+	double last, oldest, now, until = 0;
+
+	if (res == NULL)
+		return -1;
+	f15 = db_int(res, 0, 0);
+	f60 = db_int(res, 0, 1);
+	last = strtod(db_text(res, 0, 2), NULL);
+	oldest = strtod(db_text(res, 0, 3), NULL);
+	now = strtod(db_text(res, 0, 4), NULL);
+	*failures = f15;
+	if (f15 >= lock_failures()) {
+		double delay = SIGNIN_LOCK_FIRST;
+
+		for (int64_t i = lock_failures(); i < f15 && delay < SIGNIN_LOCK_MAX; i++)
+			delay *= 2;
+		until = last + (delay > SIGNIN_LOCK_MAX ? SIGNIN_LOCK_MAX : delay);
+	}
+	if (f60 >= SIGNIN_HOURLY_MAX && oldest + 3600 > until)
+		until = oldest + 3600;
+	return until > now ? (int64_t)ceil(until - now) : 0;
+}
+
+static json_object *
+email_details(const char *email, const char *reason)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "email", json_object_new_string(email));
+	if (reason != NULL)
+		json_object_object_add(d, "reason", json_object_new_string(reason));
+	return d;
+}
+
+const char *
+signin_email_target(struct req *r, const char *email)
+{
+	char *t = pool_printf(r->pool, "email:%s", email);
+
+	for (char *c = t; *c != '\0'; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return t;
+}
+
+int
+signin_throttle_or_reply(struct req *r, const char *email, int64_t user_id,
+                         const char *action)
+{
+	int64_t failures, wait;
+
+	if (db_query_or_reply(r, SQL_THROTTLE_LOCK, DB_ARGS(email)) == NULL ||
+	    (wait = lock_seconds(r, email, &failures)) < 0)
+		return -1;
+	if (wait == 0)
+		return 0;
+	/* the record of a refused attempt may fail without changing the answer */
+	if (audit(r, user_id, action, signin_email_target(r, email),
+	          email_details(email, "locked")) == 0)
+		db_commit(r->pool);
+	reply_header(r, "Retry-After", pool_printf(r->pool, "%lld", (long long)wait));
+	reply_error(r, ERR_RATE_LIMITED, NULL,
+	            "too many failed sign-ins for this address; try again later");
+	return 1;
+}
+
+int
+signin_failure_or_reply(struct req *r, const char *email, int64_t user_id,
+                        const char *action, const char *reason)
+{
+	int64_t failures, wait;
+	json_object *d;
+
+	if (db_exec_or_reply(r, SQL_FAILURE, DB_ARGS(email, signin_ip(r))) < 0 ||
+	    audit_or_reply(r, user_id, action, signin_email_target(r, email),
+	                   email_details(email, reason)) < 0)
+		return -1;
+	if ((wait = lock_seconds(r, email, &failures)) < 0)
+		return -1;
+	if (wait == 0)
+		return 0;
+	/* the address was not locked before this failure: a lock starts */
+	d = email_details(email, NULL);
+	json_object_object_add(d, "failures", json_object_new_int64(failures));
+	json_object_object_add(d, "seconds", json_object_new_int64(wait));
+	return audit_or_reply(r, user_id, "auth.locked", signin_email_target(r, email), d);
+}
+
+int
+signin_success_or_reply(struct req *r, const char *email, int64_t user_id)
+{
+	PGresult *res = db_query_or_reply(r, SQL_SUCCESS, DB_ARGS(email));
+	json_object *d;
+
+	if (res == NULL)
+		return -1;
+	if (db_int(res, 0, 0) < lock_failures())
+		return 0;
+	d = email_details(email, NULL);
+	json_object_object_add(d, "failures", json_object_new_int64(db_int(res, 0, 0)));
+	return audit_or_reply(r, user_id, "auth.unlocked", signin_email_target(r, email), d);
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench.sh: `make bench`. Brings a stack up in a temporary directory on free
+# ports with rate limits off (which adds nginx's /__ceiling location), runs
+# wrk over HTTPS with keep-alive against each line of tests/bench/benches.txt
+# (tests/bench/bench.py: the nginx ceiling first, then /health, ...), prints
+# req/s, p50/p99 latency, the ratio to the ceiling, CPU time per request and
+# the resident memory of each FastCGI worker, writes the same table to
+# BENCH_OUT, and tears the stack down.
+#
+# Knobs (environment):
+#   BUILD_DIR (build: the release build `make bench` has just made)
+#   WORKERS NGINX_WORKERS FCGI_KEEPALIVE: the stack's sizing (defaults below)
+#   BENCH_SECONDS (10) BENCH_CONNECTIONS (32) BENCH_THREADS (2)
+#   BENCH_WARMUP (2) BENCH_ROUNDS (1) BENCH_ONLY (names, comma-separated)
+#   BENCH_OUT (BUILD_DIR/bench/results.txt)
+#   BENCH_KEEP=1: leave the stack running (its directory is printed)
+#
+# Exit status: 0 when every line was measured, whether or not it met its
+# target; 1 when the bench could not run (no wrk, the stack did not come up,
+# a line could not be measured).
+set -euo pipefail
+
+PROG=bench.sh
+export PROG
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+cd "$repo"
+
+PY=/usr/bin/python3
+BUILD_DIR=${BUILD_DIR:-build}
+# The production sizing of nginx's FastCGI side: a few workers per binary and
+# kept-alive connections to all but one of them, so a new connection always
+# finds a worker (see nginx/upstream.conf.in).
+WORKERS=${WORKERS:-4}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
+FCGI_KEEPALIVE=${FCGI_KEEPALIVE:-3}
+BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench/results.txt}
+export BUILD_DIR WORKERS NGINX_WORKERS FCGI_KEEPALIVE BENCH_OUT
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+command -v wrk >/dev/null || die "wrk not found: run make deps (or apt-get install wrk)"
+[ -x "$PY" ] || die "$PY not found: run make deps"
+[ -x "$BUILD_DIR/cli/edgescout" ] || die "no $BUILD_DIR/cli/edgescout: run make all first"
+
+T=$(mktemp -d /tmp/edgescout-bench.XXXXXX)
+chmod 755 "$T"
+teardown() {
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		say "the stack is still up in $T (scripts/stack.sh down $T)"
+		return
+	fi
+	scripts/stack.sh down "$T" >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+# Access tokens outlive a long run of many rounds.
+printf 'ACCESS_TOKEN_TTL=3600\n' >"$T/bench.env"
+say "== stack up in $T ($WORKERS FastCGI workers per binary, $NGINX_WORKERS nginx worker(s), FastCGI keepalive $FCGI_KEEPALIVE)"
+if ! RATE_LIMITS=off APP_ENV=development EXTRA_ENV="$T/bench.env" \
+	PORT=$(free_port) HTTP_PORT=$(free_port) PGPORT=$(free_port) \
+	scripts/stack.sh up "$T" >"$T/stack-up.log" 2>&1; then
+	cat "$T/stack-up.log" >&2
+	die "the stack did not come up"
+fi
+
+say "== wrk: ${BENCH_SECONDS:-10} s a line, ${BENCH_CONNECTIONS:-32} connections, ${BENCH_THREADS:-2} threads"
+rc=0
+STACK_ENV="$T/stack.env" \
+	BENCH_SIZING="$WORKERS FastCGI workers per binary, $NGINX_WORKERS nginx worker(s), FastCGI keepalive $FCGI_KEEPALIVE per binary and nginx worker; build $BUILD_DIR ($("$BUILD_DIR/cli/edgescout" --version 2>/dev/null | head -n 1 || echo unknown))" \
+	"$PY" tests/bench/bench.py || rc=$?
+exit "$rc"
