@@ -8,7 +8,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all run start stop status test unit bench fuzz install clean deps FORCE
+.PHONY: all run start stop status test unit benchbin bench fuzz install clean deps FORCE
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -89,6 +89,13 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 
 unit: $(UNIT_BIN)
 
+# Benchmark programs: tests/bench/X.c -> $(BUILD)/tests/bench/X
+BENCH_BIN = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bench/*.c))
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+benchbin: $(BENCH_BIN)
+
 # ---- the two commands and the stack ----------------------------------------
 
 deps:
@@ -112,7 +119,7 @@ test: deps
 	@scripts/test.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all benchbin
 	@scripts/bench.sh
 
 # libFuzzer harnesses, each run for FUZZ_SECONDS.

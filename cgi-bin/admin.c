@@ -3,10 +3,8 @@
 
 #include <string.h>
 
-/* Timestamps as RFC 3339 in UTC with microseconds. */
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define USER_COLS "id, email, role, tier, disabled, " TS("created_at") ", " \
-	TS("last_login_at")
+#define USER_COLS "id, email, role, tier, disabled, " DB_TIME("created_at") ", " \
+	DB_TIME("last_login_at")
 
 #define SQL_USERS \
 	"SELECT " USER_COLS " FROM users " \

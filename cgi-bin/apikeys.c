@@ -34,11 +34,11 @@ static const char SQL_ACTIVE_KEYS[] =
 static const char SQL_NEW_KEY[] =
 	"INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes) "
 	"VALUES ($1, $2, $3, $4, string_to_array($5, ',')) "
-	"RETURNING id, " SIGNIN_TIME("created_at");
+	"RETURNING id, " DB_TIME("created_at");
 
 static const char SQL_KEYS[] =
-	"SELECT id, name, prefix, array_to_string(scopes, ','), " SIGNIN_TIME("created_at") ", "
-	"       " SIGNIN_TIME("last_used_at") ", " SIGNIN_TIME("revoked_at") " "
+	"SELECT id, name, prefix, array_to_string(scopes, ','), " DB_TIME("created_at") ", "
+	"       " DB_TIME("last_used_at") ", " DB_TIME("revoked_at") " "
 	"FROM api_keys WHERE user_id = $1 ORDER BY id LIMIT 500";
 
 static const char SQL_REVOKE[] =

@@ -3,11 +3,10 @@
 
 #include <string.h>
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 /* Newest first; the cursor is the id of the last event of the previous
  * page, whose (at, id) the next page continues below. */
 #define SQL_AUDIT \
-	"SELECT id, " TS("at") ", actor_id, action, target, ip, user_agent, request_id, " \
+	"SELECT id, " DB_TIME("at") ", actor_id, action, target, ip, user_agent, request_id, " \
 	"details::text FROM audit_log " \
 	"WHERE ($1::bigint IS NULL OR actor_id = $1) AND ($2::text IS NULL OR action = $2) " \
 	"AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at <= $4) " \
@@ -17,6 +16,7 @@
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 100
 #define ACTION_MAX 64
+#define OFFSET_MAX_HOURS 15     /* PostgreSQL's limit; real zones stay within 14 */
 
 static int audit_list(struct req *r);
 
@@ -61,8 +61,9 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Parse an RFC 3339 date-time ("2024-05-01T12:00:00Z", fraction and
- * offset optional parts: ".5", "+02:00"); 0 with *out set, else -1. */
+/* Parse an RFC 3339 date-time such as "2024-05-01T12:00:00Z" or
+ * "2024-05-01T14:00:00.5+02:00": years 0001-9999, no leap second, offsets
+ * up to 15:59 either way. 0 with *out set, else -1. */
 static int
 parse_rfc3339(const char *s, struct instant *out)
 {
@@ -98,7 +99,7 @@ parse_rfc3339(const char *s, struct instant *out)
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
 		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
 
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+		if (oh < 0 || oh > OFFSET_MAX_HOURS || om < 0 || om > 59)
 			return -1;
 		off = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
 	} else {

@@ -52,9 +52,6 @@ static const char SQL_NEXT_GENERATION[] =
 	"UPDATE users SET token_generation = token_generation + 1, updated_at = now() "
 	"WHERE id = $1";
 
-static const char SQL_CREATED_AT[] =
-	"SELECT " SIGNIN_TIME("created_at") " FROM users WHERE id = $1";
-
 static const char SQL_PASSWORD_OF[] =
 	"SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
 
@@ -326,20 +323,13 @@ logout_all(struct req *r)
 static int
 me(struct req *r)
 {
-	PGresult *res;
-	json_object *o;
+	json_object *o = json_object_new_object();
 
-	res = db_query_or_reply(r, SQL_CREATED_AT, DB_ARGS(db_i64(r->pool, r->user->id)));
-	if (res == NULL)
-		return r->status;
-	if (PQntuples(res) != 1)
-		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
-	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(r->user->id));
 	json_object_object_add(o, "email", json_object_new_string(r->user->email));
 	json_object_object_add(o, "role", json_object_new_string(r->user->role));
 	json_object_object_add(o, "tier", json_object_new_string(r->user->tier));
-	json_object_object_add(o, "created_at", json_object_new_string(db_text(res, 0, 0)));
+	json_object_object_add(o, "created_at", json_object_new_string(r->user->created_at));
 	json_object_object_add(o, "auth", json_object_new_string(via_name(r)));
 	return reply_json(r, 200, o);
 }

@@ -11,5 +11,6 @@ int cmd_nginx_conf(int argc, char **argv);
 int cmd_health(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_seed_demo(int argc, char **argv);
+int cmd_market(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command {
 	{ "health", cmd_health, "database, schema version and every binary" },
 	{ "user", cmd_user, "create | list | set-tier | set-role | disable | enable" },
 	{ "seed-demo", cmd_seed_demo, "the demo and admin users (idempotent)" },
+	{ "market", cmd_market, "import | refresh | demo: daily prices into the database" },
 	{ NULL, NULL, NULL }
 };
 

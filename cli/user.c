@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "db.h"
 #include "db_cmd.h"
 #include "password.h"
 #include "pool.h"
@@ -16,8 +17,7 @@
 
 #define SQL_LIST \
 	"SELECT id, email, role, tier, disabled, " \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') " \
+	DB_TIME("created_at") ", " DB_TIME("last_login_at") " " \
 	"FROM users ORDER BY id"
 
 static const char user_usage[] =
@@ -103,7 +103,7 @@ user_create(struct pool *p, int argc, char **argv)
 		}
 	}
 	if (email == NULL)
-		return usage_error("%s: --email is required", "create");
+		return usage_error("create: --email is required");
 	if (valid_enum(role, roles) < 0)
 		return usage_error("create: --role must be user or admin, not '%s'", role);
 	if (valid_enum(tier, tiers) < 0)
@@ -112,15 +112,19 @@ user_create(struct pool *p, int argc, char **argv)
 		dbcmd_fail(what, "that is not a valid e-mail address");
 		return USERCMD_FAIL;
 	}
-	if (usercmd_read_password(what, from_stdin, pw, sizeof(pw)) < 0) {
-		sodium_memzero(pw, sizeof(pw));
+	if ((c = usercmd_connect(what)) == NULL)
+		return USERCMD_FAIL;
+	/* say so before asking for a password (the insert still decides) */
+	if ((rc = usercmd_find(p, c, what, email, &u)) != 1) {
+		if (rc == 0)
+			dbcmd_fail(what, "that email is taken");
+		PQfinish(c);
 		return USERCMD_FAIL;
 	}
-	hash = hash_or_fail(p, what, pw, email);
+	rc = usercmd_read_password(what, from_stdin, pw, sizeof(pw));
+	hash = rc == 0 ? hash_or_fail(p, what, pw, email) : NULL;
 	sodium_memzero(pw, sizeof(pw));
-	if (hash == NULL || (c = usercmd_connect(what)) == NULL)
-		return USERCMD_FAIL;
-	rc = usercmd_insert(p, c, what, email, hash, role, tier, NULL, &u);
+	rc = hash ? usercmd_insert(p, c, what, email, hash, role, tier, NULL, &u) : -1;
 	PQfinish(c);
 	if (rc != 0)
 		return USERCMD_FAIL;

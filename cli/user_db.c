@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "db.h"
 #include "db_cmd.h"
 #include "pool.h"
 #include "valid.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define USER_COLS "id, email, role, tier, disabled, " TS("created_at") ", " \
-	TS("last_login_at") ", password_hash"
+#define USER_COLS "id, email, role, tier, disabled, " DB_TIME("created_at") ", " \
+	DB_TIME("last_login_at") ", password_hash"
 #define SQL_BY_ID "SELECT " USER_COLS " FROM users WHERE id = $1::bigint"
 #define SQL_BY_EMAIL "SELECT " USER_COLS " FROM users WHERE lower(email) = lower($1)"
 #define SQL_INSERT \

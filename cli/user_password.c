@@ -61,7 +61,24 @@ line_problem(const char *what, long n)
 	return -1;
 }
 
-/* Prompt on the terminal and read one line without echo. */
+/* Say s on the terminal fd (not through the read stream). */
+static void
+say(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Turn echo off, prompt on the terminal and read one line. Type-ahead from
+ * before the prompt (echoed) is dropped. */
 static long
 ask(FILE *tty, const char *prompt, char *buf, size_t size)
 {
@@ -70,10 +87,10 @@ ask(FILE *tty, const char *prompt, char *buf, size_t size)
 	long n;
 	int fd = fileno(tty);
 
-	fputs(prompt, tty);
-	fflush(tty);
-	if (tcgetattr(fd, &saved) != 0)
+	if (tcgetattr(fd, &saved) != 0) {
+		say(fd, prompt);
 		return read_line(tty, buf, size);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = restore_and_raise;
 	sigemptyset(&sa.sa_mask);
@@ -83,13 +100,13 @@ ask(FILE *tty, const char *prompt, char *buf, size_t size)
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	tty_fd = fd;
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	say(fd, prompt);
 	n = read_line(tty, buf, size);
-	tcsetattr(fd, TCSAFLUSH, &saved);
+	tcsetattr(fd, TCSANOW, &saved);
 	tty_fd = -1;
 	for (size_t i = 0; i < NSIGNALS; i++)
 		sigaction(restore_signals[i], &old[i], NULL);
-	fputc('\n', tty);
-	fflush(tty);
+	say(fd, "\n");
 	return n;
 }
 
@@ -98,7 +115,7 @@ read_tty(const char *what, char *buf, size_t size)
 {
 	char again[USERCMD_PASSWORD_BUF];
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC), rc = -1;
-	FILE *tty = fd >= 0 ? fdopen(fd, "r+") : NULL;
+	FILE *tty = fd >= 0 ? fdopen(fd, "r") : NULL;
 
 	if (tty == NULL) {
 		if (fd >= 0)

@@ -12,7 +12,8 @@
 #include "token.h"
 
 /* The user columns every credential query ends with, in this order. */
-#define USER_COLUMNS "u.id, u.email, u.role, u.tier, u.token_generation, u.disabled"
+#define USER_COLUMNS \
+	"u.id, u.email, u.role, u.tier, u.token_generation, u.disabled, " DB_TIME("u.created_at")
 
 static const char *const scope_names[] = { "read", "write", "export", NULL };
 
@@ -43,6 +44,7 @@ user_from_row(struct req *r, const PGresult *res, int col, struct auth_user *u)
 	u->role = pool_strdup(r->pool, db_text(res, 0, col + 2));
 	u->tier = pool_strdup(r->pool, db_text(res, 0, col + 3));
 	u->generation = db_int(res, 0, col + 4);
+	u->created_at = pool_strdup(r->pool, db_text(res, 0, col + 6));
 }
 
 static int

@@ -27,6 +27,7 @@ struct auth_user {
 	const char *role;          /* "user" | "admin" */
 	const char *tier;          /* "free" | "pro" */
 	int64_t generation;        /* users.token_generation */
+	const char *created_at;    /* RFC 3339 */
 	enum auth_via via;
 	unsigned scopes;           /* every scope for tokens and cookies */
 	int64_t api_key_id;        /* when via == AUTH_API_KEY */

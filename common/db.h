@@ -20,6 +20,10 @@ struct req;
 	(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 #define DB_NOARGS NULL, 0
 
+/* SQL rendering timestamptz column col as RFC 3339 UTC with microseconds. */
+#define DB_TIME(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* Use conninfo instead of DATABASE_URL from the next connect on (CLI, jobs). */
 void db_set_conninfo(const char *conninfo);
 

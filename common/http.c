@@ -164,12 +164,11 @@ curl_reason(CURLcode cc, const struct sink *s)
 	}
 }
 
-/* 1 when a failure may pass on its own: timeouts, connection errors, 429, 5xx. */
+/* 1 when a failure may pass on its own: timeouts, connection errors, 429,
+ * 5xx. (Nothing a file read can fail with is in the list.) */
 static int
-retryable(CURLcode cc, long status, int is_file)
+retryable(CURLcode cc, long status)
 {
-	if (is_file)
-		return 0;
 	switch (cc) {
 	case CURLE_OK:
 		return status == 429 || (status >= 500 && status <= 599);
@@ -201,13 +200,18 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 	curl_off_t retry_after = 0;
 
 	curl_easy_reset(easy);
+	/* the safety settings must hold, or nothing is sent */
+	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK) {
+		out->status = 0;
+		out->retry_after = -1;
+		return CURLE_FAILED_INIT;
+	}
 	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, l->total_ms);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, l->user_agent);
@@ -266,7 +270,6 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 {
 	struct curl_slist *headers = NULL;
 	struct sink s = { .max = l->max_bytes };
-	int is_file = strncasecmp(req->url, "file:", 5) == 0;
 	CURLcode cc = CURLE_OK;
 	long waited = 0;
 	int rc = -1;
@@ -292,7 +295,7 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 			out->error = pool_printf(p, "HTTP %ld", out->status);
 		else
 			out->error = NULL;
-		if (attempt >= l->retries || !retryable(cc, out->status, is_file))
+		if (attempt >= l->retries || !retryable(cc, out->status))
 			break;
 		if (out->retry_after > 0)
 			wait = out->retry_after * 1000;
@@ -323,7 +326,7 @@ out:
 int
 http_get(struct pool *p, const struct http_request *req, struct http_response *out)
 {
-	double start = app_now(), fetched;
+	double start = app_now(), began;
 	struct limits l;
 	int rc, failed, use_db, cache;
 	struct http_response old;
@@ -342,10 +345,10 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 		out->seconds = app_now() - start;
 		return 0;
 	}
+	began = app_now();
 	rc = fetch(p, req, &l, out);
-	fetched = app_now() - start;
-	if (use_db)
-		http_record_call(p, req, out, fetched);
+	if (use_db && out->attempts > 0)
+		http_record_call(p, req, out, app_now() - began);
 	failed = rc < 0 || out->status == 429 || out->status >= 500;
 	if (failed && cache && http_cache_lookup(p, req->url, 1, &old) == 0) {
 		out->status = old.status;

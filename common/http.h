@@ -1,14 +1,18 @@
 /* http.h: outbound HTTP GET, the one way edgescout talks to providers.
  *
  * One libcurl handle per process, reused across calls (connections, DNS and
- * TLS sessions are kept). Every call has connect and total timeouts
- * (HTTP_CONNECT_TIMEOUT_MS, HTTP_TIMEOUT_MS), verifies TLS peers and host
- * names (always: there is no switch), speaks only http, https and file (redirects:
- * http and https, at most 3), stops reading past HTTP_MAX_BYTES, and sends
- * HTTP_USER_AGENT. Timeouts, connection failures, 429 and 5xx are retried up
- * to HTTP_RETRIES times after a random wait of up to HTTP_RETRY_BASE_MS,
- * doubling each time, or after the server's Retry-After. A full URL is never
- * logged or stored: query strings carry API keys; only scheme://host/path is.
+ * TLS sessions are kept). Each attempt has a connect and a total time limit
+ * (HTTP_CONNECT_TIMEOUT_MS, HTTP_TIMEOUT_MS); TLS peers and host names are
+ * always verified (there is no switch); only http, https and file are spoken
+ * (redirects: http and https, at most 3); reading stops past HTTP_MAX_BYTES;
+ * the User-Agent is HTTP_USER_AGENT. Timeouts, connection failures, 429 and
+ * 5xx are retried up to HTTP_RETRIES times, after the reply's Retry-After or
+ * else a random wait of up to HTTP_RETRY_BASE_MS doubled per retry; the waits
+ * of one call add up to at most 30 s (a longer Retry-After ends the retries).
+ *
+ * Query strings carry API keys, so a URL is only ever logged or stored as
+ * scheme://host[:port]/path: keep secrets out of paths. Request headers
+ * follow redirects to other hosts (curl drops only Authorization and Cookie).
  *
  * With the database reachable, each call is recorded in provider_calls, and
  * 2xx replies are cached in http_cache under the SHA-256 of the URL (request

@@ -153,6 +153,6 @@ http_record_call(struct pool *p, const struct http_request *req,
 		"endpoint) VALUES ($1, $2::boolean, $3::int, $4::int, $5::int, $6, $7)",
 		DB_ARGS(req->provider, ok ? "true" : "false", status,
 		        db_i64(p, ms > 2000000000 ? 2000000000 : ms),
-		        db_i64(p, resp->attempts > 0 ? resp->attempts : 1), error,
+		        db_i64(p, resp->attempts), error,
 		        cut(p, http_url_for_log(p, req->url), ENDPOINT_MAX)));
 }

@@ -9,7 +9,7 @@
 
 /* Running sums and moments are rebuilt from the window every this many bars,
  * which bounds their rounding drift on arbitrarily long series. */
-#define RESYNC 1024
+#define RESYNC 128
 
 void
 ind_fill_nan(double *out, size_t from, size_t to)
@@ -214,29 +214,31 @@ ind_bbands(const double *close, size_t n, int period, double k,
 	i = p - 1;
 	while (i < n) {
 		size_t end = i + RESYNC < n ? i + RESYNC : n;
-		double base = close[i], s1 = 0.0, s2 = 0.0;
+		double base = close[i], s1 = 0.0, m, m2 = 0.0, sd;
 
-		/* running sums of d = x - base and d^2 (the shifted-data
-		 * variance): d stays small next to the price level, so the
-		 * sums neither cancel nor drift much before the next rebuild */
+		/* the window two-pass, on d = x - base */
+		for (size_t j = i + 1 - p; j <= i; j++)
+			s1 += close[j] - base;
+		m = s1 * inv;
 		for (size_t j = i + 1 - p; j <= i; j++) {
-			double d = close[j] - base;
+			double d = close[j] - base - m;
 
-			s1 += d;
-			s2 += d * d;
+			m2 += d * d;
 		}
 		for (size_t j = i; j < end; j++) {
-			double m, var, sd;
-
 			if (j > i) {
+				/* slide: one value in, one out (Welford), still
+				 * on d = x - base, small next to the price level */
 				double a = close[j] - base, b = close[j - p] - base;
+				double old = m;
 
 				s1 += a - b;
-				s2 += (a - b) * (a + b);
+				m = s1 * inv;
+				m2 += (a - b) * (a - m + b - old);
+				if (m2 < 0.0)
+					m2 = 0.0;
 			}
-			m = s1 * inv;
-			var = s2 * inv - m * m;
-			sd = var > 0.0 ? sqrt(var) : 0.0;
+			sd = sqrt(m2 * inv);
 			mid[j] = base + m;
 			upper[j] = mid[j] + k * sd;
 			lower[j] = mid[j] - k * sd;

@@ -28,7 +28,7 @@
 #define IND_MAX_PERIOD 100000
 
 /* Simple moving average: mean of x[i-period+1 .. i]. Lookback period - 1.
- * A running sum, recomputed from scratch every 1024 bars so it cannot drift. */
+ * A running sum, rebuilt from the window every 128 bars so it cannot drift. */
 int ind_sma(const double *x, size_t n, int period, double *out);
 
 /* Exponential moving average, k = 2 / (period + 1), seeded at bar

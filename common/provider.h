@@ -67,13 +67,14 @@ const char *provider_status_name(enum provider_status s);
 
 /* Alpha Vantage TIME_SERIES_DAILY or TIME_SERIES_DAILY_ADJUSTED (JSON, values
  * are strings, newest first) into *out, ascending. "Note"/"Information" →
- * RATE_LIMITED (a premium-endpoint notice → FORBIDDEN), "Error Message" or
- * an empty series → NO_DATA. */
+ * RATE_LIMITED (about a premium endpoint or the API key → FORBIDDEN);
+ * "Error Message" or an empty series → NO_DATA (about the apikey → FORBIDDEN). */
 enum provider_status provider_parse_alphavantage_daily(struct pool *p,
     long http_status, const char *body, size_t len, struct candles *out,
     const char **msg);
 
-/* Alpha Vantage OVERVIEW into *out; "{}" (unknown symbol) → NO_DATA. */
+/* Alpha Vantage OVERVIEW into *out; "{}" (unknown symbol) → NO_DATA; notices
+ * as for the daily series. */
 enum provider_status provider_parse_alphavantage_overview(struct pool *p,
     long http_status, const char *body, size_t len, struct fundamentals *out,
     const char **msg);

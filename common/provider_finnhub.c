@@ -1,6 +1,7 @@
 /* provider_finnhub.c: Finnhub /stock/candle and /quote replies. Errors come
  * as {"error":"..."} with 401 (bad key), 403 (the plan lacks the data: free
  * keys get it on candles) or 429 (API limit reached). */
+#include <math.h>
 #include <string.h>
 
 #include "pool.h"
@@ -142,9 +143,9 @@ provider_parse_finnhub_quote(struct pool *p, long http_status,
 	memset(&q, 0, sizeof(q));
 	for (int k = 0; k < 7; k++) {
 		x[k] = 0;
-		if (k >= 5 && json_object_object_get_ex(o, keys[k], &v) &&
-		    json_object_is_type(v, json_type_null)) {
-			nulls++;                  /* d and dp are null for unknown symbols */
+		if (k >= 5 && (!json_object_object_get_ex(o, keys[k], &v) ||
+		               json_object_is_type(v, json_type_null))) {
+			nulls++;      /* d and dp: null for unknown symbols, absent in old replies */
 			continue;
 		}
 		if (!json_object_object_get_ex(o, keys[k], &v) || prov_json_number(v, &x[k]) < 0 ||
@@ -161,7 +162,7 @@ provider_parse_finnhub_quote(struct pool *p, long http_status,
 		*msg = "unknown symbol (empty quote)";
 		return PROVIDER_NO_DATA;
 	}
-	if (x[0] <= 0 || candle_date_from_unix(q.time, q.date) < 0) {
+	if (x[0] <= 0 || q.time <= 0 || candle_date_from_unix(q.time, q.date) < 0) {
 		*msg = x[0] <= 0 ? "\"c\" is not a positive price" : "\"t\" is not a time";
 		return PROVIDER_BAD_RESPONSE;
 	}
@@ -175,6 +176,10 @@ provider_parse_finnhub_quote(struct pool *p, long http_status,
 	if (nulls > 0 && x[4] > 0) {          /* derive what was left out */
 		q.change = x[0] - x[4];
 		q.change_pct = 100 * q.change / x[4];
+		if (!isfinite(q.change_pct)) {
+			*msg = "\"dp\" is null and cannot be derived";
+			return PROVIDER_BAD_RESPONSE;
+		}
 	}
 	*out = q;
 	*msg = "ok";

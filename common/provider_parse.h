@@ -26,7 +26,7 @@ json_object *prov_json_object(struct pool *p, const char *body, size_t len,
 
 /* prefix then s[0..n) made log-safe: printable ASCII only (other bytes
  * become '?', white space runs one space), cut at PROVIDER_MSG_MAX bytes
- * with "...". Pool memory. */
+ * with "...", "(no text)" when s has none. Pool memory. */
 const char *prov_text(struct pool *p, const char *prefix, const char *s, size_t n);
 
 /* Parse s[0..n) strictly as a JSON number (no spaces, '+', leading zeros,

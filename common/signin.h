@@ -20,10 +20,6 @@ struct req;
 #define SIGNIN_LOCK_MAX 900         /* the longest lock after LOCK_FAILURES */
 #define SIGNIN_HOURLY_MAX 100       /* failures per hour, at most */
 
-/* SQL rendering a timestamptz as RFC 3339 in UTC with microseconds. */
-#define SIGNIN_TIME(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 /* One member of a JSON body: its name, json-c type, whether it must be
  * present, and (strings) the most bytes it may have. */
 struct signin_field {

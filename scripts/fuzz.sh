@@ -35,7 +35,7 @@ out=build-fuzz
 pkgs="json-c libpq libcurl libsodium"
 cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
 -fsanitize=address,undefined -Wall -Wextra -Icommon -Ibuild/gen $(pkg-config --cflags $pkgs)"
-libs="$(pkg-config --libs $pkgs) -lfcgi -lm"
+libs="$(pkg-config --libs $pkgs) -lfcgi -lzxcvbn -lm"
 
 # ---- build ----------------------------------------------------------------
 

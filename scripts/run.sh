@@ -46,6 +46,21 @@ watch_stack() {
 	done
 }
 
+# Demo accounts and real demo data, so the first calls return real numbers.
+load_demo() {
+	local abs cli
+	abs=$(cd "$DIR" && pwd)
+	cli() {
+		STACK_USER=$(stat -c %U "$abs") as_user env -i PATH="$PATH" LANG=C.UTF-8 \
+			EDGESCOUT_ENV_FILE="$abs/etc/edgescout.env" "$abs/bin/edgescout" "$@"
+	}
+	say ""
+	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *market '; then
+		cli market demo || warn "the demo price series was not loaded"
+	fi
+	cli seed-demo --url "https://localhost:$PORT" || warn "the demo users were not created"
+}
+
 main() {
 	cd "$repo"
 	mkdir -p "$DIR"
@@ -58,6 +73,7 @@ main() {
 	fi
 	trap on_signal INT TERM
 	"$here/stack.sh" up "$DIR" || exit 1
+	load_demo
 	say ""
 	say "edgescout is running in the foreground: Ctrl-C stops it."
 	watch_stack

@@ -160,6 +160,7 @@ install_files() {
 		[ -f "$f" ] && install -m 644 "$f" "$DIR/sql/"
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
+	install -m 644 "$repo"/tests/fixtures/sp500-2000.csv "$DIR/share/"   # edgescout market demo
 	chmod 755 "$DIR"
 	if is_root; then
 		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"

@@ -7,9 +7,13 @@ Requests spread over 127.0.0.75-89 so the per-IP rate limits never bite."""
 import itertools
 import json
 import os
+import pty
 import re
 import secrets
+import select
+import signal
 import stat
+import time
 
 from lib import STACK, expect_error, expect_status, request, run_as_stack_user, test
 
@@ -30,6 +34,50 @@ def cli(*args, stdin=None):
     env = dict(os.environ, EDGESCOUT_ENV_FILE=STACK["ENV_FILE"])
     return run_as_stack_user([os.path.join(STACK["BIN_DIR"], "edgescout"), *args],
                              input=stdin, env=env, start_new_session=True)
+
+
+def cli_on_terminal(args, answers, timeout=30):
+    """Run the CLI on a new pseudo-terminal, typing each answer once its
+    prompt has appeared; (everything the terminal showed, exit status)."""
+    cmd = [os.path.join(STACK["BIN_DIR"], "edgescout"), *args]
+    user = STACK.get("STACK_USER", "")
+    if os.geteuid() == 0 and user and user != "root":
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    env = dict(os.environ, EDGESCOUT_ENV_FILE=STACK["ENV_FILE"])
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execvpe(cmd[0], cmd, env)
+        finally:
+            os._exit(127)
+    out, deadline = b"", time.time() + timeout
+
+    def read_until(done):
+        nonlocal out
+        while not done() and time.time() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                out += chunk
+    try:
+        seen = 0
+        for prompt, answer in answers:
+            read_until(lambda: prompt.encode() in out[seen:])
+            assert prompt.encode() in out[seen:], f"no prompt {prompt!r}: {out!r}"
+            seen = len(out)
+            os.write(fd, answer.encode() + b"\n")
+        read_until(lambda: False)   # to the end of the output
+    finally:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return out.decode(errors="replace"), os.waitstatus_to_exitcode(status)
 
 
 def database_url():
@@ -117,6 +165,22 @@ def create_with_role_and_tier():
 
 
 @test
+def create_asks_the_terminal_twice_without_echo():
+    email = f"tty-{RUN}@example.com"
+    pw = secrets.token_urlsafe(18)
+    shown, status = cli_on_terminal(["user", "create", "--email", email],
+                                    [("New password: ", pw), ("Again: ", pw + "x")])
+    assert status == 1, (status, shown)
+    assert "the passwords do not match" in shown and pw not in shown, shown
+    shown, status = cli_on_terminal(["user", "create", "--email", email],
+                                    [("New password: ", pw), ("Again: ", pw)])
+    assert status == 0, (status, shown)
+    assert pw not in shown, "the password was echoed"
+    assert re.search(r"created user \d+ <%s>" % re.escape(email), shown), shown
+    assert me(login(email, pw))["email"] == email
+
+
+@test
 def weak_or_missing_passwords_are_refused():
     email = f"weak-{RUN}@example.com"
     for pw, why in [("password1234", "the password is too common or easy to guess"),
@@ -187,7 +251,7 @@ def list_shows_users_as_table_and_json():
                       "last_login_at"}, u
     assert (u["email"], u["role"], u["tier"], u["disabled"], u["last_login_at"]) == \
         (f"list-{RUN}@example.com", "user", "pro", False, None), u
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", u["created_at"]), u
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", u["created_at"]), u
     assert [x["id"] for x in users] == sorted(x["id"] for x in users)
     p = cli("user", "list")
     assert p.returncode == 0, p.stderr

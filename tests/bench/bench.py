@@ -10,7 +10,8 @@ Settings (environment): BENCH_SECONDS (10) BENCH_CONNECTIONS (32)
 BENCH_THREADS (2) BENCH_WARMUP (2, seconds per line, not counted)
 BENCH_ROUNDS (1; with more, the lines run interleaved and the medians are
 shown) BENCH_ONLY (comma-separated names; the ceiling always runs)
-BENCH_TABLE BENCH_OUT BENCH_SIZING (a line describing the stack's sizing).
+BENCH_TABLE BENCH_OUT BENCH_SIZING (a line describing the stack's sizing)
+BENCH_JSON (a file for every run's figures, machine-readable).
 
 Exit status: 0 when every line could be measured (targets met or not),
 1 when the bench could not run or a line could not be measured (setup or
@@ -410,7 +411,9 @@ def main():
                 if line is lines[0]:
                     raise BenchError(f"the ceiling {line.path}: {e}")
                 line.problem = str(e)
-            print(f"  {line.name}: round {rnd + 1} done", file=sys.stderr, flush=True)
+            if line.runs and not line.problem:
+                last = line.runs[-1]
+                print(f"  {line.name:<10} round {rnd + 1}: {last['rps']:.0f} req/s", flush=True)
     text = report(lines, stack, procs, cfg, started_workers)
     sys.stdout.write(text)
     out = os.environ.get("BENCH_OUT")
@@ -419,6 +422,11 @@ def main():
         with open(out, "w") as f:
             f.write(text)
         print(f"(written to {out})")
+    raw = os.environ.get("BENCH_JSON")
+    if raw:
+        with open(raw, "w") as f:
+            json.dump({line.name: {"runs": line.runs, "problem": line.problem,
+                                   "skipped": line.skipped} for line in lines}, f, indent=1)
     return 1 if any(line.problem for line in lines) else 0
 
 

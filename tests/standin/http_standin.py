@@ -5,7 +5,8 @@ outbound HTTP client. Python standard library only.
     http_standin.py --port 0 --port-file FILE [--idle 120]
 
 Binds 127.0.0.1 (port 0: any free one), writes the port to FILE (atomically),
-serves until SIGTERM or until no request has arrived for --idle seconds.
+serves until SIGTERM, until no request has arrived for --idle seconds, or
+until the process that started it has gone.
 
 Paths (the query string is ignored; counters are kept per path):
   /status/N            always status N
@@ -15,6 +16,7 @@ Paths (the query string is ignored; counters are kept per path):
   /retry-after/N       429 with Retry-After: N the first time, then 200
   /slow/SECS           wait SECS (fractions allowed, at most 30), then 200
   /big/N               200 with N bytes of "x" (at most 64 MiB)
+  /stream/N            the same as chunks of "y", with no Content-Length
   /headers             200 with the request's headers as a JSON object
   /redirect/N          302 to /status/N
   /redirect-loop       302 to itself
@@ -122,6 +124,17 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "big":
             size = min(int(arg), MAX_BIG)
             self.reply(200, b"x" * size, "application/octet-stream")
+        elif kind == "stream":
+            size = min(int(arg), MAX_BIG)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while size > 0:
+                chunk = min(size, 1000)
+                self.wfile.write(b"%x\r\n%s\r\n" % (chunk, b"y" * chunk))
+                size -= chunk
+            self.wfile.write(b"0\r\n\r\n")
         elif kind == "headers":
             body = json.dumps({k: v for k, v in self.headers.items()}).encode()
             self.reply(200, body)
@@ -173,8 +186,10 @@ def main():
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])
     os.rename(tmp, args.port_file)
+    parent = os.getppid()
     try:
-        while time.monotonic() - last_request < args.idle:
+        # until idle, or until the test that started us is gone
+        while time.monotonic() - last_request < args.idle and os.getppid() == parent:
             srv.handle_request()
     finally:
         srv.server_close()

@@ -1,0 +1,109 @@
+/* history.c: a user's stock-analysis search history, newest first, paged
+ * by an opaque cursor (the last id seen), and clearing it. */
+#include "app.h"
+
+#include <stdlib.h>
+
+#include "analysis.h"
+
+static int list_history(struct req *r);
+static int clear_history(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET",    "/api/search-history", list_history,  NEED_AUTH },
+	{ "DELETE", "/api/search-history", clear_history, NEED_AUTH },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+#define LIMIT_DEFAULT 20
+#define LIMIT_MAX 100
+
+/* One row more than the page, to tell whether another page follows. */
+static const char SQL_PAGE[] =
+	"SELECT id, symbol, strategy, mode, status, task_id, score::text, recommendation, "
+	"       error_code, " DB_TIME("created_at") " "
+	"FROM search_history WHERE user_id = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
+	"ORDER BY id DESC LIMIT $3";
+
+static const char SQL_CLEAR[] = "DELETE FROM search_history WHERE user_id = $1";
+
+/* Column col of row as a JSON string, NULL as null. */
+static json_object *
+text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL :
+	       json_object_new_string(db_text(res, row, col));
+}
+
+static json_object *
+entry(const PGresult *res, int i)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
+	json_object_object_add(e, "symbol", json_object_new_string(db_text(res, i, 1)));
+	json_object_object_add(e, "strategy", json_object_new_string(db_text(res, i, 2)));
+	json_object_object_add(e, "mode", json_object_new_string(db_text(res, i, 3)));
+	json_object_object_add(e, "status", json_object_new_int((int)db_int(res, i, 4)));
+	json_object_object_add(e, "task_id", PQgetisnull(res, i, 5) ? NULL :
+	                       json_object_new_int64(db_int(res, i, 5)));
+	json_object_object_add(e, "score", PQgetisnull(res, i, 6) ? NULL :
+	                       json_object_new_double_s(strtod(db_text(res, i, 6), NULL),
+	                                                db_text(res, i, 6)));
+	json_object_object_add(e, "recommendation", text_or_null(res, i, 7));
+	json_object_object_add(e, "error_code", text_or_null(res, i, 8));
+	json_object_object_add(e, "created_at", json_object_new_string(db_text(res, i, 9)));
+	return e;
+}
+
+static int
+list_history(struct req *r)
+{
+	static const char *const allowed[] = { "limit", "cursor", NULL };
+	const char *limit_s = req_query(r, "limit"), *cursor_s = req_query(r, "cursor");
+	int64_t limit = LIMIT_DEFAULT, cursor = 0;
+	json_object *o, *items;
+	PGresult *res;
+	int n;
+
+	if (analysis_query_or_reply(r, allowed) < 0)
+		return r->status;
+	if (limit_s != NULL && valid_i64(limit_s, 1, LIMIT_MAX, &limit) != 0)
+		return reply_errorf(r, ERR_VALIDATION_FAILED, "limit",
+		                    "limit must be a whole number from 1 to %d", LIMIT_MAX);
+	if (cursor_s != NULL && valid_i64(cursor_s, 1, INT64_MAX, &cursor) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
+		                   "cursor must be a next_cursor of an earlier page");
+	res = db_query_or_reply(r, SQL_PAGE, DB_ARGS(db_i64(r->pool, r->user->id),
+	                        db_i64(r->pool, cursor), db_i64(r->pool, limit + 1)));
+	if (res == NULL)
+		return r->status;
+	n = PQntuples(res);
+	items = json_object_new_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_object_array_add(items, entry(res, i));
+	o = json_object_new_object();
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "limit", json_object_new_int64(limit));
+	json_object_object_add(o, "next_cursor", n > limit ?
+	    json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
+	return reply_json(r, 200, o);
+}
+
+static int
+clear_history(struct req *r)
+{
+	static const char *const allowed[] = { NULL };
+	json_object *o;
+	int64_t n;
+
+	if (analysis_query_or_reply(r, allowed) < 0)
+		return r->status;
+	if ((n = db_exec_or_reply(r, SQL_CLEAR, DB_ARGS(db_i64(r->pool, r->user->id)))) < 0)
+		return r->status;
+	o = json_object_new_object();
+	json_object_object_add(o, "deleted", json_object_new_int64(n));
+	return reply_json(r, 200, o);
+}

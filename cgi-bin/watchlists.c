@@ -1,0 +1,393 @@
+/* watchlists.c: a user's watchlists and their symbols. Every user has a
+ * default list, "Favourites", made on first use, which cannot be deleted.
+ * Other users' lists do not exist as far as a caller can tell: 404. */
+#include "app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "market_store.h"
+#include "signin.h"
+
+static int list_watchlists(struct req *r);
+static int create_watchlist(struct req *r);
+static int get_watchlist(struct req *r);
+static int rename_watchlist(struct req *r);
+static int delete_watchlist(struct req *r);
+static int add_symbol(struct req *r);
+static int remove_symbol(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET",    "/api/watchlists",                        list_watchlists,  NEED_AUTH },
+	{ "POST",   "/api/watchlists",                        create_watchlist, NEED_AUTH | NEED_JSON },
+	{ "GET",    "/api/watchlists/{id}",                   get_watchlist,    NEED_AUTH },
+	{ "PATCH",  "/api/watchlists/{id}",                   rename_watchlist, NEED_AUTH | NEED_JSON },
+	{ "DELETE", "/api/watchlists/{id}",                   delete_watchlist, NEED_AUTH },
+	{ "POST",   "/api/watchlists/{id}/symbols",           add_symbol,       NEED_AUTH | NEED_JSON },
+	{ "DELETE", "/api/watchlists/{id}/symbols/{symbol}",  remove_symbol,    NEED_AUTH },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+#define DEFAULT_NAME "Favourites"
+#define NAME_MAX_CHARS 100
+#define LISTS_MAX 50                 /* watchlists per user */
+
+/* Any unique conflict (a list already named "Favourites" cannot exist: the
+ * default is made before the user can name one) leaves the row out. */
+static const char SQL_ENSURE_DEFAULT[] =
+	"INSERT INTO watchlists (user_id, name, is_default) VALUES ($1, '" DEFAULT_NAME "', true) "
+	"ON CONFLICT DO NOTHING";
+
+#define SQL_LIST_COLUMNS \
+	"SELECT w.id, w.name, w.is_default, " \
+	"       (SELECT count(*) FROM watchlist_symbols ws WHERE ws.watchlist_id = w.id), " \
+	"       " DB_TIME("w.created_at") ", " DB_TIME("w.updated_at") " FROM watchlists w "
+
+static const char SQL_LISTS[] =
+	SQL_LIST_COLUMNS "WHERE w.user_id = $1 ORDER BY w.is_default DESC, lower(w.name), w.id";
+
+static const char SQL_LIST[] = SQL_LIST_COLUMNS "WHERE w.id = $1 AND w.user_id = $2";
+
+static const char SQL_SYMBOLS[] =
+	"SELECT s.symbol, s.name, " DB_TIME("ws.added_at") ", l.date, l.close "
+	"FROM watchlist_symbols ws JOIN symbols s ON s.id = ws.symbol_id "
+	"LEFT JOIN LATERAL (SELECT to_char(c.date, 'YYYY-MM-DD') AS date, c.close FROM candles c "
+	"                   WHERE c.symbol_id = s.id ORDER BY c.date DESC LIMIT 1) l ON true "
+	"WHERE ws.watchlist_id = $1 ORDER BY ws.added_at, s.symbol";
+
+/* The user row is locked so two creations or renames cannot pass the
+ * checks together. */
+static const char SQL_LOCK_USER[] =
+	"SELECT (SELECT count(*) FROM watchlists WHERE user_id = u.id) "
+	"FROM users u WHERE u.id = $1 FOR UPDATE";
+
+static const char SQL_NAME_TAKEN[] =
+	"SELECT 1 FROM watchlists WHERE user_id = $1 AND lower(name) = lower($2) AND id <> $3";
+
+static const char SQL_CREATE[] =
+	"INSERT INTO watchlists (user_id, name) VALUES ($1, $2) RETURNING id";
+
+static const char SQL_RENAME[] =
+	"UPDATE watchlists SET name = $3, updated_at = now() WHERE id = $1 AND user_id = $2";
+
+static const char SQL_DELETE[] =
+	"DELETE FROM watchlists WHERE id = $1 AND user_id = $2 AND NOT is_default";
+
+static const char SQL_OWN_LIST[] =
+	"SELECT (SELECT count(*) FROM watchlist_symbols WHERE watchlist_id = w.id) "
+	"FROM watchlists w WHERE w.id = $1 AND w.user_id = $2 FOR UPDATE";
+
+static const char SQL_HAS_SYMBOL[] =
+	"SELECT " DB_TIME("ws.added_at") " FROM watchlist_symbols ws "
+	"JOIN symbols s ON s.id = ws.symbol_id WHERE ws.watchlist_id = $1 AND s.symbol = $2";
+
+static const char SQL_ADD_SYMBOL[] =
+	"INSERT INTO watchlist_symbols (watchlist_id, symbol_id) VALUES ($1, $2) "
+	"RETURNING " DB_TIME("added_at");
+
+static const char SQL_REMOVE_SYMBOL[] =
+	"DELETE FROM watchlist_symbols ws USING symbols s, watchlists w "
+	"WHERE ws.watchlist_id = $1 AND w.id = ws.watchlist_id AND w.user_id = $2 "
+	"  AND s.id = ws.symbol_id AND s.symbol = $3";
+
+static const char SQL_TOUCH[] = "UPDATE watchlists SET updated_at = now() WHERE id = $1";
+
+static const struct signin_field name_fields[] = {
+	{ "name", json_type_string, 1, NAME_MAX_CHARS * 4 },
+	{ NULL, json_type_null, 0, 0 }
+};
+
+static const struct signin_field symbol_fields[] = {
+	{ "symbol", json_type_string, 1, 64 },
+	{ NULL, json_type_null, 0, 0 }
+};
+
+static const char *
+uid(struct req *r)
+{
+	return db_i64(r->pool, r->user->id);
+}
+
+/* Make the caller's default list unless it exists; 0, or -1 after replying. */
+static int
+ensure_default_or_reply(struct req *r)
+{
+	return db_exec_or_reply(r, SQL_ENSURE_DEFAULT, DB_ARGS(uid(r))) < 0 ? -1 : 0;
+}
+
+/* Row i of a SQL_LIST_COLUMNS result as a JSON object. */
+static json_object *
+list_json(const PGresult *res, int i)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(db_int(res, i, 0)));
+	json_object_object_add(o, "name", json_object_new_string(db_text(res, i, 1)));
+	json_object_object_add(o, "is_default",
+	                       json_object_new_boolean(strcmp(db_text(res, i, 2), "t") == 0));
+	json_object_object_add(o, "symbol_count", json_object_new_int64(db_int(res, i, 3)));
+	json_object_object_add(o, "created_at", json_object_new_string(db_text(res, i, 4)));
+	json_object_object_add(o, "updated_at", json_object_new_string(db_text(res, i, 5)));
+	return o;
+}
+
+/* The name member: 1 to 100 characters of text without control characters
+ * or surrounding spaces. NULL after replying 422. */
+static const char *
+name_or_reply(struct req *r)
+{
+	const char *name;
+	size_t n;
+
+	if (signin_fields_or_reply(r, name_fields) < 0)
+		return NULL;
+	name = signin_str(r, "name");
+	n = strlen(name);
+	if (valid_text(name, 1, NAME_MAX_CHARS, NAME_MAX_CHARS * 4) != 0 ||
+	    strpbrk(name, "\t\r\n") != NULL || name[0] == ' ' || name[n - 1] == ' ') {
+		reply_error(r, ERR_VALIDATION_FAILED, "name",
+		            "name must be 1 to 100 characters of text, without control "
+		            "characters or surrounding spaces");
+		return NULL;
+	}
+	return name;
+}
+
+/* Reply 409 when another of the caller's lists (not id) has name. 0 when
+ * free, -1 after replying. */
+static int
+name_free_or_reply(struct req *r, const char *name, const char *id)
+{
+	PGresult *res = db_query_or_reply(r, SQL_NAME_TAKEN, DB_ARGS(uid(r), name, id));
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) > 0) {
+		reply_error(r, ERR_CONFLICT, "name", "you already have a watchlist with this name");
+		return -1;
+	}
+	return 0;
+}
+
+/* Reply with list id of the caller, its symbols included (status). */
+static int
+reply_list(struct req *r, int status, const char *id)
+{
+	PGresult *res = db_query_or_reply(r, SQL_LIST, DB_ARGS(id, uid(r))), *sym;
+	json_object *o, *a;
+
+	if (res == NULL)
+		return r->status;
+	if (PQntuples(res) == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
+	if ((sym = db_query_or_reply(r, SQL_SYMBOLS, DB_ARGS(id))) == NULL)
+		return r->status;
+	o = list_json(res, 0);
+	a = json_object_new_array();
+	for (int i = 0; i < PQntuples(sym); i++) {
+		json_object *s = json_object_new_object(), *last = NULL;
+
+		json_object_object_add(s, "symbol", json_object_new_string(db_text(sym, i, 0)));
+		json_object_object_add(s, "name", PQgetisnull(sym, i, 1) ? NULL :
+		                       json_object_new_string(db_text(sym, i, 1)));
+		json_object_object_add(s, "added_at", json_object_new_string(db_text(sym, i, 2)));
+		if (!PQgetisnull(sym, i, 3)) {
+			last = json_object_new_object();
+			json_object_object_add(last, "date",
+			                       json_object_new_string(db_text(sym, i, 3)));
+			json_object_object_add(last, "close",
+			                       json_object_new_double(strtod(db_text(sym, i, 4), NULL)));
+		}
+		json_object_object_add(s, "last", last);
+		json_object_array_add(a, s);
+	}
+	json_object_object_add(o, "symbols", a);
+	return reply_json(r, status, o);
+}
+
+static int
+list_watchlists(struct req *r)
+{
+	PGresult *res;
+	json_object *o, *a;
+
+	if (ensure_default_or_reply(r) < 0 ||
+	    (res = db_query_or_reply(r, SQL_LISTS, DB_ARGS(uid(r)))) == NULL)
+		return r->status;
+	a = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(a, list_json(res, i));
+	o = json_object_new_object();
+	json_object_object_add(o, "watchlists", a);
+	return reply_json(r, 200, o);
+}
+
+static int
+create_watchlist(struct req *r)
+{
+	const char *name, *id;
+	PGresult *res;
+
+	if ((name = name_or_reply(r)) == NULL)
+		return r->status;
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if ((res = db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(uid(r)))) == NULL)
+		return r->status;
+	if (PQntuples(res) != 1)
+		return reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
+	if (db_int(res, 0, 0) >= LISTS_MAX)
+		return reply_errorf(r, ERR_CONFLICT, NULL, "at most %d watchlists; delete one first",
+		                    LISTS_MAX);
+	if (ensure_default_or_reply(r) < 0 || name_free_or_reply(r, name, "0") < 0)
+		return r->status;
+	if ((res = db_query_or_reply(r, SQL_CREATE, DB_ARGS(uid(r), name))) == NULL)
+		return r->status;
+	id = pool_strdup(r->pool, db_text(res, 0, 0));
+	if (db_commit(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return reply_list(r, 201, id);
+}
+
+static int
+get_watchlist(struct req *r)
+{
+	int64_t id;
+
+	if (req_path_i64_or_reply(r, "id", &id) < 0)
+		return r->status;
+	return reply_list(r, 200, db_i64(r->pool, id));
+}
+
+static int
+rename_watchlist(struct req *r)
+{
+	const char *name, *id;
+	int64_t n, changed;
+
+	if (req_path_i64_or_reply(r, "id", &n) < 0 || (name = name_or_reply(r)) == NULL)
+		return r->status;
+	id = db_i64(r->pool, n);
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(uid(r))) == NULL ||
+	    name_free_or_reply(r, name, id) < 0 ||
+	    (changed = db_exec_or_reply(r, SQL_RENAME, DB_ARGS(id, uid(r), name))) < 0)
+		return r->status;
+	if (changed == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
+	if (db_commit(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return reply_list(r, 200, id);
+}
+
+static int
+delete_watchlist(struct req *r)
+{
+	const char *id;
+	int64_t n, deleted;
+	PGresult *res;
+
+	if (req_path_i64_or_reply(r, "id", &n) < 0)
+		return r->status;
+	id = db_i64(r->pool, n);
+	if ((deleted = db_exec_or_reply(r, SQL_DELETE, DB_ARGS(id, uid(r)))) < 0)
+		return r->status;
+	if (deleted > 0)
+		return reply_raw(r, 204, NULL, "", 0);
+	if ((res = db_query_or_reply(r, SQL_LIST, DB_ARGS(id, uid(r)))) == NULL)
+		return r->status;
+	if (PQntuples(res) == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
+	return reply_error(r, ERR_CONFLICT, NULL, "the default watchlist cannot be deleted");
+}
+
+/* Reply for a failed market_store call (logged there). */
+static int
+reply_db_failure(struct req *r)
+{
+	return reply_error(r, strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE
+	                                                          : ERR_INTERNAL, NULL, NULL);
+}
+
+/* A symbol reply: {watchlist_id, symbol, added_at}. */
+static int
+reply_symbol(struct req *r, int status, int64_t list, const char *symbol,
+    const char *added_at)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "watchlist_id", json_object_new_int64(list));
+	json_object_object_add(o, "symbol", json_object_new_string(symbol));
+	json_object_object_add(o, "added_at", json_object_new_string(added_at));
+	return reply_json(r, status, o);
+}
+
+/* 201 when added, 200 when the list already had it. */
+static int
+add_symbol(struct req *r)
+{
+	long long max = config_int("WATCHLIST_MAX_SYMBOLS", 200);
+	const char *id, *symbol, *added;
+	int64_t n, sid, count;
+	PGresult *res;
+
+	if (req_path_i64_or_reply(r, "id", &n) < 0 ||
+	    signin_fields_or_reply(r, symbol_fields) < 0)
+		return r->status;
+	symbol = signin_str(r, "symbol");
+	if (!valid_symbol(symbol))
+		return reply_error(r, ERR_VALIDATION_FAILED, "symbol",
+		                   "symbol must be an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
+		                   "^ first for an index");
+	id = db_i64(r->pool, n);
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if ((res = db_query_or_reply(r, SQL_OWN_LIST, DB_ARGS(id, uid(r)))) == NULL)
+		return r->status;
+	if (PQntuples(res) == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
+	count = db_int(res, 0, 0);
+	if ((res = db_query_or_reply(r, SQL_HAS_SYMBOL, DB_ARGS(id, symbol))) == NULL)
+		return r->status;
+	if (PQntuples(res) > 0)
+		return reply_symbol(r, 200, n, symbol, db_text(res, 0, 0));
+	if (count >= max)
+		return reply_errorf(r, ERR_CONFLICT, "symbol",
+		                    "a watchlist holds at most %lld symbols", max);
+	if (market_symbol_id(r->pool, symbol, 1, &sid) < 0)
+		return reply_db_failure(r);
+	if ((res = db_query_or_reply(r, SQL_ADD_SYMBOL, DB_ARGS(id, db_i64(r->pool, sid)))) == NULL ||
+	    db_exec_or_reply(r, SQL_TOUCH, DB_ARGS(id)) < 0)
+		return r->status;
+	added = pool_strdup(r->pool, db_text(res, 0, 0));
+	if (db_commit(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return reply_symbol(r, 201, n, symbol, added);
+}
+
+static int
+remove_symbol(struct req *r)
+{
+	const char *symbol = req_path(r, "symbol"), *id;
+	int64_t n, removed;
+
+	if (req_path_i64_or_reply(r, "id", &n) < 0)
+		return r->status;
+	if (!valid_symbol(symbol))   /* a symbol that cannot exist is not in the list */
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such symbol in this watchlist");
+	id = db_i64(r->pool, n);
+	if (db_begin(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if ((removed = db_exec_or_reply(r, SQL_REMOVE_SYMBOL, DB_ARGS(id, uid(r), symbol))) < 0)
+		return r->status;
+	if (removed == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no such symbol in this watchlist");
+	if (db_exec_or_reply(r, SQL_TOUCH, DB_ARGS(id)) < 0)
+		return r->status;
+	if (db_commit(r->pool) < 0)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	return reply_raw(r, 204, NULL, "", 0);
+}

@@ -1,0 +1,351 @@
+/* analysis.c: the indicator snapshot at the last bar and the scoring model
+ * (documented in analysis.h). */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "indicators.h"
+#include "pool.h"
+
+static const char *const strategy_names[STRATEGY_COUNT + 1] = {
+	"growth", "value", "dividend", "momentum", NULL
+};
+
+const char *
+analysis_strategy_name(enum analysis_strategy s)
+{
+	return s >= 0 && s < STRATEGY_COUNT ? strategy_names[s] : "";
+}
+
+int
+analysis_strategy_parse(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	for (int i = 0; i < STRATEGY_COUNT; i++)
+		if (strcmp(s, strategy_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the snapshot ------------------------------------------------------ */
+
+static double *
+scratch(struct pool *p, size_t n)
+{
+	return pool_alloc(p, sizeof(double) * (n ? n : 1));
+}
+
+int
+analysis_snapshot(struct pool *p, const struct candles *c, struct analysis_snapshot *s)
+{
+	size_t n = c->n, last = n - 1;
+	double *close, *high, *low, *vol, *a, *b, *d;
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0)
+		return -1;
+	close = scratch(p, n);
+	high = scratch(p, n);
+	low = scratch(p, n);
+	vol = scratch(p, n);
+	a = scratch(p, n);
+	b = scratch(p, n);
+	d = scratch(p, n);
+	for (size_t i = 0; i < n; i++) {
+		close[i] = c->v[i].close;
+		high[i] = c->v[i].high;
+		low[i] = c->v[i].low;
+		vol[i] = (double)c->v[i].volume;
+	}
+	snprintf(s->date, sizeof(s->date), "%s", c->v[last].date);
+	s->close = close[last];
+	s->bars = n;
+	rc |= ind_sma(close, n, 20, a);
+	s->sma20 = a[last];
+	rc |= ind_sma(close, n, 50, a);
+	s->sma50 = a[last];
+	rc |= ind_sma(close, n, 200, a);
+	s->sma200 = a[last];
+	rc |= ind_ema(close, n, 12, a);
+	s->ema12 = a[last];
+	rc |= ind_ema(close, n, 26, a);
+	s->ema26 = a[last];
+	rc |= ind_rsi(close, n, 14, a);
+	s->rsi14 = a[last];
+	rc |= ind_macd(close, n, 12, 26, 9, a, b, d);
+	s->macd = a[last];
+	s->macd_signal = b[last];
+	s->macd_hist = d[last];
+	rc |= ind_bbands(close, n, 20, 2.0, a, b, d);
+	s->bb_lower = a[last];
+	s->bb_mid = b[last];
+	s->bb_upper = d[last];
+	if (isnan(s->bb_mid))
+		s->bb_pctb = NAN;
+	else if (s->bb_upper > s->bb_lower)
+		s->bb_pctb = (s->close - s->bb_lower) / (s->bb_upper - s->bb_lower);
+	else
+		s->bb_pctb = 0.5;
+	rc |= ind_atr(high, low, close, n, 14, a);
+	s->atr14 = a[last];
+	s->atr_pct = 100.0 * s->atr14 / s->close;
+	rc |= ind_stoch(high, low, close, n, 14, 3, a, b);
+	s->stoch_k = a[last];
+	s->stoch_d = b[last];
+	rc |= ind_roc(close, n, 10, a);
+	s->roc10 = a[last];
+	rc |= ind_adx(high, low, close, n, 14, a, b, d);
+	s->plus_di = a[last];
+	s->minus_di = b[last];
+	s->adx14 = d[last];
+	rc |= ind_obv(close, vol, n, a);
+	s->obv = a[last];
+	s->obv_change20 = n > 20 ? a[last] - a[last - 20] : NAN;
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- scoring ----------------------------------------------------------- */
+
+static double
+clamp100(double x)
+{
+	return x < 0 ? 0 : x > 100 ? 100 : x;
+}
+
+/* y on the line through (x0, y0) and (x1, y1), clamped to [0, 100]. */
+static double
+lin(double x, double x0, double y0, double x1, double y1)
+{
+	return clamp100(y0 + (x - x0) * (y1 - y0) / (x1 - x0));
+}
+
+const char *
+analysis_recommendation(double score)
+{
+	if (isnan(score))
+		return NULL;
+	if (score >= ANALYSIS_BUY_AT)
+		return "buy";
+	if (score <= ANALYSIS_SELL_AT)
+		return "sell";
+	return "hold";
+}
+
+/* Mark c unavailable for want of input missing. */
+static void
+unavailable(struct pool *p, struct analysis_component *c, const char *missing,
+    const char *what)
+{
+	c->available = 0;
+	c->value = c->score = NAN;
+	c->missing = missing;
+	c->explanation = pool_printf(p, "%s is not available: the component is left out "
+	                             "and its weight goes to the others", what);
+}
+
+static const char *
+side(double a, double b)
+{
+	return a > b ? "above" : "below";
+}
+
+static void
+score_trend(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	int met;
+
+	if (isnan(s->sma20) || isnan(s->sma50) || isnan(s->sma200)) {
+		unavailable(p, c, isnan(s->sma20) ? "sma20" : isnan(s->sma50) ? "sma50" : "sma200",
+		            "a 200-bar history for the moving averages");
+		return;
+	}
+	met = (s->close > s->sma20) + (s->close > s->sma50) + (s->close > s->sma200) +
+	      (s->sma50 > s->sma200);
+	c->value = met;
+	c->score = 25.0 * met;
+	c->explanation = pool_printf(p, "close %.2f is %s SMA20 %.2f, %s SMA50 %.2f and %s "
+	    "SMA200 %.2f; SMA50 is %s SMA200: %d of 4 bullish conditions, 25 points each",
+	    s->close, side(s->close, s->sma20), s->sma20, side(s->close, s->sma50), s->sma50,
+	    side(s->close, s->sma200), s->sma200, side(s->sma50, s->sma200), met);
+}
+
+static void
+score_rsi(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	double r = s->rsi14;
+
+	if (isnan(r)) {
+		unavailable(p, c, "rsi14", "RSI14 (15 bars)");
+		return;
+	}
+	c->value = r;
+	c->score = r <= 70 ? lin(r, 30, 0, 70, 100) : clamp100(100 - 4 * (r - 70));
+	c->explanation = pool_printf(p, "RSI14 %.2f: strength scores up to RSI 70 "
+	    "(30 or less: 0), overbought readings above 70 lose 4 points per RSI point", r);
+}
+
+static void
+score_macd(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	if (isnan(s->macd_signal)) {
+		unavailable(p, c, "macd", "MACD 12/26/9 (34 bars)");
+		return;
+	}
+	c->value = s->macd_hist;
+	c->score = 50.0 * (s->macd > s->macd_signal) + 50.0 * (s->macd > 0);
+	c->explanation = pool_printf(p, "MACD %.2f is %s its signal %.2f (50 points if above) "
+	    "and %s zero (50 points if above)", s->macd, side(s->macd, s->macd_signal),
+	    s->macd_signal, side(s->macd, 0));
+}
+
+static void
+score_roc(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	if (isnan(s->roc10)) {
+		unavailable(p, c, "roc10", "ROC10 (11 bars)");
+		return;
+	}
+	c->value = s->roc10;
+	c->score = clamp100(50 + 5 * s->roc10);
+	c->explanation = pool_printf(p, "the close moved %.2f%% over 10 bars: 50 points "
+	    "plus 5 per percent (+10%% scores 100, -10%% 0)", s->roc10);
+}
+
+static void
+score_growth(struct pool *p, const struct fund_value *v, const char *name,
+    const char *what, struct analysis_component *c)
+{
+	if (v == NULL || !v->present || !isfinite(v->value)) {
+		unavailable(p, c, name, pool_printf(p, "the quarterly %s growth (fundamentals)", what));
+		return;
+	}
+	c->value = v->value;
+	c->score = clamp100(50 + 250 * v->value);
+	c->explanation = pool_printf(p, "quarterly %s grew %.2f%% year on year: 50 points "
+	    "plus 2.5 per percent (+20%% scores 100, -20%% 0)", what, 100 * v->value);
+}
+
+static void
+score_pe(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+{
+	if (v == NULL || !v->present || !isfinite(v->value)) {
+		unavailable(p, c, "pe", "the P/E ratio (fundamentals)");
+		return;
+	}
+	c->value = v->value;
+	c->score = v->value <= 0 ? 0 : lin(v->value, 10, 100, 40, 0);
+	c->explanation = pool_printf(p, "P/E %.2f: 10 or less scores 100, 40 or more "
+	    "(or losses) 0, linear between", v->value);
+}
+
+static void
+score_peg(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+{
+	if (v == NULL || !v->present || !isfinite(v->value)) {
+		unavailable(p, c, "peg", "the PEG ratio (fundamentals)");
+		return;
+	}
+	c->value = v->value;
+	c->score = v->value <= 0 ? 0 : lin(v->value, 1, 100, 3, 0);
+	c->explanation = pool_printf(p, "PEG %.2f: 1 or less scores 100, 3 or more "
+	    "(or negative growth) 0, linear between", v->value);
+}
+
+static void
+score_reversion(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	if (isnan(s->bb_pctb)) {
+		unavailable(p, c, "bollinger", "Bollinger %B (20 bars)");
+		return;
+	}
+	c->value = s->bb_pctb;
+	c->score = clamp100(100 * (1 - s->bb_pctb));
+	c->explanation = pool_printf(p, "Bollinger %%B %.3f: the nearer the lower band "
+	    "(0) the cheaper against the 20-bar mean; 100 * (1 - %%B)", s->bb_pctb);
+}
+
+static void
+score_yield(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+{
+	if (v == NULL || !v->present || !isfinite(v->value)) {
+		unavailable(p, c, "dividend_yield", "the dividend yield (fundamentals)");
+		return;
+	}
+	c->value = v->value;
+	c->score = clamp100(100 * v->value / 0.06);
+	c->explanation = pool_printf(p, "dividend yield %.2f%%: 6%% or more scores 100, "
+	    "proportionally less below", 100 * v->value);
+}
+
+static void
+score_volatility(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	if (isnan(s->atr_pct)) {
+		unavailable(p, c, "atr14", "ATR14 (15 bars)");
+		return;
+	}
+	c->value = s->atr_pct;
+	c->score = lin(s->atr_pct, 1, 100, 4, 0);
+	c->explanation = pool_printf(p, "ATR14 is %.2f%% of the close: 1%% or less scores 100, "
+	    "4%% or more 0, linear between", s->atr_pct);
+}
+
+/* Append component name with base weight w to out; the slot to fill. */
+static struct analysis_component *
+add(struct analysis_score *out, const char *name, double w)
+{
+	struct analysis_component *c = &out->c[out->n++];
+
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->available = 1;
+	c->base_weight = w;
+	return c;
+}
+
+void
+analysis_score(struct pool *p, enum analysis_strategy st, const struct analysis_snapshot *s,
+    const struct fundamentals *f, struct analysis_score *out)
+{
+	double wsum = 0, total = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->strategy = st;
+	switch (st) {
+	case STRATEGY_MOMENTUM:
+		score_trend(p, s, add(out, "trend", 35));
+		score_rsi(p, s, add(out, "rsi", 20));
+		score_macd(p, s, add(out, "macd", 25));
+		score_roc(p, s, add(out, "roc", 20));
+		break;
+	case STRATEGY_GROWTH:
+		score_growth(p, f ? &f->earnings_growth : NULL, "earnings_growth", "earnings",
+		             add(out, "earnings_growth", 35));
+		score_growth(p, f ? &f->revenue_growth : NULL, "revenue_growth", "revenue",
+		             add(out, "revenue_growth", 30));
+		score_trend(p, s, add(out, "trend", 35));
+		break;
+	case STRATEGY_VALUE:
+		score_pe(p, f ? &f->pe : NULL, add(out, "pe", 35));
+		score_peg(p, f ? &f->peg : NULL, add(out, "peg", 30));
+		score_reversion(p, s, add(out, "mean_reversion", 35));
+		break;
+	default:
+		score_yield(p, f ? &f->dividend_yield : NULL, add(out, "dividend_yield", 50));
+		score_volatility(p, s, add(out, "volatility", 50));
+		break;
+	}
+	for (int i = 0; i < out->n; i++)
+		if (out->c[i].available) {
+			wsum += out->c[i].base_weight;
+			total += out->c[i].base_weight * out->c[i].score;
+		}
+	for (int i = 0; i < out->n; i++)
+		out->c[i].weight = out->c[i].available ? 100 * out->c[i].base_weight / wsum : 0;
+	out->score = wsum > 0 ? round(100 * (total / wsum)) / 100 : NAN;
+	out->recommendation = analysis_recommendation(out->score);
+}

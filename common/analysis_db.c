@@ -1,0 +1,303 @@
+/* analysis_db.c: an analysis's data (refreshed when due), the analyses
+ * cache and signals. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "market_fetch.h"
+#include "market_store.h"
+
+/* Latest bar, its source, when the bars last changed, the bar's age, whether
+ * a refresh is due ($2 seconds since the bars changed or a refresh
+ * succeeded) and whether a failed attempt is recent ($3 seconds). */
+static const char SQL_STATE[] =
+	"WITH s AS (SELECT id FROM symbols WHERE symbol = $1), "
+	"last AS (SELECT c.date, c.source FROM candles c WHERE c.symbol_id = (SELECT id FROM s) "
+	"         ORDER BY c.date DESC LIMIT 1), "
+	"upd AS (SELECT max(c.updated_at) AS at FROM candles c "
+	"        WHERE c.symbol_id = (SELECT id FROM s)), "
+	"r AS (SELECT * FROM market_refreshes WHERE symbol = $1) "
+	"SELECT coalesce((SELECT to_char(date, 'YYYY-MM-DD') FROM last), ''), "
+	"       coalesce((SELECT source FROM last), ''), "
+	"       coalesce((SELECT " DB_TIME("at") " FROM upd), ''), "
+	"       coalesce((SELECT (now() AT TIME ZONE 'UTC')::date - date FROM last), 0), "
+	"       (SELECT date FROM last) IS NULL OR "
+	"       coalesce(greatest((SELECT at FROM upd), (SELECT refreshed_at FROM r)), "
+	"                '-infinity') < now() - make_interval(secs => $2::double precision), "
+	"       coalesce((SELECT status <> 'ok' AND attempted_at > "
+	"                 now() - make_interval(secs => $3::double precision) FROM r), false), "
+	"       coalesce((SELECT status FROM r), ''), coalesce((SELECT message FROM r), '')";
+
+static const char SQL_RECORD[] =
+	"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
+	"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
+	"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
+	"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
+	"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
+
+static const char SQL_CACHED[] =
+	"SELECT a.result FROM analyses a JOIN symbols s ON s.id = a.symbol_id "
+	"WHERE s.symbol = $1 AND a.strategy = $2 AND a.data_day = $3::date AND a.version = $4";
+
+static const char SQL_CACHE_STORE[] =
+	"INSERT INTO analyses (symbol_id, strategy, data_day, version, result, score, "
+	"                      recommendation) "
+	"SELECT s.id, $2, $3::date, $4, $5::json, $6::numeric, $7 FROM symbols s "
+	"WHERE s.symbol = $1 ON CONFLICT DO NOTHING";
+
+static const char SQL_SIGNAL[] =
+	"WITH ins AS (INSERT INTO signals (symbol_id, strategy, day, close, score, "
+	"             recommendation, version, indicators, source) "
+	"  SELECT s.id, $2, $3::date, $4::double precision, $5::numeric, $6, $7, $8::jsonb, $9 "
+	"  FROM symbols s WHERE s.symbol = $1 "
+	"  ON CONFLICT (symbol_id, strategy, day) DO NOTHING RETURNING id) "
+	"SELECT id FROM ins UNION ALL "
+	"SELECT g.id FROM signals g JOIN symbols s ON s.id = g.symbol_id "
+	"WHERE s.symbol = $1 AND g.strategy = $2 AND g.day = $3::date LIMIT 1";
+
+#define MESSAGE_MAX 400   /* bytes of a provider's reason kept */
+
+/* The error of a failed query: 503 when the database is unreachable. */
+static enum err
+db_err(void)
+{
+	return strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;
+}
+
+/* s cut to max bytes on a UTF-8 boundary (pool memory when cut). */
+static const char *
+cut(struct pool *p, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return s;
+	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
+		n--;
+	return pool_strndup(p, s, n);
+}
+
+/* Fill d's error for a provider outcome (status name as stored) of symbol. */
+static int
+provider_failed(struct pool *p, struct analysis_data *d, const char *symbol,
+    const char *status, const char *why)
+{
+	if (strcmp(status, "no_data") == 0) {
+		d->err = ERR_NOT_FOUND;
+		d->message = pool_printf(p, "no market data for %s", symbol);
+	} else {
+		d->err = ERR_PROVIDER_UNAVAILABLE;
+		d->message = pool_printf(p, "no market data provider could serve %s: %s",
+		                         symbol, *why ? why : status);
+	}
+	return -1;
+}
+
+/* Read symbol's state into d; *due and *backoff as SQL_STATE; the last
+ * attempt's status and message. 0 or -1. */
+static int
+read_state(struct pool *p, const char *symbol, struct analysis_data *d, int *due,
+    int *backoff, const char **status, const char **message)
+{
+	const char *refresh = db_i64(p, config_int("ANALYSIS_REFRESH_SECONDS", 21600));
+	const char *retry = db_i64(p, config_int("ANALYSIS_RETRY_SECONDS", 300));
+	PGresult *res = db_query(p, SQL_STATE, DB_ARGS(symbol, refresh, retry));
+
+	if (res == NULL)
+		return -1;
+	snprintf(d->latest, sizeof(d->latest), "%s", db_text(res, 0, 0));
+	d->source = pool_strdup(p, db_text(res, 0, 1));
+	d->updated_at = pool_strdup(p, db_text(res, 0, 2));
+	d->age_days = (long)db_int(res, 0, 3);
+	*due = strcmp(db_text(res, 0, 4), "t") == 0;
+	*backoff = strcmp(db_text(res, 0, 5), "t") == 0;
+	*status = pool_strdup(p, db_text(res, 0, 6));
+	*message = pool_strdup(p, db_text(res, 0, 7));
+	return 0;
+}
+
+int
+analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d)
+{
+	struct market_refresh m;
+	enum provider_status st;
+	const char *status, *message, *msg;
+	int due, backoff;
+
+	memset(d, 0, sizeof(*d));
+	d->note = "";
+	if (read_state(p, symbol, d, &due, &backoff, &status, &message) < 0)
+		goto db_fail;
+	if (!due)
+		return 0;
+	if (backoff) {
+		/* a recent attempt failed: its outcome stands until the retry time */
+		if (d->latest[0] == '\0')
+			return provider_failed(p, d, symbol, status, message);
+		d->stale = 1;
+		d->note = pool_printf(p, "the last refresh failed: %s", message);
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	st = market_refresh_run(p, symbol, &m);
+	msg = cut(p, m.message ? m.message : "", MESSAGE_MAX);
+	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
+	             cut(p, m.used ? m.used : "", 32), msg)) == NULL)
+		goto db_fail;
+	if (st == PROVIDER_OK) {
+		if (read_state(p, symbol, d, &due, &backoff, &status, &message) < 0)
+			goto db_fail;
+		d->refreshed = 1;
+		d->stale = m.stale;
+		d->note = pool_printf(p, "refreshed from %s: %s", m.used, msg);
+		if (d->latest[0] != '\0')
+			return 0;
+		return provider_failed(p, d, symbol, "no_data", msg);
+	}
+	if (d->latest[0] == '\0')
+		return provider_failed(p, d, symbol, provider_status_name(st), msg);
+	d->stale = 1;
+	d->note = pool_printf(p, "the refresh failed: %s", msg);
+	return 0;
+db_fail:
+	d->err = db_err();
+	d->message = d->err == ERR_DB_UNAVAILABLE ? "the database is unavailable" :
+	             "the analysis failed";
+	return -1;
+}
+
+/* Compute the analysis of symbol from its stored data into *obj (owned by
+ * the caller) and store it in the cache. 0, or -1 with out's error. */
+static int
+compute(struct pool *p, const char *symbol, enum analysis_strategy st,
+    struct analysis_outcome *out, json_object **obj)
+{
+	struct analysis_snapshot snap;
+	struct analysis_score sc;
+	struct fundamentals f;
+	struct candles c;
+	char score[16] = "";
+	int found;
+
+	if (market_load_candles(p, symbol, NULL, NULL, &c) < 0 ||
+	    market_load_fundamentals(p, symbol, &f, &found) < 0) {
+		out->err = db_err();
+		out->message = "the database is unavailable";
+		return -1;
+	}
+	if (c.n == 0) {
+		out->err = ERR_NOT_FOUND;
+		out->message = pool_printf(p, "no market data for %s", symbol);
+		return -1;
+	}
+	if (analysis_snapshot(p, &c, &snap) < 0) {
+		log_kv(LOG_ERROR, "analysis: indicators refused the stored series", NULL);
+		out->err = ERR_INTERNAL;
+		out->message = "the analysis failed";
+		return -1;
+	}
+	analysis_score(p, st, &snap, found ? &f : NULL, &sc);
+	*obj = analysis_json(symbol, &snap, &sc);
+	if (!isnan(sc.score))
+		snprintf(score, sizeof(score), "%.2f", sc.score);
+	/* a cache that cannot be written only costs the next call a recompute */
+	(void)db_query(p, SQL_CACHE_STORE, DB_ARGS(symbol, analysis_strategy_name(st),
+	    snap.date, db_i64(p, ANALYSIS_VERSION),
+	    json_object_to_json_string_ext(*obj, JSON_C_TO_STRING_PLAIN),
+	    *score ? score : NULL, sc.recommendation));
+	return 0;
+}
+
+/* The number member key of o, NAN when absent or null. */
+static double
+member_number(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NAN;
+	return json_object_get_double(v);
+}
+
+static const char *
+member_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
+    struct analysis_outcome *out)
+{
+	struct analysis_data d;
+	json_object *obj = NULL;
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	out->score = out->close = NAN;
+	if (analysis_prepare(p, symbol, &d) < 0) {
+		out->err = d.err;
+		out->message = d.message;
+		return -1;
+	}
+	res = db_query(p, SQL_CACHED, DB_ARGS(symbol, analysis_strategy_name(st), d.latest,
+	                                      db_i64(p, ANALYSIS_VERSION)));
+	if (res == NULL) {
+		out->err = db_err();
+		out->message = "the database is unavailable";
+		return -1;
+	}
+	out->cache = "HIT";
+	if (PQntuples(res) == 1 &&
+	    (obj = json_tokener_parse(db_text(res, 0, 0))) != NULL &&
+	    !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	if (obj == NULL) {
+		out->cache = "MISS";
+		if (compute(p, symbol, st, out, &obj) < 0)
+			return -1;
+	}
+	req_own_json(p, obj);
+	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
+	if (d.stale)
+		out->cache = "STALE";
+	out->obj = obj;
+	out->score = member_number(obj, "score");
+	out->recommendation = member_string(obj, "recommendation");
+	out->date = member_string(obj, "date");
+	out->close = member_number(obj, "close");
+	return 0;
+}
+
+int
+analysis_store_signal(struct pool *p, const char *symbol, enum analysis_strategy st,
+    const struct analysis_outcome *o, const char *source, int64_t *id)
+{
+	json_object *ind;
+	char close[40], score[16];
+	PGresult *res;
+
+	*id = 0;
+	if (isnan(o->score) || o->recommendation == NULL || o->date == NULL ||
+	    !json_object_object_get_ex(o->obj, "indicators", &ind))
+		return -1;
+	analysis_shortest(close, sizeof(close), o->close);
+	snprintf(score, sizeof(score), "%.2f", o->score);
+	res = db_query(p, SQL_SIGNAL, DB_ARGS(symbol, analysis_strategy_name(st), o->date,
+	    close, score, o->recommendation, db_i64(p, ANALYSIS_VERSION),
+	    json_object_to_json_string_ext(ind, JSON_C_TO_STRING_PLAIN), source));
+	if (res == NULL || PQntuples(res) != 1)
+		return -1;
+	*id = db_int(res, 0, 0);
+	return 0;
+}

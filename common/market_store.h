@@ -1,0 +1,50 @@
+/* market_store.h: symbols, daily candles and fundamentals in the database.
+ *
+ * Candle prices are stored as numeric, written from the shortest decimal
+ * that reads back as the same double (so an imported "1455.219971" comes
+ * back as exactly that text) and read back as doubles. Writes are
+ * idempotent upserts: storing an identical series again changes no row. */
+#ifndef EDGESCOUT_MARKET_STORE_H
+#define EDGESCOUT_MARKET_STORE_H
+
+#include <stdint.h>
+
+#include "candle.h"
+#include "provider.h"
+
+struct pool;
+
+/* The symbol's id, creating the row when create (symbol must pass
+ * valid_symbol). 0 with *id set, 0 with *id = 0 when absent and !create,
+ * or -1 (logged) on DB failure or an invalid symbol. */
+int market_symbol_id(struct pool *p, const char *symbol, int create, int64_t *id);
+
+/* Upsert candles for symbol from source ("csv", "alphavantage", ...) in one
+ * transaction (joining the caller's when one is open): nothing stored on
+ * failure. c must pass candles_validate(). *changed = rows inserted or
+ * updated (0 when identical). 0, or -1 (logged). */
+int market_store_candles(struct pool *p, const char *symbol, const char *source,
+    const struct candles *c, int *changed);
+
+/* Candles of symbol with from <= date <= to (NULL for open ends), ascending,
+ * in pool memory; 0 (n may be 0, also for an unknown symbol), -1 on DB failure. */
+int market_load_candles(struct pool *p, const char *symbol, const char *from,
+    const char *to, struct candles *out);
+
+/* Store a fundamentals snapshot of symbol from source (creating the symbol).
+ * 0, or -1 (logged). */
+int market_store_fundamentals(struct pool *p, const char *symbol, const char *source,
+    const struct fundamentals *f);
+
+/* The latest fundamentals snapshot of symbol into *out (pool memory); *found
+ * 0 when none. 0, or -1 on DB failure. */
+int market_load_fundamentals(struct pool *p, const char *symbol,
+    struct fundamentals *out, int *found);
+
+/* Date of symbol's latest stored candle into out ("" when none) and the
+ * time of its last update (RFC 3339, "" when none) into *updated (pool
+ * memory, may be NULL). 0, or -1 on DB failure. */
+int market_latest(struct pool *p, const char *symbol, char out[11],
+    const char **updated);
+
+#endif
