@@ -1,5 +1,5 @@
 /* history.c: a user's stock-analysis search history, newest first, paged
- * by an opaque cursor (the last id seen), and clearing it. */
+ * by an opaque cursor (the last id seen), and clearing it (204). */
 #include "app.h"
 
 #include <stdlib.h>
@@ -23,7 +23,7 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 /* One row more than the page, to tell whether another page follows. */
 static const char SQL_PAGE[] =
 	"SELECT id, symbol, strategy, mode, status, task_id, score::text, recommendation, "
-	"       error_code, " DB_TIME("created_at") " "
+	"       error_code, " DB_TIME("created_at") ", cache "
 	"FROM search_history WHERE user_id = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
 	"ORDER BY id DESC LIMIT $3";
 
@@ -54,6 +54,7 @@ entry(const PGresult *res, int i)
 	                                                db_text(res, i, 6)));
 	json_object_object_add(e, "recommendation", text_or_null(res, i, 7));
 	json_object_object_add(e, "error_code", text_or_null(res, i, 8));
+	json_object_object_add(e, "cache", text_or_null(res, i, 10));
 	json_object_object_add(e, "created_at", json_object_new_string(db_text(res, i, 9)));
 	return e;
 }
@@ -96,14 +97,9 @@ static int
 clear_history(struct req *r)
 {
 	static const char *const allowed[] = { NULL };
-	json_object *o;
-	int64_t n;
 
-	if (analysis_query_or_reply(r, allowed) < 0)
+	if (analysis_query_or_reply(r, allowed) < 0 ||
+	    db_exec_or_reply(r, SQL_CLEAR, DB_ARGS(db_i64(r->pool, r->user->id))) < 0)
 		return r->status;
-	if ((n = db_exec_or_reply(r, SQL_CLEAR, DB_ARGS(db_i64(r->pool, r->user->id)))) < 0)
-		return r->status;
-	o = json_object_new_object();
-	json_object_object_add(o, "deleted", json_object_new_int64(n));
-	return reply_json(r, 200, o);
+	return reply_raw(r, 204, NULL, "", 0);
 }

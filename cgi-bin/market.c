@@ -17,7 +17,8 @@ static const struct route routes[] = {
 	{ "GET",  "/api/stock-analysis", analysis_get_q, NEED_SCOPE(SCOPE_READ), "analysis" },
 	{ "POST", "/api/stock-analysis", analysis_post,
 	  NEED_SCOPE(SCOPE_READ) | NEED_JSON, "analysis" },
-	{ "POST", "/api/v1/run",         run,            NEED_SCOPE(SCOPE_READ) | NEED_JSON, "run" },
+	{ "POST", "/api/v1/run",         run,
+	  NEED_SCOPE(SCOPE_READ) | NEED_JSON, "run" },
 	{ 0 }
 };
 
@@ -25,8 +26,8 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
 static const char SQL_HISTORY[] =
 	"INSERT INTO search_history (user_id, symbol, strategy, mode, status, task_id, score, "
-	"                            recommendation, error_code) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9)";
+	"                            recommendation, error_code, cache) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10)";
 
 /* Record the call in the user's search history: 0, or -1 after replying. */
 static int
@@ -42,7 +43,8 @@ history_or_reply(struct req *r, const char *symbol, enum analysis_strategy st,
 	return db_exec_or_reply(r, SQL_HISTORY, DB_ARGS(db_i64(r->pool, r->user->id), symbol,
 	    analysis_strategy_name(st), mode, db_i64(r->pool, status),
 	    task_id ? db_i64(r->pool, task_id) : NULL, score,
-	    o && o->obj ? o->recommendation : NULL, code)) < 0 ? -1 : 0;
+	    o && o->obj ? o->recommendation : NULL, code,
+	    o && o->obj ? o->cache : NULL)) < 0 ? -1 : 0;
 }
 
 /* Queue the analysis as a task: 202 with its id and Location. */
@@ -60,7 +62,7 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 	text = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
 	if (db_begin(r->pool) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
-	if (task_enqueue(r->pool, r->user->id, "analysis", text, &id) < 0)
+	if (task_enqueue(r->pool, r->user->id, ANALYSIS_TASK_KIND, text, &id) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, "the task could not be queued");
 	if (history_or_reply(r, symbol, st, "async", 202, id, NULL) < 0)
 		return r->status;
@@ -109,7 +111,8 @@ analysis_get_q(struct req *r)
 	    analysis_strategy_or_reply(r, req_query(r, "strategy"), &st) < 0)
 		return r->status;
 	if (async != NULL && strcmp(async, "true") != 0 && strcmp(async, "false") != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "async", "async must be true or false");
+		return reply_error(r, ERR_VALIDATION_FAILED, "async",
+		                   "async must be true or false");
 	return analyse(r, symbol, st, async != NULL && strcmp(async, "true") == 0);
 }
 
@@ -138,15 +141,16 @@ analysis_post(struct req *r)
 
 /* ---- batch signals ----------------------------------------------------- */
 
-/* The tier's symbols per run call, within 1..ANALYSIS_MAX_SYMBOLS. */
+/* The tier's symbols per run call: RUN_MAX_SYMBOLS_FREE or _PRO when it is
+ * within 1..ANALYSIS_MAX_SYMBOLS, else the tier's default (10, 50). */
 static int
 run_cap(const struct req *r)
 {
 	int free_tier = strcmp(r->user->tier, "free") == 0;
-	long long cap = config_int(free_tier ? "RUN_MAX_SYMBOLS_FREE" : "RUN_MAX_SYMBOLS_PRO",
-	                           free_tier ? 10 : ANALYSIS_MAX_SYMBOLS);
+	int def = free_tier ? 10 : ANALYSIS_MAX_SYMBOLS;
+	long long cap = config_int(free_tier ? "RUN_MAX_SYMBOLS_FREE" : "RUN_MAX_SYMBOLS_PRO", def);
 
-	return cap < 1 || cap > ANALYSIS_MAX_SYMBOLS ? ANALYSIS_MAX_SYMBOLS : (int)cap;
+	return cap < 1 || cap > ANALYSIS_MAX_SYMBOLS ? def : (int)cap;
 }
 
 /* The symbols member: 1..cap distinct valid symbols. *n of them in *out,
@@ -178,8 +182,8 @@ run_symbols_or_reply(struct req *r, const char ***out, int *n)
 		if (!json_object_is_type(s, json_type_string) ||
 		    !valid_symbol(json_object_get_string(s)))
 			return reply_errorf(r, ERR_VALIDATION_FAILED, "symbols",
-			                    "symbols[%zu] must be an upper-case ticker of 1 to 10 "
-			                    "characters A-Z 0-9 . - (a leading ^ for an index)", i), -1;
+			    "symbols[%zu] must be an upper-case ticker of 1 to 10 "
+			    "characters A-Z 0-9 . - (a leading ^ for an index)", i), -1;
 		v[i] = json_object_get_string(s);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(v[j], v[i]) == 0)

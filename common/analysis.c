@@ -220,7 +220,8 @@ score_growth(struct pool *p, const struct fund_value *v, const char *name,
     const char *what, struct analysis_component *c)
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
-		unavailable(p, c, name, pool_printf(p, "the quarterly %s growth (fundamentals)", what));
+		unavailable(p, c, name,
+		            pool_printf(p, "the quarterly %s growth (fundamentals)", what));
 		return;
 	}
 	c->value = v->value;

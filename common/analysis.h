@@ -149,7 +149,7 @@ void analysis_json_row(struct buf *b, const char *symbol, const struct candle *c
 struct analysis_data {
 	char latest[11];           /* date of the latest stored bar */
 	const char *source;        /* who sent that bar ("csv", "alphavantage") */
-	const char *updated_at;    /* RFC 3339: when the stored bars last changed */
+	const char *updated_at;    /* RFC 3339: when the latest bar was stored */
 	long age_days;             /* today (UTC) minus latest */
 	int refreshed;             /* a provider refreshed the prices in this call */
 	int stale;                 /* the prices were due a refresh that failed (or
@@ -161,12 +161,13 @@ struct analysis_data {
 };
 
 /* Make sure symbol has stored prices, refreshing them through the provider
- * chain when there are none or they were last brought up to date more than
- * ANALYSIS_REFRESH_SECONDS ago (but not within ANALYSIS_RETRY_SECONDS of a
- * failed attempt: that failure stands). Each attempt is recorded. 0 with
- * *d filled (stale when the refresh failed but stored prices remain), or -1
- * with d->err and d->message: NOT_FOUND when no provider knows the symbol,
- * PROVIDER_UNAVAILABLE when none answered, DB_UNAVAILABLE. */
+ * chain when there are none, or when neither its latest bar was stored nor
+ * a refresh succeeded within ANALYSIS_REFRESH_SECONDS (unless an attempt
+ * failed within ANALYSIS_RETRY_SECONDS: that failure stands). Each attempt
+ * is recorded. 0 with *d filled (stale when the refresh failed but stored
+ * prices remain), or -1 with d->err and d->message: NOT_FOUND when no
+ * provider knows the symbol, PROVIDER_UNAVAILABLE when none answered,
+ * DB_UNAVAILABLE. */
 int analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d);
 
 /* The freshness block of d as a JSON object (owned by the caller). */
@@ -197,6 +198,21 @@ int analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 int analysis_store_signal(struct pool *p, const char *symbol,
     enum analysis_strategy st, const struct analysis_outcome *o,
     const char *source, int64_t *id);
+
+/* ---- async tasks (analysis_task.c) ------------------------------------- */
+
+struct task;
+
+#define ANALYSIS_TASK_KIND "analysis"
+
+/* Run claimed task t (kind "analysis", params {symbol, strategy}) as a
+ * worker does: complete it with the analysis reply as its result, or fail
+ * it with the catalogue code and message a synchronous call would have
+ * replied; provider and database failures are retried while attempts
+ * remain (max_attempts), bad params never. 0 when finished or requeued, 1
+ * when the claim was lost meanwhile, -1 when the outcome could not be
+ * written. */
+int analysis_task_run(struct pool *p, const struct task *t, int max_attempts);
 
 /* ---- request input (analysis_req.c) ------------------------------------ */
 

@@ -11,22 +11,21 @@
 #include "market_fetch.h"
 #include "market_store.h"
 
-/* Latest bar, its source, when the bars last changed, the bar's age, whether
- * a refresh is due ($2 seconds since the bars changed or a refresh
- * succeeded) and whether a failed attempt is recent ($3 seconds). */
+/* Latest bar, its source, when it was stored, the bar's age, whether a
+ * refresh is due ($2 seconds since that bar was stored or a refresh last
+ * succeeded) and whether a failed attempt is recent ($3 seconds). One
+ * index probe on candles' primary key. */
 static const char SQL_STATE[] =
-	"WITH s AS (SELECT id FROM symbols WHERE symbol = $1), "
-	"last AS (SELECT c.date, c.source FROM candles c WHERE c.symbol_id = (SELECT id FROM s) "
-	"         ORDER BY c.date DESC LIMIT 1), "
-	"upd AS (SELECT max(c.updated_at) AS at FROM candles c "
-	"        WHERE c.symbol_id = (SELECT id FROM s)), "
+	"WITH last AS (SELECT c.date, c.source, c.updated_at FROM candles c "
+	"              JOIN symbols s ON s.id = c.symbol_id WHERE s.symbol = $1 "
+	"              ORDER BY c.date DESC LIMIT 1), "
 	"r AS (SELECT * FROM market_refreshes WHERE symbol = $1) "
 	"SELECT coalesce((SELECT to_char(date, 'YYYY-MM-DD') FROM last), ''), "
 	"       coalesce((SELECT source FROM last), ''), "
-	"       coalesce((SELECT " DB_TIME("at") " FROM upd), ''), "
+	"       coalesce((SELECT " DB_TIME("updated_at") " FROM last), ''), "
 	"       coalesce((SELECT (now() AT TIME ZONE 'UTC')::date - date FROM last), 0), "
 	"       (SELECT date FROM last) IS NULL OR "
-	"       coalesce(greatest((SELECT at FROM upd), (SELECT refreshed_at FROM r)), "
+	"       coalesce(greatest((SELECT updated_at FROM last), (SELECT refreshed_at FROM r)), "
 	"                '-infinity') < now() - make_interval(secs => $2::double precision), "
 	"       coalesce((SELECT status <> 'ok' AND attempted_at > "
 	"                 now() - make_interval(secs => $3::double precision) FROM r), false), "

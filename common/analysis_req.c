@@ -44,7 +44,8 @@ analysis_strategy_or_reply(struct req *r, const char *value, enum analysis_strat
 	int s;
 
 	if (value == NULL || *value == '\0')
-		return reply_error(r, ERR_VALIDATION_FAILED, "strategy", "strategy is required"), -1;
+		return reply_error(r, ERR_VALIDATION_FAILED, "strategy",
+		                   "strategy is required"), -1;
 	if ((s = analysis_strategy_parse(value)) < 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, "strategy",
 		                   "strategy must be one of growth, value, dividend, momentum"), -1;
@@ -66,8 +67,8 @@ analysis_symbol_list_or_reply(struct req *r, const char *field, const char *list
 		const char *sym = pool_strndup(r->pool, s, len);
 
 		if (k == ANALYSIS_MAX_SYMBOLS)
-			return reply_errorf(r, ERR_VALIDATION_FAILED, field,
-			                    "at most %d symbols per call", ANALYSIS_MAX_SYMBOLS), -1;
+			return reply_errorf(r, ERR_VALIDATION_FAILED, field, "at most %d symbols "
+			                    "per call", ANALYSIS_MAX_SYMBOLS), -1;
 		if (!valid_symbol(sym))
 			return reply_errorf(r, ERR_VALIDATION_FAILED, field, "symbol %d of %s "
 			                    "must be " SYMBOL_RULE, k + 1, field), -1;

@@ -27,7 +27,8 @@ int market_store_candles(struct pool *p, const char *symbol, const char *source,
     const struct candles *c, int *changed);
 
 /* Candles of symbol with from <= date <= to (NULL for open ends), ascending,
- * in pool memory; 0 (n may be 0, also for an unknown symbol), -1 on DB failure. */
+ * in pool memory; 0 (n may be 0, also for an unknown symbol or from > to),
+ * -1 on DB failure or when from or to is not a valid "YYYY-MM-DD". */
 int market_load_candles(struct pool *p, const char *symbol, const char *from,
     const char *to, struct candles *out);
 

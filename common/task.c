@@ -20,7 +20,8 @@ static const char SQL_ENQUEUE[] =
 	"SELECT id, pg_notify('" TASK_CHANNEL "', id::text) FROM t";
 
 static const char SQL_GET[] =
-	"SELECT " TASK_COLUMNS " FROM tasks t WHERE t.id = $1 AND ($2::bigint = 0 OR t.user_id = $2::bigint)";
+	"SELECT " TASK_COLUMNS " FROM tasks t "
+	"WHERE t.id = $1 AND ($2::bigint = 0 OR t.user_id = $2::bigint)";
 
 /* The inner SELECT locks the row it returns and skips rows other claimers
  * hold: concurrent claims never wait and never take the same task. */
@@ -43,7 +44,7 @@ static const char SQL_FAIL[] =
 	"    THEN now() + make_interval(secs => least(power(2, attempts), $7)) "
 	"    ELSE run_after END, "
 	"  error_code = CASE WHEN $5 AND attempts < $6 THEN NULL ELSE $3 END, "
-	"  error = CASE WHEN $5 AND attempts < $6 THEN NULL ELSE $4 END, "
+	"  error = CASE WHEN $5 AND attempts < $6 THEN NULL ELSE left($4, 500) END, "
 	"  finished_at = CASE WHEN $5 AND attempts < $6 THEN NULL ELSE now() END "
 	"WHERE id = $1 AND attempts = $2 AND status = 'running'";
 

@@ -46,9 +46,9 @@ int task_enqueue(struct pool *p, int64_t user_id, const char *kind, const char *
 int task_get(struct pool *p, int64_t id, int64_t user_id, struct task *out, int *found);
 
 /* Claim the oldest queued task whose run_after has come (kind NULL: any
- * kind) for worker: it becomes running, attempts + 1. Tasks locked by
- * another claimer are skipped, never waited for. *found 0 when none.
- * 0, or -1. */
+ * kind) for worker (a name of at most 100 bytes, e.g. "host:pid"): it
+ * becomes running, attempts + 1. Tasks locked by another claimer are
+ * skipped, never waited for. *found 0 when none. 0, or -1. */
 int task_claim(struct pool *p, const char *worker, const char *kind, struct task *out,
     int *found);
 

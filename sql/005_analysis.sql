@@ -70,6 +70,7 @@ CREATE INDEX signals_unlabelled_idx ON signals (day) WHERE outcome IS NULL;
 -- to the queue until it has used its attempts. attempts doubles as the
 -- claim's token: a worker whose claim was taken back cannot finish the task.
 -- Enqueuing NOTIFYs channel edgescout_tasks with the task's id.
+-- Retention: a scheduled job may delete finished tasks after some days.
 CREATE TABLE tasks (
 	id          bigserial PRIMARY KEY,
 	user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -99,7 +100,8 @@ CREATE INDEX tasks_user_idx ON tasks (user_id, id DESC);
 
 -- Every stock-analysis call of a user (after its input was validated), newest
 -- first by id; cleared by the user. status is the HTTP status of the reply
--- (202 for an async call, with its task).
+-- (202 for an async call, with its task); cache its X-Cache (a 200's), so
+-- the cache's hit ratio is a count over this table.
 CREATE TABLE search_history (
 	id             bigserial PRIMARY KEY,
 	user_id        bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -111,6 +113,7 @@ CREATE TABLE search_history (
 	score          numeric(5, 2) CHECK (score BETWEEN 0 AND 100),
 	recommendation text CHECK (recommendation IN ('buy', 'hold', 'sell')),
 	error_code     text CHECK (error_code ~ '^[A-Z_]{1,40}$'),
+	cache          text CHECK (cache IN ('HIT', 'MISS', 'STALE')),
 	created_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX search_history_user_idx ON search_history (user_id, id DESC);

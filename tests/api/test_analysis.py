@@ -45,8 +45,8 @@ def fresh_copy(n=None):
 
 def history_of(uid):
     return sql("SELECT symbol, strategy, mode, status, coalesce(task_id::text, ''), "
-               "coalesce(error_code, '') FROM search_history WHERE user_id = :'p1' "
-               "ORDER BY id", uid)
+               "coalesce(error_code, ''), coalesce(cache, '') FROM search_history "
+               "WHERE user_id = :'p1' ORDER BY id", uid)
 
 
 @test
@@ -111,7 +111,8 @@ def analysis_of_the_sp500_gives_its_real_numbers():
     assert f["age_days"] == (today - datetime.date(2020, 4, 17)).days, f
     assert f["stale"] is False and f["refreshed"] is False, f
     # the call is in the user's history
-    assert history_of(u.id) == [["^GSPC", "momentum", "sync", "200", "", ""]]
+    assert history_of(u.id) == [["^GSPC", "momentum", "sync", "200", "", "",
+                                 r.header("x-cache")]]
 
 
 @test
@@ -190,6 +191,7 @@ def the_cache_answers_miss_then_hit_with_the_same_body():
     assert third.header("x-cache") == "HIT" and third.body == first.body
     other = u.get(f"/api/stock-analysis?symbol={q(sym)}&strategy=value")
     assert other.header("x-cache") == "MISS"
+    assert [h[6] for h in history_of(u.id)] == ["MISS", "HIT", "HIT", "MISS"]
     rows = sql("SELECT strategy, data_day::text, version, score::text, recommendation "
                "FROM analyses WHERE symbol_id = :'p1' ORDER BY strategy", symbol_id(sym))
     m = first.json()
@@ -218,6 +220,7 @@ def stale_prices_whose_refresh_fails_are_served_marked_stale():
     r = u.get(f"/api/stock-analysis?symbol={q(sym)}&strategy=momentum")
     assert r.header("x-cache") == "STALE"
     assert r.json()["freshness"]["note"].startswith("the last refresh failed: ")
+    assert [h[6] for h in history_of(u.id)] == ["STALE", "STALE"]
     assert sql("SELECT attempted_at::text FROM market_refreshes WHERE symbol = :'p1'",
                sym)[0][0] == row[0][1]
     r = call("GET", f"/api/candles?symbol={q(sym)}&from=2020-04-01", token=u.token)
@@ -234,7 +237,8 @@ def an_unknown_symbol_without_data_is_a_provider_error_and_stores_nothing():
     assert symbol_id(sym) is None
     assert sql_value("SELECT status FROM market_refreshes WHERE symbol = :'p1'", sym) == \
         "unavailable"
-    assert history_of(u.id) == [[sym, "momentum", "sync", "502", "", "PROVIDER_UNAVAILABLE"]]
+    assert history_of(u.id) == [[sym, "momentum", "sync", "502", "", "PROVIDER_UNAVAILABLE",
+                                 ""]]
 
 
 @test
@@ -265,9 +269,9 @@ def async_analysis_is_queued_with_a_location():
     r = u.post("/api/stock-analysis", body={"symbol": "^GSPC", "strategy": "growth",
                                             "async": False})
     expect_status(r, 200)
-    assert history_of(u.id) == [["^GSPC", "value", "async", "202", str(tid), ""],
-                                ["^GSPC", "growth", "async", "202", str(tid2), ""],
-                                ["^GSPC", "growth", "sync", "200", "", ""]]
+    assert history_of(u.id) == [["^GSPC", "value", "async", "202", str(tid), "", ""],
+                                ["^GSPC", "growth", "async", "202", str(tid2), "", ""],
+                                ["^GSPC", "growth", "sync", "200", "", "", r.header("x-cache")]]
     for path in ("/api/tasks/0", "/api/tasks/-1", "/api/tasks/abc",
                  "/api/tasks/99999999999999999999", "/api/tasks/1%20OR%201=1"):
         expect_error(u.get(path), 404, "NOT_FOUND")
@@ -453,6 +457,7 @@ def search_history_pages_newest_first_and_clears():
     assert first["symbol"] == "^GSPC" and first["status"] == 200 and first["score"] == 76.18
     assert first["recommendation"] == "buy" and first["task_id"] is None
     assert first["error_code"] is None and first["created_at"].endswith("Z")
+    assert first["cache"] in ("HIT", "MISS") and seen[1]["cache"] is None
     assert seen[1]["status"] == 202 and seen[1]["task_id"] > 0 and seen[1]["score"] is None
     # the default page, and other users' entries stay out of it
     r = u.get("/api/search-history").json()
@@ -464,12 +469,15 @@ def search_history_pages_newest_first_and_clears():
                          ("cursor=abc", "cursor"), ("cursor=1%27%20OR%201=1", "cursor"),
                          ("page=2", "page"), ("limit=2&limit=3", "limit")):
         expect_error(u.get(f"/api/search-history?{query}"), 422, "VALIDATION_FAILED", field)
+    expect_error(u.delete("/api/search-history?all=1"), 422, "VALIDATION_FAILED", "all")
+    assert len(history_of(u.id)) == 5
     r = u.delete("/api/search-history")
-    expect_status(r, 200)
-    assert r.json() == {"deleted": 5}
-    assert u.get("/api/search-history").json()["items"] == []
+    expect_status(r, 204)
+    assert r.body == b""
+    assert u.get("/api/search-history").json()["items"] == [] and history_of(u.id) == []
     assert len(other.get("/api/search-history").json()["items"]) == 1
-    assert u.delete("/api/search-history").json() == {"deleted": 0}
+    assert len(history_of(other.id)) == 1
+    expect_status(u.delete("/api/search-history"), 204)
     expect_error(call("GET", "/api/search-history"), 401, "UNAUTHORIZED")
     expect_error(call("DELETE", "/api/search-history"), 401, "UNAUTHORIZED")
 

@@ -368,7 +368,8 @@ load_sp500(void)
 	long len;
 
 	if (f == NULL)
-		fail_msg("cannot open tests/fixtures/sp500-2000.csv (run from the repository root)");
+		fail_msg("cannot open tests/fixtures/sp500-2000.csv "
+		         "(run from the repository root)");
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	fseek(f, 0, SEEK_SET);

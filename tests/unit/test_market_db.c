@@ -200,6 +200,7 @@ group_teardown(void **state)
 		waitpid(standin, NULL, 0);
 	}
 	cleanup_rows();
+	unlink(pool_printf(pool, "%s/%s.csv", dir, sym(6, 1)));   /* left by a failed test */
 	unlink(pool_printf(pool, "%s/port", dir));
 	rmdir(dir);
 	pool_free(pool);
