@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 
 #include "build_info.h"
+#include "job.h"
 
 static int health(struct req *r);
 static int health_detailed(struct req *r);
@@ -84,25 +85,53 @@ check_disk(int *ok)
 	return c;
 }
 
-/* Readiness: database round trip, schema current, disk free; 503 naming the
- * failing components when degraded. */
+/* The scheduled jobs: failing when a job a scheduler declared is stale (no
+ * success within twice its interval, counted from its installation until the
+ * first success). A fresh stack is fine: its jobs are pending, not stale.
+ * Not judged (and not failing) without the database or the schema. */
+static json_object *
+check_jobs(struct req *r, int db_ok, int mig_ok, int *ok)
+{
+	json_object *c = json_object_new_object(), *stale = json_object_new_array();
+	struct job_status *jobs = NULL;
+	int n = db_ok && mig_ok ? job_status_list(r->pool, &jobs) : -1, installed = 0;
+
+	for (int i = 0; i < n; i++) {
+		installed += jobs[i].installed;
+		if (jobs[i].stale)
+			json_object_array_add(stale, json_object_new_string(jobs[i].name));
+	}
+	*ok = json_object_array_length(stale) == 0;
+	json_object_object_add(c, "status", json_object_new_string(
+		n < 0 ? "unknown" : *ok ? "ok" : "failing"));
+	if (n >= 0)
+		json_object_object_add(c, "scheduled", json_object_new_int(installed));
+	json_object_object_add(c, "stale", stale);
+	return c;
+}
+
+/* Readiness: database round trip, schema current, disk free, no stale job;
+ * 503 naming the failing components when degraded. */
 static int
 health_detailed(struct req *r)
 {
 	json_object *o = json_object_new_object();
 	json_object *checks = json_object_new_object();
 	json_object *failing = json_object_new_array();
-	int db_ok, mig_ok, disk_ok;
+	int db_ok, mig_ok, disk_ok, jobs_ok;
 
 	json_object_object_add(checks, "database", check_database(r, &db_ok));
 	json_object_object_add(checks, "migrations", check_migrations(r, db_ok, &mig_ok));
 	json_object_object_add(checks, "disk", check_disk(&disk_ok));
+	json_object_object_add(checks, "jobs", check_jobs(r, db_ok, mig_ok, &jobs_ok));
 	if (!db_ok)
 		json_object_array_add(failing, json_object_new_string("database"));
 	if (!mig_ok)
 		json_object_array_add(failing, json_object_new_string("migrations"));
 	if (!disk_ok)
 		json_object_array_add(failing, json_object_new_string("disk"));
+	if (!jobs_ok)
+		json_object_array_add(failing, json_object_new_string("jobs"));
 	json_object_object_add(o, "status", json_object_new_string(
 		json_object_array_length(failing) ? "degraded" : "healthy"));
 	json_object_object_add(o, "checks", checks);

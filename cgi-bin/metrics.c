@@ -3,8 +3,10 @@
 #include "app.h"
 
 #include <inttypes.h>
+#include <math.h>
 
 #include "build_info.h"
+#include "job.h"
 #include "metrics.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -37,8 +39,9 @@ write_build_info(struct buf *out)
 	buf_puts(out, "\"} 1\n");
 }
 
-/* The database gauges; when it is down, db_up is 0 and the others are empty. */
-static void
+/* The database gauges; when it is down, db_up is 0 and the others are empty.
+ * Returns 1 when it answered. */
+static int
 write_database(struct req *r, struct buf *out)
 {
 	double t0 = app_now();
@@ -66,6 +69,51 @@ write_database(struct req *r, struct buf *out)
 	metrics_family(out, "edgescout_db_scrape_duration_seconds", "gauge",
 	               "Time the database queries of this scrape took.");
 	buf_printf(out, "edgescout_db_scrape_duration_seconds %.6f\n", took);
+	return conns != NULL;
+}
+
+/* One gauge or counter family of the jobs, a sample per job where value()
+ * has one (>= 0). */
+static void
+write_job_family(struct buf *out, const struct job_status *jobs, int n, const char *name,
+                 const char *type, const char *help, double (*value)(const struct job_status *))
+{
+	metrics_family(out, name, type, help);
+	for (int i = 0; i < n; i++) {
+		double v = value(&jobs[i]);
+
+		if (v < 0)
+			continue;
+		buf_printf(out, "%s{job=\"", name);
+		metrics_label_value(out, jobs[i].name);
+		buf_printf(out, v == floor(v) ? "\"} %.0f\n" : "\"} %.6f\n", v);
+	}
+}
+
+static double job_success(const struct job_status *j) { return j->last_success_epoch; }
+static double job_duration(const struct job_status *j) { return j->last_duration; }
+static double job_items(const struct job_status *j) { return (double)j->last_items; }
+static double job_failures(const struct job_status *j) { return (double)j->failures; }
+static double job_stale(const struct job_status *j) { return j->installed ? j->stale : -1; }
+
+/* The job gauges from job_runs (empty families when the database is down). */
+static void
+write_jobs(struct req *r, struct buf *out, int db_up)
+{
+	struct job_status *jobs = NULL;
+	int n = db_up ? job_status_list(r->pool, &jobs) : -1;
+
+	write_job_family(out, jobs, n, "edgescout_job_last_success_timestamp_seconds", "gauge",
+	                 "Unix time the job last finished successfully.", job_success);
+	write_job_family(out, jobs, n, "edgescout_job_last_duration_seconds", "gauge",
+	                 "Duration of the job's last finished run.", job_duration);
+	write_job_family(out, jobs, n, "edgescout_job_last_items", "gauge",
+	                 "Items the job's last finished run processed.", job_items);
+	write_job_family(out, jobs, n, "edgescout_job_failures_total", "counter",
+	                 "Failed runs of the job on record.", job_failures);
+	write_job_family(out, jobs, n, "edgescout_job_stale", "gauge",
+	                 "1 when a scheduled job has not succeeded within twice its interval.",
+	                 job_stale);
 }
 
 /* GET /metrics: the text exposition format, 200 even when the database is
@@ -78,6 +126,6 @@ metrics_get(struct req *r)
 	buf_init(&out, r->pool);
 	write_build_info(&out);
 	metrics_render(&out, metrics_dir(r->pool));   /* failure logged; families empty */
-	write_database(r, &out);
+	write_jobs(r, &out, write_database(r, &out));
 	return reply_raw(r, 200, CONTENT_TYPE, buf_cstr(&out), out.len);
 }

@@ -20,14 +20,16 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: edgescout nginx-conf --dir DIR [--out FILE] [--port N] [--http-port N]\n"
-	      "           [--workers N] [--nginx-workers N] [--keepalive N] [--user USER]\n"
+	      "           [--workers N] [--nginx-workers N] [--keepalive N|auto] [--user USER]\n"
 	      "           [--listen ADDRS] [--templates DIR] [--bench]\n"
 	      "Render the nginx configuration of the stack in DIR from the templates\n"
 	      "(default DIR/share/nginx, else ./nginx) and the route tables of\n"
 	      "DIR/bin/cgi-bin/*. --workers: FastCGI workers per binary (2).\n"
-	      "--keepalive: idle FastCGI connections each nginx worker keeps per binary\n"
-	      "(default 0; N x nginx workers must stay below --workers). ADDRS: listen\n"
-	      "addresses, comma-separated (default 127.0.0.1; IPv6 in brackets).\n"
+	      "--keepalive: idle FastCGI connections each nginx worker keeps per binary;\n"
+	      "N x nginx workers must stay below --workers. auto (the default): as many\n"
+	      "as that allows, (workers - 1) / nginx workers; 0 turns keep-alive off.\n"
+	      "ADDRS: listen addresses, comma-separated (default 127.0.0.1; IPv6 in\n"
+	      "brackets).\n"
 	      "--bench adds the /__ceiling location (also when RATE_LIMITS=off).\n", f);
 }
 
@@ -98,8 +100,12 @@ parse_args(int argc, char **argv, struct nc_opts *o)
 			if (parse_num(name, v, 1, 256, &o->nginx_workers) < 0)
 				return 2;
 		} else if (strcmp(name, "--keepalive") == 0) {
-			if (parse_num(name, v, 0, 1024, &o->keepalive) < 0)
+			if (strcmp(v, "auto") == 0)
+				o->keepalive = NC_KEEPALIVE_AUTO;
+			else if (parse_num(name, v, 0, 1024, &o->keepalive) < 0) {
+				fputs("edgescout nginx-conf: (or --keepalive auto)\n", stderr);
 				return 2;
+			}
 		} else
 			goto bad;
 		continue;
@@ -114,7 +120,11 @@ bad:
 		return 2;
 	}
 	/* A libfcgi worker serves one connection at a time and an idle kept
-	 * connection holds it: with every worker held, new requests stall. */
+	 * connection holds it: with every worker held, new requests stall. So
+	 * auto keeps one worker of each binary free of idle connections: the
+	 * most kept connections that allows measured fastest. */
+	if (o->keepalive == NC_KEEPALIVE_AUTO)
+		o->keepalive = (o->workers - 1) / o->nginx_workers;
 	if (o->keepalive > 0 && o->keepalive * o->nginx_workers >= o->workers) {
 		fprintf(stderr, "edgescout nginx-conf: --keepalive %ld x --nginx-workers %ld must "
 		        "stay below --workers %ld (idle connections would hold every worker)\n",
@@ -274,6 +284,7 @@ cmd_nginx_conf(int argc, char **argv)
 	c.o.http_port = 8080;
 	c.o.workers = 2;
 	c.o.nginx_workers = 1;
+	c.o.keepalive = NC_KEEPALIVE_AUTO;
 	c.o.listen = "127.0.0.1";
 	st = parse_args(argc, argv, &c.o);
 	if (st != 0)

@@ -43,11 +43,15 @@ struct nc_table {
 int nc_routes_load(struct pool *p, const char *bindir, struct nc_table *t,
                    char *err, size_t errlen);
 
+/* --keepalive auto: (workers - 1) / nginx workers. */
+#define NC_KEEPALIVE_AUTO (-1L)
+
 /* Command-line options. */
 struct nc_opts {
 	const char *out, *dir, *templates, *user, *listen;
 	long port, http_port, workers, nginx_workers;
-	long keepalive;       /* idle connections per upstream and nginx worker */
+	long keepalive;       /* idle connections per upstream and nginx worker,
+	                         or NC_KEEPALIVE_AUTO until the arguments are read */
 	int bench;
 };
 

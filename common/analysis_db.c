@@ -10,6 +10,7 @@
 #include "app.h"
 #include "market_fetch.h"
 #include "market_store.h"
+#include "model.h"
 
 /* Latest bar, its source, when it was stored, the bar's age, whether a
  * refresh is due ($2 seconds since that bar was stored or a refresh last
@@ -268,6 +269,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 	}
 	req_own_json(p, obj);
 	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
+	model_annotate(p, obj);   /* after the cache: the model may change any time */
 	if (d.stale)
 		out->cache = "STALE";
 	out->obj = obj;
@@ -298,5 +300,6 @@ analysis_store_signal(struct pool *p, const char *symbol, enum analysis_strategy
 	if (res == NULL || PQntuples(res) != 1)
 		return -1;
 	*id = db_int(res, 0, 0);
+	model_record_signal(p, *id);   /* the current model's win probability, once */
 	return 0;
 }

@@ -190,22 +190,17 @@ metric_method(const struct req *r)
 static void
 log_request(const struct req *r, double seconds)
 {
-	json_object *f = json_object_new_object();
-	const char *path = r->path ? r->path : "";
+	struct log_request lr = {
+		.method = r->method ? r->method : "-",
+		.route = r->route ? r->route->path : "unmatched",
+		.path = r->path ? r->path : "",
+		.status = r->status,
+		.duration_ms = seconds * 1000.0,
+		.user_id = r->user ? (long long)r->user->id : 0,
+		.error = r->error_code,
+	};
 
-	json_object_object_add(f, "msg", json_object_new_string("request"));
-	json_object_object_add(f, "method", json_object_new_string(r->method ? r->method : "-"));
-	json_object_object_add(f, "route",
-		json_object_new_string(r->route ? r->route->path : "unmatched"));
-	json_object_object_add(f, "path", json_object_new_string_len(path,
-		(int)(strlen(path) > 256 ? 256 : strlen(path))));
-	json_object_object_add(f, "status", json_object_new_int(r->status));
-	json_object_object_add(f, "duration_ms", json_object_new_double(seconds * 1000.0));
-	if (r->user)
-		json_object_object_add(f, "user_id", json_object_new_int64(r->user->id));
-	if (r->error_code)
-		json_object_object_add(f, "error", json_object_new_string(r->error_code));
-	log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, f);
+	log_request_line(r->status >= 500 ? LOG_ERROR : LOG_INFO, &lr);
 }
 
 void

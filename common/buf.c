@@ -62,18 +62,60 @@ void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* format once into the spare room; only a line that did not fit is
+	 * formatted again, after growing */
+	if (b->cap - b->len < 64)
+		buf_reserve(b, 64);
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->data + b->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		abort();
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
+}
+
+void
+buf_put_ll(struct buf *b, long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		tmp[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+void
+buf_put_fixed3(struct buf *b, long long thousandths)
+{
+	char frac[4];
+	unsigned long long u;
+
+	if (thousandths < 0) {
+		buf_putc(b, '-');
+		u = 0ULL - (unsigned long long)thousandths;
+	} else
+		u = (unsigned long long)thousandths;
+	buf_put_ll(b, (long long)(u / 1000));
+	frac[0] = '.';
+	frac[1] = (char)('0' + u % 1000 / 100);
+	frac[2] = (char)('0' + u % 100 / 10);
+	frac[3] = (char)('0' + u % 10);
+	buf_append(b, frac, sizeof(frac));
 }
 
 const char *

@@ -30,6 +30,12 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append v in decimal (what %lld prints). */
+void buf_put_ll(struct buf *b, long long v);
+
+/* Append thousandths/1000 with exactly three decimals ("12.345", "-0.005"). */
+void buf_put_fixed3(struct buf *b, long long thousandths);
+
 /* The contents as a C string ("" when empty); owned by the pool. */
 const char *buf_cstr(struct buf *b);
 

@@ -6,6 +6,8 @@
 #ifndef EDGESCOUT_LOG_H
 #define EDGESCOUT_LOG_H
 
+#include <stddef.h>
+
 #include <json-c/json.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -33,6 +35,33 @@ void log_json(enum log_level level, json_object *fields);
 /* Write msg with string key/value pairs, ended by a NULL key:
  * log_kv(LOG_WARN, "db down", "sqlstate", "08006", NULL). */
 void log_kv(enum log_level level, const char *msg, ...);
+
+/* Bytes of the path kept in a request line. */
+#define LOG_PATH_MAX 256
+
+/* What the one line per request says. */
+struct log_request {
+	const char *method;      /* as sent */
+	const char *route;       /* route pattern, or "unmatched" */
+	const char *path;        /* cut to LOG_PATH_MAX bytes on a UTF-8 boundary */
+	int status;
+	double duration_ms;      /* written with three decimals */
+	long long user_id;       /* 0: none */
+	const char *error;       /* catalogue code, or NULL */
+};
+
+/* Write the request line: ts, level, bin, request_id (when set), msg
+ * "request", method, route, path, status, duration_ms, user_id, error. */
+void log_request_line(enum log_level level, const struct log_request *lr);
+
+/* Write s (n bytes) into out as a quoted JSON string: quote, backslash and
+ * control characters escaped, valid UTF-8 kept, every other byte written as
+ * \ufffd. out needs 6 * n + 2 bytes; returns the bytes written (no NUL). */
+size_t log_json_escape(char *out, const char *s, size_t n);
+
+/* The length of the longest prefix of s (n bytes), at most max bytes, that
+ * does not end inside a valid UTF-8 sequence. */
+size_t log_utf8_cut(const char *s, size_t n, size_t max);
 
 /* printf-style message line. */
 void log_msg(enum log_level level, const char *fmt, ...)

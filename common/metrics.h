@@ -111,4 +111,34 @@ void metrics_family(struct buf *out, const char *name, const char *type,
 /* Append value escaped for a label value (backslash, quote, newline). */
 void metrics_label_value(struct buf *out, const char *value);
 
+/* ---- the reader as data (metrics_read.c) -------------------------------- */
+
+/* One series of a table as metrics_each() hands it over; strings valid
+ * only during the callback. */
+struct metrics_series {
+	const char *binary;              /* the table's name without ".metrics" */
+	const char *method;
+	const char *route;               /* METRICS_OTHER for the overflow slot */
+	int status;                      /* HTTP status; -1 for the overflow slot */
+	uint64_t count;                  /* requests, those above the last bound too */
+	uint64_t sum_us;                 /* their total duration, microseconds */
+	uint64_t bucket[METRICS_BUCKETS];   /* per bucket, METRICS_BUCKET_BOUNDS */
+};
+
+typedef int (*metrics_each_fn)(const struct metrics_series *s, void *ctx);
+
+/* Call fn(s, ctx) for each series with requests in every valid *.metrics
+ * table of dir (tables in name order); a non-zero return stops the walk. A
+ * key may come twice (a worker died while claiming it): callers add up.
+ * Returns the number of tables read, or -1 when dir cannot be read. */
+int metrics_each(const char *dir, metrics_each_fn fn, void *ctx);
+
+/* The q-quantile (0 <= q <= 1) of a histogram of bucket[i] observations in
+ * (bounds[i-1], bounds[i]] (the first from 0) and count in all, by linear
+ * interpolation inside the bucket, as Prometheus' histogram_quantile: the
+ * last bound when the rank lies above it; NaN when empty; -/+Inf for q out
+ * of range. Pure. */
+double metrics_quantile(double q, const double *bounds, const uint64_t *bucket,
+                        int nbuckets, uint64_t count);
+
 #endif

@@ -59,7 +59,10 @@ reply_header(struct req *r, const char *name, const char *value)
 		r->headers = pool_alloc(r->pool, sizeof(*r->headers));
 		buf_init(r->headers, r->pool);
 	}
-	buf_printf(r->headers, "%s: %s\r\n", name, value);
+	buf_puts(r->headers, name);
+	buf_append(r->headers, ": ", 2);
+	buf_puts(r->headers, value);
+	buf_append(r->headers, "\r\n", 2);
 }
 
 /* Write the status line and headers; body_len < 0 means streamed. */
@@ -67,19 +70,33 @@ static int
 send_head(struct req *r, int status, const char *content_type, long long body_len)
 {
 	struct buf head;
+	double ms;
 
 	assert(!r->replied);
 	r->replied = 1;
 	r->status = status;
 	buf_init(&head, r->pool);
-	buf_printf(&head, "Status: %d %s\r\n", status, reason(status));
-	if (content_type != NULL)
-		buf_printf(&head, "Content-Type: %s\r\n", content_type);
-	if (body_len >= 0)
-		buf_printf(&head, "Content-Length: %lld\r\n", body_len);
-	if (r->request_id != NULL)
-		buf_printf(&head, "X-Request-ID: %s\r\n", r->request_id);
-	buf_printf(&head, "X-Process-Time: %.3f\r\n", (app_now() - r->started) * 1000.0);
+	ms = (app_now() - r->started) * 1000.0;
+	buf_puts(&head, "Status: ");
+	buf_put_ll(&head, status);
+	buf_putc(&head, ' ');
+	buf_puts(&head, reason(status));
+	if (content_type != NULL) {
+		buf_puts(&head, "\r\nContent-Type: ");
+		buf_puts(&head, content_type);
+	}
+	if (body_len >= 0) {
+		buf_puts(&head, "\r\nContent-Length: ");
+		buf_put_ll(&head, body_len);
+	}
+	if (r->request_id != NULL) {
+		buf_puts(&head, "\r\nX-Request-ID: ");
+		buf_puts(&head, r->request_id);
+	}
+	/* milliseconds with three decimals, as %.3f would print them */
+	buf_puts(&head, "\r\nX-Process-Time: ");
+	buf_put_fixed3(&head, (long long)(ms * 1000.0 + (ms < 0 ? -0.5 : 0.5)));
+	buf_append(&head, "\r\n", 2);
 	if (r->headers != NULL)
 		buf_append(&head, r->headers->data, r->headers->len);
 	buf_puts(&head, "\r\n");

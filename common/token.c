@@ -1,8 +1,9 @@
 /* token.c: random secrets, their keyed hashes, and subkeys of SECRET_KEY.
  *
- * Subkeys are derived on every call rather than cached, so a change of
- * SECRET_KEY takes effect at once; one SHA-256 and one HMAC cost well under
- * a microsecond. Key material on the stack is wiped before returning. */
+ * Each subkey is derived once per value of SECRET_KEY and kept: every call
+ * compares the current value with a copy of the one the cache was built
+ * from, so a change of SECRET_KEY takes effect at once. Key material on the
+ * stack is wiped before returning. */
 #include "token.h"
 
 #include <assert.h>
@@ -14,18 +15,62 @@
 
 #define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
+/* Subkeys derived from the SECRET_KEY value in secret_copy (secret_len
+ * bytes); secret_len 0 means nothing is cached. */
+#define SUBKEY_SLOTS 4
+#define SECRET_COPY_MAX 512
+static char secret_copy[SECRET_COPY_MAX];
+static size_t secret_len;
+static struct {
+	char purpose[24];       /* "": free slot */
+	unsigned char key[TOKEN_KEY_BYTES];
+} subkeys[SUBKEY_SLOTS];
+
+static void
+subkey_cache_reset(void)
+{
+	sodium_memzero(secret_copy, sizeof(secret_copy));
+	sodium_memzero(subkeys, sizeof(subkeys));
+	secret_len = 0;
+}
+
 int
 token_subkey(const char *purpose, unsigned char out[TOKEN_KEY_BYTES])
 {
 	const char *secret = config_get("SECRET_KEY");
 	unsigned char master[crypto_hash_sha256_BYTES];
+	size_t n, i;
+	int cacheable;
 
 	assert(purpose != NULL);
 	if (secret == NULL || *secret == '\0')
 		return -1;
-	crypto_hash_sha256(master, (const unsigned char *)secret, strlen(secret));
+	n = strlen(secret);
+	cacheable = n < sizeof(secret_copy);
+	if (cacheable && n == secret_len && memcmp(secret, secret_copy, n) == 0) {
+		for (i = 0; i < SUBKEY_SLOTS && subkeys[i].purpose[0] != '\0'; i++)
+			if (strcmp(subkeys[i].purpose, purpose) == 0) {
+				memcpy(out, subkeys[i].key, TOKEN_KEY_BYTES);
+				return 0;
+			}
+	} else {
+		subkey_cache_reset();
+		if (cacheable) {
+			memcpy(secret_copy, secret, n);
+			secret_len = n;
+		}
+	}
+	crypto_hash_sha256(master, (const unsigned char *)secret, n);
 	crypto_auth_hmacsha256(out, (const unsigned char *)purpose, strlen(purpose), master);
 	sodium_memzero(master, sizeof(master));
+	/* purposes beyond the slots, or too long for one, are derived each time */
+	if (secret_len != 0 && *purpose != '\0' && strlen(purpose) < sizeof(subkeys[0].purpose))
+		for (i = 0; i < SUBKEY_SLOTS; i++)
+			if (subkeys[i].purpose[0] == '\0') {
+				memcpy(subkeys[i].purpose, purpose, strlen(purpose) + 1);
+				memcpy(subkeys[i].key, out, TOKEN_KEY_BYTES);
+				break;
+			}
 	return 0;
 }
 

@@ -10,8 +10,10 @@
 # Knobs (environment):
 #   BUILD_DIR (build: the release build `make bench` has just made)
 #   WORKERS NGINX_WORKERS FCGI_KEEPALIVE: the stack's sizing (defaults below)
-#   BENCH_SECONDS (10) BENCH_CONNECTIONS (32) BENCH_THREADS (2)
-#   BENCH_WARMUP (2) BENCH_ROUNDS (1) BENCH_ONLY (names, comma-separated)
+#   BENCH_SECONDS (5) BENCH_ROUNDS (3): each line runs that long in each
+#     round, the lines in turn; medians are shown
+#   BENCH_CONNECTIONS (32) BENCH_THREADS (2) BENCH_WARMUP (2, seconds a line)
+#   BENCH_ONLY (names, comma-separated; the ceiling always runs)
 #   BENCH_OUT (BUILD_DIR/bench/results.txt)
 #   BENCH_KEEP=1: leave the stack running (its directory is printed)
 #
@@ -30,12 +32,15 @@ cd "$repo"
 
 PY=/usr/bin/python3
 BUILD_DIR=${BUILD_DIR:-build}
-# The production sizing of nginx's FastCGI side: a few workers per binary and
-# kept-alive connections to all but one of them, so a new connection always
-# finds a worker (see nginx/upstream.conf.in).
+# The sizing that measured fastest on two cores: 4 workers per binary, one
+# nginx worker, and kept-alive FastCGI connections to all workers but one
+# (`edgescout nginx-conf --keepalive auto`), so that a new connection always
+# finds a worker that no idle connection holds.
 WORKERS=${WORKERS:-4}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
-FCGI_KEEPALIVE=${FCGI_KEEPALIVE:-3}
+[[ $WORKERS =~ ^[1-9][0-9]*$ && $NGINX_WORKERS =~ ^[1-9][0-9]*$ ]] ||
+	die "WORKERS and NGINX_WORKERS must be positive numbers"
+FCGI_KEEPALIVE=${FCGI_KEEPALIVE:-$(((WORKERS - 1) / NGINX_WORKERS))}
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench/results.txt}
 export BUILD_DIR WORKERS NGINX_WORKERS FCGI_KEEPALIVE BENCH_OUT
 
@@ -49,15 +54,20 @@ command -v wrk >/dev/null || die "wrk not found: run make deps (or apt-get insta
 
 T=$(mktemp -d /tmp/edgescout-bench.XXXXXX)
 chmod 755 "$T"
+# Stop the stack; keep its directory (logs) when something failed.
 teardown() {
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		say "the stack is still up in $T (scripts/stack.sh down $T)"
 		return
 	fi
 	scripts/stack.sh down "$T" >/dev/null 2>&1 || true
-	rm -rf "$T"
+	if [ "$1" -eq 0 ]; then
+		rm -rf "$T"
+	else
+		warn "logs kept in $T/log"
+	fi
 }
-trap teardown EXIT
+trap 'teardown $?' EXIT
 trap 'exit 130' INT TERM
 
 # Access tokens outlive a long run of many rounds.
@@ -70,9 +80,32 @@ if ! RATE_LIMITS=off APP_ENV=development EXTRA_ENV="$T/bench.env" \
 	die "the stack did not come up"
 fi
 
-say "== wrk: ${BENCH_SECONDS:-10} s a line, ${BENCH_CONNECTIONS:-32} connections, ${BENCH_THREADS:-2} threads"
+# Real data for the analysis line (the S&P 500 series as ^GSPC, cached after
+# the first call), and daily quotas out of the way: wrk sends thousands.
+(
+	set -a
+	. "$T/etc/edgescout.env"
+	set +a
+	STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
+		"$T/bin/edgescout" market demo >/dev/null
+	STACK_USER=$(stat -c %U "$T") as_user psql -q "$DATABASE_OWNER_URL" \
+		-c 'UPDATE tier_quotas SET daily_limit = 2000000000' >/dev/null
+) || die "could not load the demo series or lift the quotas for the bench"
+
+say "== wrk: ${BENCH_ROUNDS:-3} round(s) of ${BENCH_SECONDS:-5} s a line, ${BENCH_CONNECTIONS:-32} connections, ${BENCH_THREADS:-2} threads"
 rc=0
 STACK_ENV="$T/stack.env" \
 	BENCH_SIZING="$WORKERS FastCGI workers per binary, $NGINX_WORKERS nginx worker(s), FastCGI keepalive $FCGI_KEEPALIVE per binary and nginx worker; build $BUILD_DIR ($("$BUILD_DIR/cli/edgescout" --version 2>/dev/null | head -n 1 || echo unknown))" \
 	"$PY" tests/bench/bench.py || rc=$?
+
+say ""
+say "indicator throughput over the S&P 500 series (one core; target: core set >= 10 M bars/s):"
+if [ -x "$BUILD_DIR/tests/bench/bench_indicators" ]; then
+	"$BUILD_DIR/tests/bench/bench_indicators" tests/fixtures/sp500-2000.csv 2>/dev/null |
+		awk '{ printf "  %-32s %12.0f bars/s  (%.1f M)%s\n", $1, $2, $2 / 1e6,
+		       ($1 ~ /core/ ? ($2 >= 1e7 ? "  met" : "  NOT met") : "") }' |
+		tee -a "${BENCH_OUT:-build/bench/results.txt}"
+else
+	warn "no $BUILD_DIR/tests/bench/bench_indicators (make benchbin)"
+fi
 exit "$rc"

@@ -58,6 +58,12 @@ load_demo() {
 	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *market '; then
 		cli market demo || warn "the demo price series was not loaded"
 	fi
+	# signals, their labels and a model now, not at the jobs' next turn
+	for job in scan-markets label-signals retrain; do
+		[ -x "$abs/bin/cron/$job" ] || continue
+		say "running $job once (log: $DIR/log/jobs.log)"
+		cli cron run "$job" >>"$abs/log/jobs.log" 2>&1 || warn "$job failed (see $DIR/log/jobs.log)"
+	done
 	cli seed-demo --url "https://localhost:$PORT" || warn "the demo users were not created"
 }
 

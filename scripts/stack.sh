@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stack.sh up|down|status DIR: a whole edgescout stack (PostgreSQL cluster,
-# FastCGI workers under spawn-fcgi + multiwatch, nginx with TLS) living in DIR.
+# FastCGI workers under spawn-fcgi + multiwatch, nginx with TLS, the loop
+# running the scheduled jobs: scripts/jobs.sh) living in DIR.
 #
 #   up      copy the build into DIR and start everything; fails (and stops
 #           what it started) unless https://localhost:PORT/health answers 200
@@ -11,6 +12,8 @@
 #   PORT (HTTPS, 8443)  HTTP_PORT (redirect to HTTPS, 8080)  PGPORT (54329)
 #   WORKERS (per binary, 2)  NGINX_WORKERS (1)  BUILD_DIR (build)
 #   APP_ENV (development)  RATE_LIMITS (on)
+#   JOBS (on: the scheduled jobs run while the stack is up; off: not; the
+#     default is off with APP_ENV=test, whose tests run jobs when they mean to)
 #   FCGI_KEEPALIVE (idle FastCGI connections nginx keeps per binary and nginx
 #     worker, 0; FCGI_KEEPALIVE x NGINX_WORKERS must stay below WORKERS)
 #   EXTRA_ENV (a file of KEY=VALUE lines merged into the env file)
@@ -19,12 +22,13 @@
 #   DB_STATEMENT_TIMEOUT_MS DISK_FREE_MIN_MB: written to the env file when set
 #
 # Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout),
-# DIR/sql, DIR/share/nginx, DIR/etc (edgescout.env, nginx.conf, tls/),
+# DIR/sql, DIR/share/nginx, DIR/share/crontab, DIR/etc (edgescout.env,
+# nginx.conf, crontab, tls/),
 # DIR/pgdata, DIR/run (sockets, pid files, metrics), DIR/log, DIR/tmp.
 # While it runs, DIR/stack.env (shell-sourceable) tells tests where it is:
 # DIR URL HTTP_URL PORT HTTP_PORT PGPORT CA ENV_FILE EDGESCOUT_ENV_FILE
 # BIN_DIR RUN_DIR LOG_DIR PGDATA STACK_USER WORKERS RATE_LIMITS APP_ENV
-# BINARIES NGINX_PID_FILE FCGI_PID_FILES PG_PID_FILE.
+# BINARIES NGINX_PID_FILE FCGI_PID_FILES PG_PID_FILE JOBS JOBS_PID_FILE.
 #
 # As root, PostgreSQL and the workers run as the system account edgescout
 # (created once), nginx's master as root and its workers as edgescout.
@@ -46,6 +50,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 APP_ENV=${APP_ENV:-development}
 RATE_LIMITS=${RATE_LIMITS:-on}
 FCGI_KEEPALIVE=${FCGI_KEEPALIVE:-0}
+JOBS=${JOBS:-$([ "$APP_ENV" = test ] && echo off || echo on)}
 ACCOUNT=edgescout
 SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # Settings copied into the env file when set in our environment.
@@ -75,6 +80,7 @@ check_knobs() {
 		die "FCGI_KEEPALIVE x NGINX_WORKERS must stay below WORKERS (idle connections would hold every worker)"
 	[ "$PORT" != "$HTTP_PORT" ] || die "PORT and HTTP_PORT must differ"
 	case $RATE_LIMITS in on | off) ;; *) die "RATE_LIMITS must be on or off" ;; esac
+	case $JOBS in on | off) ;; *) die "JOBS must be on or off" ;; esac
 	case $APP_ENV in development | test | production) ;;
 	*) die "APP_ENV must be development, test or production" ;; esac
 }
@@ -160,6 +166,7 @@ install_files() {
 		[ -f "$f" ] && install -m 644 "$f" "$DIR/sql/"
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
+	install -m 644 "$repo"/cron/crontab "$DIR/share/crontab"
 	install -m 644 "$repo"/tests/fixtures/sp500-2000.csv "$DIR/share/"   # edgescout market demo
 	chmod 755 "$DIR"
 	if is_root; then
@@ -225,6 +232,7 @@ start_postgres() {
 		max_connections = $maxconn
 		shared_buffers = 32MB
 		synchronous_commit = off
+		jit = off
 		log_min_messages = warning
 	EOF
 	if ! as_user "$bin/pg_ctl" -D "$PGDATA" -l "$LOG/postgres.log" -w -t 60 start >/dev/null; then
@@ -406,6 +414,7 @@ write_stack_env() {
 		printf 'NGINX_PID_FILE=%q\n' "$NGINX_PID"
 		printf 'FCGI_PID_FILES=%q\n' "${pids[*]}"
 		printf 'PG_PID_FILE=%q\n' "$PGDATA/postmaster.pid"
+		printf 'JOBS=%q\nJOBS_PID_FILE=%q\n' "$JOBS" "$RUN/jobs.pid"
 	} >"$DIR/stack.env"
 	chmod 644 "$DIR/stack.env"
 }
@@ -418,6 +427,7 @@ anything_running() {
 		[ -e "$f" ] && [ "$f" != "$NGINX_PID" ] && pid_of "$f" multiwatch >/dev/null && return 0
 	done
 	[ -f "$PGDATA/postmaster.pid" ] && pid_of "$PGDATA/postmaster.pid" postgres >/dev/null && return 0
+	"$here/jobs.sh" status "$DIR" >/dev/null 2>&1 && return 0
 	return 1
 }
 
@@ -443,6 +453,12 @@ cmd_up() {
 	for name in $(binaries_in "$DIR/bin/cgi-bin"); do start_binary "$name"; done
 	start_nginx
 	wait_healthy
+	rm -f "$RUN/jobs.off"
+	if [ "$JOBS" = on ]; then
+		"$here/jobs.sh" start "$DIR" || die "the jobs loop did not start (see $LOG/jobs.log)"
+	else
+		: >"$RUN/jobs.off"
+	fi
 	write_stack_env
 	trap - EXIT INT TERM
 	say "edgescout is up in $DIR (as $STACK_USER):"
@@ -464,6 +480,11 @@ up_failed() {
 cmd_down() {
 	local f pid bin stopped=0 pids=()
 	STACK_USER=$(stat -c %U "$DIR" 2>/dev/null || id -un)
+	if "$here/jobs.sh" status "$DIR" >/dev/null 2>&1; then
+		"$here/jobs.sh" stop "$DIR" >/dev/null || warn "the jobs loop did not stop cleanly"
+		stopped=1
+	fi
+	rm -f "$RUN/jobs.off"
 	if pid=$(pid_of "$NGINX_PID" nginx); then
 		stop_pids 15 "$pid"
 		stopped=1
@@ -516,6 +537,11 @@ cmd_status() {
 		printf '%-14s running (pid %s)\n' nginx "$pid"
 	else
 		printf '%-14s stopped\n' nginx
+		ok=1
+	fi
+	if [ -e "$RUN/jobs.off" ]; then
+		printf '%-14s off (JOBS=off)\n' jobs
+	elif ! "$here/jobs.sh" status "$DIR"; then
 		ok=1
 	fi
 	return "$ok"

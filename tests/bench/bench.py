@@ -6,10 +6,11 @@ writes to $BENCH_OUT) req/s, p50/p99 latency, the ratio to the nginx ceiling,
 CPU time per request of nginx, the FastCGI workers and the client, and the
 resident memory of every FastCGI worker after the load.
 
-Settings (environment): BENCH_SECONDS (10) BENCH_CONNECTIONS (32)
-BENCH_THREADS (2) BENCH_WARMUP (2, seconds per line, not counted)
-BENCH_ROUNDS (1; with more, the lines run interleaved and the medians are
-shown) BENCH_ONLY (comma-separated names; the ceiling always runs)
+Settings (environment): BENCH_SECONDS (5, a line and round)
+BENCH_CONNECTIONS (32) BENCH_THREADS (2) BENCH_WARMUP (2, seconds per line,
+not counted) BENCH_ROUNDS (3: the lines run in turn, round after round; the
+medians are shown, and a line's ratio is the median of its ratios to the
+ceiling of the same round) BENCH_ONLY (comma-separated names; the ceiling always runs)
 BENCH_TABLE BENCH_OUT BENCH_SIZING (a line describing the stack's sizing)
 BENCH_JSON (a file for every run's figures, machine-readable).
 
@@ -238,20 +239,22 @@ def machine_busy():
 
 
 def mem_kib(pid):
-    """(VmRSS, Pss) of pid in KiB; None for what cannot be read."""
-    rss = pss = None
+    """(VmRSS, RssAnon, Pss) of pid in KiB; None for what cannot be read."""
+    rss = anon = pss = None
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     rss = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
                     pss = int(line.split()[1])
     except OSError:
         pass
-    return rss, pss
+    return rss, anon, pss
 
 
 # ---- running wrk ---------------------------------------------------------------
@@ -308,9 +311,9 @@ def report(lines, stack, procs, cfg, started_workers):
     ceiling = lines[0]
     ceil_rps = median(ceiling, "rps") if ceiling.runs else None
     out.append("edgescout bench, " + time.strftime("%Y-%m-%d %H:%M:%S %Z"))
-    out.append(f"wrk over HTTPS with keep-alive on loopback: {cfg['seconds']} s a line, "
-               f"{cfg['conns']} connections, {cfg['threads']} threads"
-               + (f", {cfg['rounds']} interleaved rounds (medians)" if cfg["rounds"] > 1 else ""))
+    out.append(f"wrk over HTTPS with keep-alive on loopback: {cfg['rounds']} round(s) of "
+               f"{cfg['seconds']} s a line, {cfg['conns']} connections, {cfg['threads']} threads"
+               + (" (medians)" if cfg["rounds"] > 1 else ""))
     if cfg["sizing"]:
         out.append(f"stack: {cfg['sizing']}")
     out.append(f"machine: {os.cpu_count()} cores")
@@ -327,7 +330,10 @@ def report(lines, stack, procs, cfg, started_workers):
                                else f"NOT MEASURED: {line.problem}"))
             continue
         rps = median(line, "rps")
-        ratio = rps / ceil_rps if ceil_rps else 0.0
+        # Each round's line against that round's ceiling: the pairs ran
+        # seconds apart, so a change in the machine's load hits both.
+        pairs = [run["rps"] / c["rps"] for run, c in zip(line.runs, ceiling.runs) if c["rps"]]
+        ratio = statistics.median(pairs) if pairs else 0.0
         tgt = f"≥{line.target:.2f}" if line.target is not None else "-"
         met = "-" if line.target is None else ("yes" if ratio >= line.target else "NO")
         cpu = (f"{median(line, 'cpu_nginx'):.0f}+{median(line, 'cpu_app'):.0f}"
@@ -341,34 +347,40 @@ def report(lines, stack, procs, cfg, started_workers):
     out.append("")
     out.append(f"resident memory per FastCGI worker after the load "
                f"(target: VmRSS ≤ {RSS_TARGET_KIB // 1024} MiB):")
-    out.append(f"{'binary':<12} {'workers':>7} {'VmRSS min..max':>18} {'Pss max':>9}  met")
     now = procs.all_workers()
+    w = max([len("binary")] + [len(name) for name in now])
+    out.append(f"{'binary':<{w}} {'workers':>7} {'VmRSS min..max':>18} {'private':>9} "
+               f"{'Pss':>9}  met")
     for name, pids in now.items():
         mems = [mem_kib(p) for p in pids]
         rss = [m[0] for m in mems if m[0] is not None]
-        pss = [m[1] for m in mems if m[1] is not None]
+        anon = [m[1] for m in mems if m[1] is not None]
+        pss = [m[2] for m in mems if m[2] is not None]
         if not rss:
-            out.append(f"{name:<12} {'0':>7}  no worker running")
+            out.append(f"{name:<{w}} {'0':>7}  no worker running")
             continue
         note = ""
         if started_workers.get(name) and set(pids) != set(started_workers[name]):
             note = "  (workers were restarted during the run: a crash? see the log)"
-        out.append(f"{name:<12} {len(pids):>7} {min(rss) / 1024:>8.1f}..{max(rss) / 1024:.1f} MiB "
+        rng = f"{min(rss) / 1024:.1f}..{max(rss) / 1024:.1f} MiB"
+        out.append(f"{name:<{w}} {len(pids):>7} {rng:>18} "
+                   f"{(max(anon) / 1024 if anon else 0):>5.1f} MiB "
                    f"{(max(pss) / 1024 if pss else 0):>5.1f} MiB  "
                    f"{'yes' if max(rss) <= RSS_TARGET_KIB else 'NO'}{note}")
     out.append("")
-    out.append("cpu µs/req: CPU time per request of nginx, of all FastCGI workers and of wrk. "
-               "Pss counts shared pages once per sharer.")
+    out.append("cpu µs/req: CPU time per request of nginx, of all FastCGI workers and of wrk.")
+    out.append("VmRSS counts every shared library page a worker touched; private (RssAnon, "
+               "max) is its own memory, Pss (max) its share of all.")
     return "\n".join(out) + "\n"
 
 
 def main():
     cfg = {
-        "seconds": env_int("BENCH_SECONDS", 10),
+        "seconds": env_int("BENCH_SECONDS", 5),
         "conns": env_int("BENCH_CONNECTIONS", 32),
         "threads": env_int("BENCH_THREADS", 2),
         "warmup": env_int("BENCH_WARMUP", 2, lo=0),
-        "rounds": env_int("BENCH_ROUNDS", 1),
+        "rounds": env_int("BENCH_ROUNDS", 3),
         "sizing": os.environ.get("BENCH_SIZING", ""),
     }
     if cfg["threads"] > cfg["conns"]:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""fcgi_load.py SOCKET [N] [PATH]: send N FastCGI GET requests for PATH
-(default /health) to one worker over one kept-alive connection, the way
-nginx does with fastcgi_keep_conn on; for profiling a worker without nginx
-(e.g. under valgrind --tool=callgrind). Prints the statuses seen."""
+"""fcgi_load.py SOCKET [N] [PATH] [HEADER: value ...]: send N FastCGI GET
+requests for PATH (default /health) with the given request headers to one
+worker over one kept-alive connection, the way nginx does with
+fastcgi_keep_conn on; for profiling a worker without nginx (e.g. under
+valgrind --tool=callgrind). Prints the statuses seen."""
 
 import socket
 import struct
@@ -25,7 +26,7 @@ def pair(name, value):
     return size(len(name)) + size(len(value)) + name + value
 
 
-def request_bytes(rid, path):
+def request_bytes(rid, path, headers=()):
     params = {
         "REQUEST_METHOD": "GET", "REQUEST_URI": path, "DOCUMENT_URI": path,
         "SCRIPT_NAME": path, "QUERY_STRING": "", "CONTENT_TYPE": "", "CONTENT_LENGTH": "",
@@ -35,6 +36,8 @@ def request_bytes(rid, path):
         "SERVER_PORT": "8443", "SERVER_NAME": "localhost",
         "REQUEST_ID": "%032x" % rid, "HTTP_HOST": "localhost", "HTTP_USER_AGENT": "fcgi_load",
     }
+    for name, value in headers:
+        params["HTTP_" + name.upper().replace("-", "_")] = value
     body = b"".join(pair(k, v) for k, v in params.items())
     return (record(BEGIN, 1, struct.pack(">HB5x", 1, 1)) + record(PARAMS, 1, body) +
             record(PARAMS, 1) + record(STDIN, 1))
@@ -58,12 +61,13 @@ def main():
     sock_path = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     path = sys.argv[3] if len(sys.argv) > 3 else "/health"
+    headers = [tuple(x.strip() for x in h.split(":", 1)) for h in sys.argv[4:]]
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock_path)
     f = s.makefile("rb")
     seen = Counter()
     for i in range(n):
-        s.sendall(request_bytes(i + 1, path))
+        s.sendall(request_bytes(i + 1, path, headers))
         reply = read_reply(f)
         seen[reply.split(b"\r\n", 1)[0].decode(errors="replace")] += 1
     s.close()

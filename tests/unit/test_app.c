@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "harness.h"
 
 static int
@@ -337,6 +339,66 @@ test_malformed_method_and_missing_uri(void **state)
 	fake_free(f);
 }
 
+/* X-Process-Time is milliseconds with three decimals, and a failed request
+ * leaves one parseable line on stderr with the request's fields. */
+static void
+test_process_time_and_request_line(void **state)
+{
+	struct fake *f = fake_new("GET", "/broken");
+	const char *pt;
+	char line[4096];
+	json_object *o, *v;
+	FILE *cap = tmpfile();
+	int saved;
+	size_t n;
+
+	(void)state;
+	assert_non_null(cap);
+	fake_param(f, "REQUEST_ID", "00112233445566778899aabbccddeeff");
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0 && dup2(fileno(cap), STDERR_FILENO) >= 0);
+	fake_run(f, routes);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(cap);
+	n = fread(line, 1, sizeof(line) - 1, cap);
+	line[n] = '\0';
+	fclose(cap);
+	assert_int_equal(f->status, 500);
+	pt = fake_header(f, "X-Process-Time");
+	assert_non_null(pt);
+	n = strspn(pt, "0123456789");
+	assert_true(n >= 1);
+	assert_int_equal(pt[n], '.');
+	assert_int_equal(strspn(pt + n + 1, "0123456789"), 3);
+	assert_int_equal(pt[n + 4], '\0');
+	/* the request line is the last one */
+	assert_true(strlen(line) > 0 && line[strlen(line) - 1] == '\n');
+	line[strlen(line) - 1] = '\0';
+	o = json_tokener_parse(strrchr(line, '\n') ? strrchr(line, '\n') + 1 : line);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "request");
+	assert_true(json_object_object_get_ex(o, "level", &v));
+	assert_string_equal(json_object_get_string(v), "error");
+	assert_true(json_object_object_get_ex(o, "request_id", &v));
+	assert_string_equal(json_object_get_string(v), "00112233445566778899aabbccddeeff");
+	assert_true(json_object_object_get_ex(o, "route", &v));
+	assert_string_equal(json_object_get_string(v), "/broken");
+	assert_true(json_object_object_get_ex(o, "path", &v));
+	assert_string_equal(json_object_get_string(v), "/broken");
+	assert_true(json_object_object_get_ex(o, "status", &v));
+	assert_int_equal(json_object_get_int(v), 500);
+	assert_true(json_object_object_get_ex(o, "error", &v));
+	assert_string_equal(json_object_get_string(v), error_code(f));
+	assert_true(json_object_object_get_ex(o, "duration_ms", &v));
+	assert_true(json_object_is_type(v, json_type_double));
+	json_object_put(o);
+	fake_free(f);
+}
+
 int
 main(void)
 {
@@ -356,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_internal_only_hides_from_others),
 		cmocka_unit_test(test_auth_required),
 		cmocka_unit_test(test_malformed_method_and_missing_uri),
+		cmocka_unit_test(test_process_time_and_request_line),
 	};
 
 	setenv("LOG_LEVEL", "error", 1);

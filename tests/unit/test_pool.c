@@ -435,6 +435,83 @@ test_buf_printf_long_output(void **state)
 	pool_free(p);
 }
 
+/* Output that ends exactly at, one past, or far past the spare room: each
+ * comes out whole and NUL-terminated, and what was there stays. */
+static void
+test_buf_printf_across_spare_room(void **state)
+{
+	struct pool *p = pool_new();
+	char fill[300], want[600];
+
+	(void)state;
+	memset(fill, 'f', sizeof(fill));
+	for (size_t pre = 180; pre <= 200; pre++)
+		for (int extra = 50; extra <= 90; extra++) {
+			struct buf b;
+
+			buf_init(&b, p);
+			buf_append(&b, fill, pre);
+			buf_printf(&b, "<%0*d>", extra, extra);
+			snprintf(want, sizeof(want), "%.*s<%0*d>", (int)pre, fill, extra, extra);
+			assert_int_equal(b.len, strlen(want));
+			assert_string_equal(b.data, want);
+			assert_true(b.len < b.cap);
+		}
+	pool_free(p);
+}
+
+static void
+test_buf_printf_into_empty_then_full_buffer(void **state)
+{
+	struct pool *p = pool_new();
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, p);
+	buf_printf(&b, "%s", "");
+	assert_int_equal(b.len, 0);
+	assert_string_equal(buf_cstr(&b), "");
+	buf_printf(&b, "%d-%s", 42, "x");
+	assert_string_equal(buf_cstr(&b), "42-x");
+	while (b.len + 1 < b.cap)
+		buf_putc(&b, '.');
+	buf_printf(&b, "%c", 'E');
+	assert_int_equal(b.data[b.len - 1], 'E');
+	assert_int_equal(b.data[b.len], '\0');
+	assert_int_equal(strlen(b.data), b.len);
+	pool_free(p);
+}
+
+static void
+test_buf_put_ll_and_fixed3(void **state)
+{
+	struct pool *p = pool_new();
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, p);
+	buf_put_ll(&b, 0);
+	buf_putc(&b, ' ');
+	buf_put_ll(&b, -7);
+	buf_putc(&b, ' ');
+	buf_put_ll(&b, 9223372036854775807LL);
+	buf_putc(&b, ' ');
+	buf_put_ll(&b, -9223372036854775807LL - 1);
+	assert_string_equal(buf_cstr(&b), "0 -7 9223372036854775807 -9223372036854775808");
+	buf_init(&b, p);
+	buf_put_fixed3(&b, 0);
+	buf_putc(&b, ' ');
+	buf_put_fixed3(&b, 5);
+	buf_putc(&b, ' ');
+	buf_put_fixed3(&b, 12345);
+	buf_putc(&b, ' ');
+	buf_put_fixed3(&b, -5);
+	buf_putc(&b, ' ');
+	buf_put_fixed3(&b, 1000);
+	assert_string_equal(buf_cstr(&b), "0.000 0.005 12.345 -0.005 1.000");
+	pool_free(p);
+}
+
 int
 main(void)
 {
@@ -457,6 +534,9 @@ main(void)
 		cmocka_unit_test(test_buf_keeps_embedded_nul_bytes),
 		cmocka_unit_test(test_buf_grows_far_past_initial_capacity),
 		cmocka_unit_test(test_buf_printf_at_capacity_boundary),
+		cmocka_unit_test(test_buf_printf_across_spare_room),
+		cmocka_unit_test(test_buf_printf_into_empty_then_full_buffer),
+		cmocka_unit_test(test_buf_put_ll_and_fixed3),
 		cmocka_unit_test(test_buf_printf_long_output),
 	};
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,69 @@ test_subkey_golden(void **state)
 	setenv("SECRET_KEY", OTHER_SECRET, 1);
 	assert_int_equal(token_subkey("jwt", k2), 0);
 	assert_memory_not_equal(k, k2, sizeof(k));
+}
+
+/* What token_subkey must give, derived here from scratch. */
+static void
+derive(const char *secret, const char *purpose, unsigned char out[TOKEN_KEY_BYTES])
+{
+	unsigned char master[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(master, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256(out, (const unsigned char *)purpose, strlen(purpose), master);
+}
+
+static void
+test_subkey_follows_every_change_of_the_secret(void **state)
+{
+	unsigned char k[TOKEN_KEY_BYTES], want[TOKEN_KEY_BYTES];
+	char same_len[sizeof(GOLDEN_SECRET)], purpose[8], *longer;
+	size_t big = 2000;
+
+	/* back and forth, reusing the same keys each time */
+	for (int round = 0; round < 3; round++) {
+		setenv("SECRET_KEY", GOLDEN_SECRET, 1);
+		assert_int_equal(token_subkey("jwt", k), 0);
+		assert_string_equal(hex(*state, k, sizeof(k)), JWT_KEY_HEX);
+		assert_int_equal(token_subkey("token-hash", k), 0);
+		assert_string_equal(hex(*state, k, sizeof(k)), HASH_KEY_HEX);
+		setenv("SECRET_KEY", OTHER_SECRET, 1);
+		assert_int_equal(token_subkey("jwt", k), 0);
+		derive(OTHER_SECRET, "jwt", want);
+		assert_memory_equal(k, want, sizeof(k));
+	}
+	/* same length, last byte different */
+	memcpy(same_len, GOLDEN_SECRET, sizeof(same_len));
+	same_len[sizeof(same_len) - 2] ^= 1;
+	setenv("SECRET_KEY", same_len, 1);
+	assert_int_equal(token_subkey("jwt", k), 0);
+	derive(same_len, "jwt", want);
+	assert_memory_equal(k, want, sizeof(k));
+	/* more purposes than are kept, from a reused buffer */
+	for (int i = 0; i < 10; i++) {
+		snprintf(purpose, sizeof(purpose), "p%d", i);
+		assert_int_equal(token_subkey(purpose, k), 0);
+		derive(same_len, purpose, want);
+		assert_memory_equal(k, want, sizeof(k));
+	}
+	/* a secret too long to keep a copy of */
+	longer = test_malloc(big + 1);
+	memset(longer, 's', big);
+	longer[big] = '\0';
+	setenv("SECRET_KEY", longer, 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(token_subkey("jwt", k), 0);
+		derive(longer, "jwt", want);
+		assert_memory_equal(k, want, sizeof(k));
+	}
+	longer[big - 1] = 't';
+	setenv("SECRET_KEY", longer, 1);
+	assert_int_equal(token_subkey("jwt", k), 0);
+	derive(longer, "jwt", want);
+	assert_memory_equal(k, want, sizeof(k));
+	test_free(longer);
+	unsetenv("SECRET_KEY");
+	assert_int_equal(token_subkey("jwt", k), -1);
 }
 
 static void
@@ -231,6 +295,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_subkey_golden),
+		T(test_subkey_follows_every_change_of_the_secret),
 		T(test_subkey_needs_a_secret),
 		T(test_new_length_and_alphabet),
 		T(test_new_is_random),

@@ -1,0 +1,206 @@
+/* models.c: the win-probability model of signals: the current one with its
+ * coefficients, and the history of every version with its metrics. */
+#include "app.h"
+
+#include <stdlib.h>
+
+#include "analysis.h"
+
+static int current_model(struct req *r);
+static int list_models(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET", "/api/models/current", current_model, NEED_AUTH },
+	{ "GET", "/api/models",         list_models,   NEED_AUTH },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+#define LIMIT_DEFAULT 20
+#define LIMIT_MAX 100
+
+/* The columns both replies show (0..18), the current model's version (19). */
+#define SQL_COLUMNS \
+	"SELECT version, " DB_TIME("trained_at") ", promoted, feature_set, auc, accuracy, " \
+	"       log_loss, training_rows, training_wins, holdout_rows, holdout_wins, " \
+	"       lambda, holdout_fraction, iterations, converged, " \
+	"       to_char(first_day, 'YYYY-MM-DD'), to_char(holdout_day, 'YYYY-MM-DD'), " \
+	"       to_char(last_day, 'YYYY-MM-DD'), decision, " \
+	"       (SELECT max(version) FROM models WHERE promoted), " \
+	"       baseline_version, baseline_auc, baseline_log_loss "
+
+static const char SQL_CURRENT[] =
+	SQL_COLUMNS ", features::text, coefficients::text, means::text, stds::text "
+	"FROM models WHERE promoted ORDER BY version DESC LIMIT 1";
+
+/* One row more than the page, to tell whether another page follows. */
+static const char SQL_PAGE[] =
+	SQL_COLUMNS "FROM models WHERE ($1::int = 0 OR version < $1::int) "
+	"ORDER BY version DESC LIMIT $2";
+
+/* Column col as a JSON number keeping the database's text; null for NULL. */
+static json_object *
+num(const PGresult *res, int row, int col)
+{
+	const char *t = db_text(res, row, col);
+
+	return PQgetisnull(res, row, col) ? NULL : json_object_new_double_s(strtod(t, NULL), t);
+}
+
+static json_object *
+text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL :
+	       json_object_new_string(db_text(res, row, col));
+}
+
+static json_object *
+int_col(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : json_object_new_int64(db_int(res, row, col));
+}
+
+static int
+bool_col(const PGresult *res, int row, int col)
+{
+	return db_text(res, row, col)[0] == 't';
+}
+
+static void
+put(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+/* The summary of row i: version, when, whether promoted and current, the
+ * holdout metrics and how it was trained. */
+static json_object *
+summary(const PGresult *res, int i)
+{
+	json_object *o = json_object_new_object(), *m = json_object_new_object();
+	json_object *t = json_object_new_object(), *d = json_object_new_object(), *b;
+
+	put(o, "version", int_col(res, i, 0));
+	put(o, "trained_at", json_object_new_string(db_text(res, i, 1)));
+	put(o, "promoted", json_object_new_boolean(bool_col(res, i, 2)));
+	put(o, "current", json_object_new_boolean(!PQgetisnull(res, i, 19) &&
+	    db_int(res, i, 19) == db_int(res, i, 0)));
+	put(o, "feature_set", int_col(res, i, 3));
+	put(m, "auc", num(res, i, 4));
+	put(m, "accuracy", num(res, i, 5));
+	put(m, "log_loss", num(res, i, 6));
+	put(m, "holdout_rows", int_col(res, i, 9));
+	put(m, "holdout_wins", int_col(res, i, 10));
+	put(o, "metrics", m);
+	put(t, "rows", int_col(res, i, 7));
+	put(t, "wins", int_col(res, i, 8));
+	put(t, "lambda", num(res, i, 11));
+	put(t, "holdout_fraction", num(res, i, 12));
+	put(t, "iterations", int_col(res, i, 13));
+	put(t, "converged", json_object_new_boolean(bool_col(res, i, 14)));
+	put(o, "training", t);
+	put(d, "first_day", text_or_null(res, i, 15));
+	put(d, "holdout_day", text_or_null(res, i, 16));
+	put(d, "last_day", text_or_null(res, i, 17));
+	put(o, "data", d);
+	if (PQgetisnull(res, i, 20)) {
+		put(o, "baseline", NULL);
+	} else {
+		b = json_object_new_object();
+		put(b, "version", int_col(res, i, 20));
+		put(b, "auc", num(res, i, 21));
+		put(b, "log_loss", num(res, i, 22));
+		put(o, "baseline", b);
+	}
+	put(o, "decision", json_object_new_string(db_text(res, i, 18)));
+	return o;
+}
+
+/* Column col of row 0 parsed as JSON (owned by the pool), or NULL. */
+static json_object *
+json_col(struct req *r, const PGresult *res, int col)
+{
+	json_object *v = json_tokener_parse(db_text(res, 0, col));
+
+	if (v != NULL)
+		req_own_json(r->pool, v);
+	return v;
+}
+
+static int
+current_model(struct req *r)
+{
+	static const char *const allowed[] = { NULL };
+	json_object *o, *names, *coef, *means, *stds, *w = NULL, *b = NULL, *fs;
+	PGresult *res;
+	size_t d;
+
+	if (analysis_query_or_reply(r, allowed) < 0)
+		return r->status;
+	if ((res = db_query_or_reply(r, SQL_CURRENT, DB_NOARGS)) == NULL)
+		return r->status;
+	if (PQntuples(res) == 0)
+		return reply_error(r, ERR_NOT_FOUND, NULL, "no model has been promoted yet");
+	names = json_col(r, res, 23);
+	coef = json_col(r, res, 24);
+	means = json_col(r, res, 25);
+	stds = json_col(r, res, 26);
+	if (names == NULL || coef == NULL || means == NULL || stds == NULL ||
+	    !json_object_object_get_ex(coef, "weights", &w) ||
+	    !json_object_object_get_ex(coef, "intercept", &b) ||
+	    (d = json_object_array_length(names)) != json_object_array_length(w) ||
+	    d != json_object_array_length(means) || d != json_object_array_length(stds)) {
+		log_kv(LOG_ERROR, "models: the current model's row is malformed",
+		       "version", db_text(res, 0, 0), NULL);
+		return reply_error(r, ERR_INTERNAL, NULL, NULL);
+	}
+	o = summary(res, 0);
+	put(o, "intercept", json_object_get(b));
+	fs = json_object_new_array();
+	for (size_t j = 0; j < d; j++) {
+		json_object *f = json_object_new_object();
+
+		put(f, "name", json_object_get(json_object_array_get_idx(names, j)));
+		put(f, "coefficient", json_object_get(json_object_array_get_idx(w, j)));
+		put(f, "mean", json_object_get(json_object_array_get_idx(means, j)));
+		put(f, "std", json_object_get(json_object_array_get_idx(stds, j)));
+		json_object_array_add(fs, f);
+	}
+	put(o, "features", fs);
+	return reply_json(r, 200, o);
+}
+
+static int
+list_models(struct req *r)
+{
+	static const char *const allowed[] = { "limit", "cursor", NULL };
+	const char *limit_s = req_query(r, "limit"), *cursor_s = req_query(r, "cursor");
+	int64_t limit = LIMIT_DEFAULT, cursor = 0;
+	json_object *o, *items;
+	PGresult *res;
+	int n;
+
+	if (analysis_query_or_reply(r, allowed) < 0)
+		return r->status;
+	if (limit_s != NULL && valid_i64(limit_s, 1, LIMIT_MAX, &limit) != 0)
+		return reply_errorf(r, ERR_VALIDATION_FAILED, "limit",
+		                    "limit must be a whole number from 1 to %d", LIMIT_MAX);
+	if (cursor_s != NULL && valid_i64(cursor_s, 1, INT32_MAX, &cursor) != 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
+		                   "cursor must be a next_cursor of an earlier page");
+	res = db_query_or_reply(r, SQL_PAGE, DB_ARGS(db_i64(r->pool, cursor),
+	                        db_i64(r->pool, limit + 1)));
+	if (res == NULL)
+		return r->status;
+	n = PQntuples(res);
+	items = json_object_new_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_object_array_add(items, summary(res, i));
+	o = json_object_new_object();
+	put(o, "items", items);
+	put(o, "limit", json_object_new_int64(limit));
+	put(o, "next_cursor", n > limit ?
+	    json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
+	return reply_json(r, 200, o);
+}

@@ -1,0 +1,226 @@
+/* provider_health.c: how the outside data providers are doing, from the
+ * provider_calls log that every outbound call writes.
+ *
+ * Any signed-in user may look: a user whose analysis came back stale wants
+ * to know that market data is degraded, and nothing here is private (counts,
+ * latencies, and the fixed, URL-free failure reasons of common/http.c; no
+ * endpoints, hosts or keys). Anonymous callers are refused. */
+#include "app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOWN_AFTER 3          /* consecutive failed calls: down */
+#define DEGRADED_MIN_CALLS 5  /* calls in the window before a rate judges */
+#define DEGRADED_NUM 9        /* success rate under NUM/DEN: degraded */
+#define DEGRADED_DEN 10
+
+/* Every provider with a call on record (a loose index scan of
+ * provider_calls_provider_at_idx), its calls in the window ($1), its last
+ * success, its last failure, and the failures since its last success; each
+ * per provider through the same index. */
+#define SQL_HEALTH \
+	"WITH RECURSIVE names (provider) AS (" \
+	"  (SELECT provider FROM provider_calls ORDER BY provider LIMIT 1) " \
+	"  UNION ALL " \
+	"  SELECT (SELECT c.provider FROM provider_calls c WHERE c.provider > n.provider " \
+	"          ORDER BY c.provider LIMIT 1) FROM names n WHERE n.provider IS NOT NULL) " \
+	"SELECT n.provider, w.calls, w.ok_calls, w.p50, w.p95, w.attempts_avg, " \
+	"  " DB_TIME("s.at") ", " DB_TIME("e.at") ", e.error, e.status, " \
+	"  (SELECT count(*) FROM provider_calls c WHERE c.provider = n.provider " \
+	"   AND c.at > coalesce(s.at, '-infinity') AND NOT c.ok), " \
+	"  coalesce(e.at >= now() - $1::interval, false) " \
+	"FROM names n " \
+	"CROSS JOIN LATERAL (SELECT count(*) AS calls, count(*) FILTER (WHERE c.ok) AS ok_calls, " \
+	"  percentile_cont(0.5) WITHIN GROUP (ORDER BY c.latency_ms) AS p50, " \
+	"  percentile_cont(0.95) WITHIN GROUP (ORDER BY c.latency_ms) AS p95, " \
+	"  avg(c.attempts)::float8 AS attempts_avg FROM provider_calls c " \
+	"  WHERE c.provider = n.provider AND c.at >= now() - $1::interval) w " \
+	"LEFT JOIN LATERAL (SELECT c.at FROM provider_calls c WHERE c.provider = n.provider " \
+	"  AND c.ok ORDER BY c.at DESC LIMIT 1) s ON true " \
+	"LEFT JOIN LATERAL (SELECT c.at, c.error, c.status FROM provider_calls c " \
+	"  WHERE c.provider = n.provider AND NOT c.ok ORDER BY c.at DESC, c.id DESC LIMIT 1) " \
+	"  e ON true " \
+	"WHERE n.provider IS NOT NULL ORDER BY n.provider"
+
+static int provider_health(struct req *r);
+
+static const struct route routes[] = {
+	{ "GET", "/api/provider-health", provider_health, NEED_AUTH },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
+static const char *const windows[] = { "1h", "24h", "7d", NULL };
+static const char *const intervals[] = { "1 hour", "24 hours", "7 days" };
+
+/* Whether a provider tells its remaining quota: Finnhub sends
+ * X-Ratelimit-Remaining, which the call log does not keep yet; the others
+ * (Alpha Vantage, Polygon's free plan, files) send nothing. */
+static const char *
+quota_status(const char *provider)
+{
+	static const char *const silent[] = { "alphavantage", "polygon", "csv", NULL };
+
+	return valid_enum(provider, silent) >= 0 ? "not_reported" : "unknown";
+}
+
+/* v as a JSON number in its shortest exact form (no exponent between 1e-4
+ * and 1e15); null when not finite. */
+static json_object *
+number(double v)
+{
+	char s[64];
+	int found = 0;
+
+	if (!isfinite(v))
+		return NULL;
+	if (v == 0)
+		v = 0;   /* no "-0" */
+	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
+		snprintf(s, sizeof(s), "%.*f", d, v);
+		found = strtod(s, NULL) == v;
+	}
+	for (int prec = 1; !found && prec <= 17; prec++) {
+		snprintf(s, sizeof(s), "%.*g", prec, v);
+		found = strtod(s, NULL) == v;
+	}
+	return json_object_new_double_s(v, s);
+}
+
+/* Column col of row i as a number, null when SQL NULL. */
+static json_object *
+column_number(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? NULL : number(strtod(db_text(res, i, col), NULL));
+}
+
+static json_object *
+column_text(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? NULL : json_object_new_string(db_text(res, i, col));
+}
+
+/* The status of row i: down, idle, degraded or healthy. */
+static const char *
+judge(const PGresult *res, int i)
+{
+	int64_t calls = db_int(res, i, 1), ok = db_int(res, i, 2);
+
+	if (db_int(res, i, 10) >= DOWN_AFTER && strcmp(db_text(res, i, 11), "t") == 0)
+		return "down";
+	if (calls == 0)
+		return "idle";
+	if (calls >= DEGRADED_MIN_CALLS && ok * DEGRADED_DEN < calls * DEGRADED_NUM)
+		return "degraded";
+	return "healthy";
+}
+
+/* Row i of SQL_HEALTH as the provider's JSON. */
+static json_object *
+provider_json(const PGresult *res, int i, const char *status)
+{
+	json_object *o = json_object_new_object(), *lat = json_object_new_object();
+	json_object *quota = json_object_new_object(), *err = NULL;
+	int64_t calls = db_int(res, i, 1), ok = db_int(res, i, 2);
+	const char *name = db_text(res, i, 0);
+
+	json_object_object_add(o, "provider", json_object_new_string(name));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "calls", json_object_new_int64(calls));
+	json_object_object_add(o, "ok", json_object_new_int64(ok));
+	json_object_object_add(o, "failed", json_object_new_int64(calls - ok));
+	json_object_object_add(o, "success_rate",
+	                       calls ? number((double)ok / (double)calls) : NULL);
+	json_object_object_add(lat, "p50", column_number(res, i, 3));
+	json_object_object_add(lat, "p95", column_number(res, i, 4));
+	json_object_object_add(o, "latency_ms", lat);
+	json_object_object_add(o, "attempts_avg", column_number(res, i, 5));
+	json_object_object_add(o, "last_success_at", column_text(res, i, 6));
+	if (!PQgetisnull(res, i, 7)) {
+		err = json_object_new_object();
+		json_object_object_add(err, "at", column_text(res, i, 7));
+		json_object_object_add(err, "message", column_text(res, i, 8));
+		json_object_object_add(err, "status", PQgetisnull(res, i, 9) ? NULL
+			: json_object_new_int64(db_int(res, i, 9)));
+	}
+	json_object_object_add(o, "last_error", err);
+	json_object_object_add(o, "consecutive_failures",
+	                       json_object_new_int64(db_int(res, i, 10)));
+	json_object_object_add(quota, "remaining", NULL);
+	json_object_object_add(quota, "status", json_object_new_string(quota_status(name)));
+	json_object_object_add(o, "quota", quota);
+	return o;
+}
+
+/* The window argument's index in windows (24h when absent), or -1 after
+ * replying 422. */
+static int
+window_or_reply(struct req *r)
+{
+	int w;
+
+	for (int i = 0; i < r->nargs; i++) {
+		const char *name = r->args[i].name;
+
+		if (strcmp(name, "window") != 0)
+			return reply_error(r, ERR_VALIDATION_FAILED, *name && strlen(name) <= 64 &&
+			                   valid_utf8(name, strlen(name)) ? name : "query",
+			                   "unknown query argument"), -1;
+		if (i > 0)
+			return reply_error(r, ERR_VALIDATION_FAILED, "window",
+			                   "window is given more than once"), -1;
+	}
+	if (r->nargs == 0)
+		return 1;
+	if ((w = valid_enum(r->args[0].value, windows)) < 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "window",
+		                   "window must be 1h, 24h or 7d"), -1;
+	return w;
+}
+
+/* Overall: down when every provider called in the window is down,
+ * degraded when any is down or degraded, else healthy. */
+static const char *
+overall(int active, int down, int degraded)
+{
+	if (active > 0 && down == active)
+		return "down";
+	return down + degraded > 0 ? "degraded" : "healthy";
+}
+
+/* GET /api/provider-health?window=1h|24h|7d */
+static int
+provider_health(struct req *r)
+{
+	json_object *o, *list, *th;
+	int w, active = 0, down = 0, degraded = 0;
+	PGresult *res;
+
+	if ((w = window_or_reply(r)) < 0 ||
+	    (res = db_query_or_reply(r, SQL_HEALTH, DB_ARGS(intervals[w]))) == NULL)
+		return r->status;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *status = judge(res, i);
+
+		active += strcmp(status, "idle") != 0;
+		down += strcmp(status, "down") == 0;
+		degraded += strcmp(status, "degraded") == 0;
+		json_object_array_add(list, provider_json(res, i, status));
+	}
+	th = json_object_new_object();
+	json_object_object_add(th, "down_after_failures", json_object_new_int(DOWN_AFTER));
+	json_object_object_add(th, "degraded_min_calls", json_object_new_int(DEGRADED_MIN_CALLS));
+	json_object_object_add(th, "degraded_below", number((double)DEGRADED_NUM / DEGRADED_DEN));
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(overall(active, down,
+	                       degraded)));
+	json_object_object_add(o, "window", json_object_new_string(windows[w]));
+	json_object_object_add(o, "thresholds", th);
+	json_object_object_add(o, "providers", list);
+	return reply_json(r, 200, o);
+}

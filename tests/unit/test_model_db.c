@@ -1,0 +1,795 @@
+/* test_model_db.c: labelling and retraining on the real S&P 500 series
+ * (tests/fixtures/sp500-2000.csv, 5,105 bars), the promotion rule, the
+ * features, and the current model as analyses and signals use it.
+ *
+ * The signals are made the way the analysis makes them: for every bar, the
+ * indicator snapshot of the series up to that bar (what analysis_snapshot
+ * gives for the prefix: checked bit for bit on a sample of bars), scored
+ * under momentum and under value (mean reversion only: no fundamentals),
+ * stored with the analysis' indicators object. Uses the test stack's
+ * database; run from the repository root. The test holds the advisory locks
+ * of the label-signals and retrain jobs throughout, so the stack's jobs
+ * loop leaves its data alone; the models table is emptied before and after
+ * (the API tests expect no model). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "app.h"
+#include "indicators.h"
+#include "market_store.h"
+#include "model.h"
+#include "model_train.h"
+
+#define SP500 "tests/fixtures/sp500-2000.csv"
+#define HORIZON 5
+#define CHUNK 1000
+
+static struct pool *pool;
+static char sym[16];               /* "^GM" and the pid */
+static struct candles series;
+static int64_t symbol_id;
+static int64_t nsignals;           /* this run's signals */
+static int64_t first_bar;          /* the first bar with a signal */
+
+static PGresult *
+sql(const char *q, const char *const *args, int n)
+{
+	PGresult *res = db_query(pool, q, args, n);
+
+	if (res == NULL)
+		fail_msg("query failed (%s): %s", db_sqlstate(), q);
+	return res;
+}
+
+static int64_t
+sql_int(const char *q, const char *a)
+{
+	return db_int(sql(q, DB_ARGS(a)), 0, 0);
+}
+
+static const char *
+sid(void)
+{
+	return db_i64(pool, symbol_id);
+}
+
+static void
+load_series(void)
+{
+	FILE *f = fopen(SP500, "rb");
+	struct buf b;
+	char chunk[8192];
+	const char *msg;
+	size_t n;
+	int changed;
+
+	assert_non_null(f);
+	buf_init(&b, pool);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	assert_int_equal(provider_parse_csv(pool, 0, b.data, b.len, &series, &msg), PROVIDER_OK);
+	assert_int_equal(series.n, 5105);
+	assert_int_equal(market_store_candles(pool, sym, "csv", &series, &changed), 0);
+	assert_int_equal(market_symbol_id(pool, sym, 0, &symbol_id), 0);
+}
+
+/* One signal object of bar snapshot s under st into the JSON array rows. */
+static void
+add_signal(struct pool *scratch, json_object *rows, const struct analysis_snapshot *s,
+    enum analysis_strategy st)
+{
+	struct analysis_score sc;
+	json_object *a, *ind, *o;
+	char num[40];
+
+	analysis_score(scratch, st, s, NULL, &sc);
+	if (isnan(sc.score))
+		return;
+	a = analysis_json(sym, s, &sc);
+	assert_true(json_object_object_get_ex(a, "indicators", &ind));
+	o = json_object_new_object();
+	json_object_object_add(o, "strategy", json_object_new_string(analysis_strategy_name(st)));
+	json_object_object_add(o, "day", json_object_new_string(s->date));
+	json_object_object_add(o, "close", analysis_number(s->close));
+	snprintf(num, sizeof(num), "%.2f", sc.score);
+	json_object_object_add(o, "score", json_object_new_string(num));
+	json_object_object_add(o, "recommendation", json_object_new_string(sc.recommendation));
+	json_object_object_add(o, "indicators", json_object_get(ind));
+	json_object_array_add(rows, o);
+	json_object_put(a);
+}
+
+static void
+insert_rows(json_object *rows)
+{
+	PGresult *res = sql(
+	    "INSERT INTO signals (symbol_id, strategy, day, close, score, recommendation, "
+	    "  version, indicators, source) "
+	    "SELECT $1, r.strategy, r.day, r.close, r.score, r.recommendation, $2, r.indicators, "
+	    "  'scan' FROM json_to_recordset($3::json) AS r(strategy text, day date, "
+	    "  close float8, score numeric, recommendation text, indicators jsonb)",
+	    DB_ARGS(sid(), db_i64(pool, ANALYSIS_VERSION),
+	            json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN)));
+
+	nsignals += strtoll(PQcmdTuples(res), NULL, 10);
+}
+
+/* The indicators of the whole series, computed once: every indicator is
+ * causal, so bar i of these arrays is what analysis_snapshot() gives for the
+ * series up to bar i (checked on a sample of bars). */
+struct arrays {
+	double *sma20, *sma50, *sma200, *ema12, *ema26, *rsi14, *macd, *sig, *hist;
+	double *bbl, *bbm, *bbu, *atr, *k, *d, *roc, *pdi, *mdi, *adx, *obv;
+};
+
+static double *
+arr(struct pool *p)
+{
+	return pool_alloc(p, series.n * sizeof(double));
+}
+
+static void
+compute_arrays(struct pool *p, struct arrays *a)
+{
+	size_t n = series.n;
+	double *c = arr(p), *h = arr(p), *l = arr(p), *v = arr(p);
+
+	for (size_t i = 0; i < n; i++) {
+		c[i] = series.v[i].close;
+		h[i] = series.v[i].high;
+		l[i] = series.v[i].low;
+		v[i] = (double)series.v[i].volume;
+	}
+	a->sma20 = arr(p), a->sma50 = arr(p), a->sma200 = arr(p), a->ema12 = arr(p);
+	a->ema26 = arr(p), a->rsi14 = arr(p), a->macd = arr(p), a->sig = arr(p);
+	a->hist = arr(p), a->bbl = arr(p), a->bbm = arr(p), a->bbu = arr(p), a->atr = arr(p);
+	a->k = arr(p), a->d = arr(p), a->roc = arr(p), a->pdi = arr(p), a->mdi = arr(p);
+	a->adx = arr(p), a->obv = arr(p);
+	assert_int_equal(ind_sma(c, n, 20, a->sma20) | ind_sma(c, n, 50, a->sma50) |
+	    ind_sma(c, n, 200, a->sma200) | ind_ema(c, n, 12, a->ema12) |
+	    ind_ema(c, n, 26, a->ema26) | ind_rsi(c, n, 14, a->rsi14) |
+	    ind_macd(c, n, 12, 26, 9, a->macd, a->sig, a->hist) |
+	    ind_bbands(c, n, 20, 2.0, a->bbl, a->bbm, a->bbu) | ind_atr(h, l, c, n, 14, a->atr) |
+	    ind_stoch(h, l, c, n, 14, 3, a->k, a->d) | ind_roc(c, n, 10, a->roc) |
+	    ind_adx(h, l, c, n, 14, a->pdi, a->mdi, a->adx) | ind_obv(c, v, n, a->obv), 0);
+}
+
+/* The snapshot at bar i, as analysis_snapshot() computes it. */
+static void
+snapshot_at(const struct arrays *a, size_t i, struct analysis_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->date, sizeof(s->date), "%s", series.v[i].date);
+	s->close = series.v[i].close;
+	s->bars = i + 1;
+	s->sma20 = a->sma20[i], s->sma50 = a->sma50[i], s->sma200 = a->sma200[i];
+	s->ema12 = a->ema12[i], s->ema26 = a->ema26[i], s->rsi14 = a->rsi14[i];
+	s->macd = a->macd[i], s->macd_signal = a->sig[i], s->macd_hist = a->hist[i];
+	s->bb_lower = a->bbl[i], s->bb_mid = a->bbm[i], s->bb_upper = a->bbu[i];
+	if (isnan(s->bb_mid))
+		s->bb_pctb = NAN;
+	else if (s->bb_upper > s->bb_lower)
+		s->bb_pctb = (s->close - s->bb_lower) / (s->bb_upper - s->bb_lower);
+	else
+		s->bb_pctb = 0.5;
+	s->atr14 = a->atr[i];
+	s->atr_pct = 100.0 * s->atr14 / s->close;
+	s->stoch_k = a->k[i], s->stoch_d = a->d[i], s->roc10 = a->roc[i];
+	s->plus_di = a->pdi[i], s->minus_di = a->mdi[i], s->adx14 = a->adx[i];
+	s->obv = a->obv[i];
+	s->obv_change20 = i + 1 > 20 ? a->obv[i] - a->obv[i - 20] : NAN;
+}
+
+/* Signals for every bar, as the analysis would have issued them that day. */
+static void
+make_signals(void)
+{
+	struct pool *scratch = pool_new(), *keep = pool_new();
+	json_object *rows = json_object_new_array();
+	struct arrays a;
+
+	compute_arrays(keep, &a);
+	first_bar = -1;
+	for (size_t i = 0; i < series.n; i++) {
+		struct analysis_snapshot s, want;
+		size_t before = json_object_array_length(rows);
+
+		snapshot_at(&a, i, &s);
+		if (i % 397 == 0 || i == series.n - 1) {
+			struct candles prefix = { series.v, i + 1 };
+
+			assert_int_equal(analysis_snapshot(scratch, &prefix, &want), 0);
+			assert_memory_equal(&s, &want, sizeof(s));
+		}
+		add_signal(scratch, rows, &s, STRATEGY_MOMENTUM);
+		add_signal(scratch, rows, &s, STRATEGY_VALUE);
+		if (first_bar < 0 && json_object_array_length(rows) > before)
+			first_bar = (int64_t)i;
+		if (json_object_array_length(rows) >= CHUNK) {
+			insert_rows(rows);
+			json_object_put(rows);
+			rows = json_object_new_array();
+		}
+		pool_reset(scratch);
+	}
+	insert_rows(rows);
+	json_object_put(rows);
+	pool_free(scratch);
+	pool_free(keep);
+}
+
+static void
+clear_models(void)
+{
+	sql("DELETE FROM models", DB_NOARGS);
+}
+
+/* Hold the locks of the label-signals and retrain jobs on this session,
+ * as a run of them would: the stack's jobs loop skips them meanwhile. */
+static int
+hold_job_locks(void)
+{
+	static const char q[] =
+	    "SELECT pg_try_advisory_lock(hashtext('edgescout.job.' || $1))";
+
+	for (int i = 0; i < 600; i++) {
+		PGresult *a = db_query(pool, q, DB_ARGS("label-signals"));
+		PGresult *b;
+
+		if (a == NULL)
+			return -1;
+		if (strcmp(db_text(a, 0, 0), "t") == 0) {
+			for (int j = 0; j < 600; j++) {
+				if ((b = db_query(pool, q, DB_ARGS("retrain"))) == NULL)
+					return -1;
+				if (strcmp(db_text(b, 0, 0), "t") == 0)
+					return 0;
+				nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+			}
+			return -1;
+		}
+		nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	return -1;
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	pool = pool_new();
+	if (hold_job_locks() < 0) {
+		fprintf(stderr, "test_model_db: the job locks stayed taken\n");
+		return -1;
+	}
+	snprintf(sym, sizeof(sym), "^GM%d", (int)(getpid() % 1000000));
+	db_query(pool, "DELETE FROM symbols WHERE symbol = $1", DB_ARGS(sym));
+	db_query(pool, "DELETE FROM models", DB_NOARGS);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	db_query(pool, "DELETE FROM symbols WHERE symbol = $1", DB_ARGS(sym));
+	db_query(pool, "DELETE FROM models", DB_NOARGS);
+	pool_free(pool);
+	db_close();
+	return 0;
+}
+
+/* ---- pure rules ---------------------------------------------------------- */
+
+static void
+test_outcome_rule(void **state)
+{
+	(void)state;
+	assert_string_equal(model_outcome("buy", 0.0051, 0.005), "win");
+	assert_string_equal(model_outcome("buy", 0.005, 0.005), "flat");
+	assert_string_equal(model_outcome("buy", -0.005, 0.005), "flat");
+	assert_string_equal(model_outcome("buy", -0.0051, 0.005), "loss");
+	assert_string_equal(model_outcome("sell", -0.0051, 0.005), "win");
+	assert_string_equal(model_outcome("sell", 0.004, 0.005), "flat");
+	assert_string_equal(model_outcome("sell", 0.0051, 0.005), "loss");
+	assert_string_equal(model_outcome("hold", 0.005, 0.005), "win");
+	assert_string_equal(model_outcome("hold", -0.005, 0.005), "win");
+	assert_string_equal(model_outcome("hold", 0.0051, 0.005), "loss");
+	assert_string_equal(model_outcome("hold", -0.02, 0.005), "loss");
+	assert_string_equal(model_outcome("buy", 0, 0), "flat");
+	assert_null(model_outcome("short", 0.1, 0.005));
+	assert_null(model_outcome(NULL, 0.1, 0.005));
+	assert_null(model_outcome("buy", NAN, 0.005));
+}
+
+static void
+test_promotion_rule(void **state)
+{
+	struct model_train_opts o = { .epsilon = 0.001 };
+	struct logreg_metrics n = { 100, 40, 0.55, 0.6, 0.68 }, b = n, none = { 0 };
+	const char *why;
+
+	(void)state;
+	assert_int_equal(model_promote(pool, &o, &n, 0, &b, &why), 1);
+	assert_string_equal(why, "promoted: the first model");
+	/* equal metrics are no worse */
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 1);
+	assert_non_null(strstr(why, "promoted: holdout AUC 0.5500 >= 0.5500"));
+	assert_non_null(strstr(why, "model 3 on the same 100 rows"));
+	b.auc = 0.5501;
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 0);
+	assert_non_null(strstr(why, "not promoted: holdout AUC 0.5500 < 0.5501"));
+	b.auc = 0.5;
+	b.log_loss = 0.679;                         /* 0.68 <= 0.679 + 0.001 */
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 1);
+	b.log_loss = 0.6789;
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 0);
+	assert_non_null(strstr(why, "log loss 0.6800 > 0.6789"));
+	/* an undefined AUC (one-class holdout): log loss alone decides */
+	b.auc = NAN;
+	b.log_loss = 0.7;
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 1);
+	n.auc = NAN;
+	b.auc = 0.9;
+	assert_int_equal(model_promote(pool, &o, &n, 3, &b, &why), 1);
+	/* nothing held out: never replaces a model */
+	assert_int_equal(model_promote(pool, &o, &none, 3, &b, &why), 0);
+	assert_non_null(strstr(why, "no holdout rows"));
+}
+
+static void
+test_features(void **state)
+{
+	const char *text =
+	    "{\"close\":110,\"score\":72.5,\"strategy\":\"momentum\",\"recommendation\":\"buy\","
+	    "\"indicators\":{\"sma20\":100,\"sma50\":88,\"sma200\":null,\"ema12\":105,"
+	    "\"ema26\":100,\"rsi14\":61.5,\"macd\":{\"macd\":2,\"signal\":1.5,\"hist\":0.55},"
+	    "\"bollinger\":{\"percent_b\":0.8},\"atr_percent\":1.25,\"stochastic\":{\"k\":70,"
+	    "\"d\":65},\"roc10\":3,\"adx14\":{\"adx\":25,\"plus_di\":30,\"minus_di\":12},"
+	    "\"obv\":{\"value\":5,\"change20\":-7}}}";
+	json_object *o = json_tokener_parse(text);
+	struct model_input in;
+
+	(void)state;
+	assert_int_equal(model_input_from_analysis(o, &in), 0);
+	assert_int_equal(model_feature_count(), 22);
+	assert_string_equal(model_feature_name(0), "close_sma20");
+	assert_null(model_feature_name(22));
+	assert_true(model_feature(&in, "close_sma20") == 110.0 / 100 - 1);
+	assert_true(model_feature(&in, "close_sma50") == 110.0 / 88 - 1);
+	assert_true(isnan(model_feature(&in, "close_sma200")));
+	assert_true(isnan(model_feature(&in, "sma50_sma200")));
+	assert_true(model_feature(&in, "ema12_ema26") == 105.0 / 100 - 1);
+	assert_true(model_feature(&in, "rsi14") == 61.5);
+	assert_true(model_feature(&in, "macd_hist") == 100 * 0.55 / 110);
+	assert_true(model_feature(&in, "bb_percent_b") == 0.8);
+	assert_true(model_feature(&in, "atr_percent") == 1.25);
+	assert_true(model_feature(&in, "stoch_k") == 70);
+	assert_true(model_feature(&in, "stoch_d") == 65);
+	assert_true(model_feature(&in, "roc10") == 3);
+	assert_true(model_feature(&in, "adx14") == 25);
+	assert_true(model_feature(&in, "di_spread") == 18);
+	assert_true(model_feature(&in, "obv_trend") == -1);
+	assert_true(model_feature(&in, "score") == 72.5);
+	assert_true(model_feature(&in, "strategy_momentum") == 1);
+	assert_true(model_feature(&in, "strategy_value") == 0);
+	assert_true(model_feature(&in, "rec_buy") == 1);
+	assert_true(model_feature(&in, "rec_sell") == 0);
+	assert_true(isnan(model_feature(&in, "no_such_feature")));
+	json_object_put(o);
+	o = json_tokener_parse("{\"indicators\":{}}");
+	assert_int_equal(model_input_from_analysis(o, &in), -1);   /* no close */
+	json_object_put(o);
+	assert_int_equal(model_input_from_analysis(NULL, &in), -1);
+}
+
+/* ---- on the S&P 500 series --------------------------------------------- */
+
+/* Signals of this run at bars up to the last with HORIZON later bars. */
+static int64_t
+due_signals(void)
+{
+	return sql_int("SELECT count(*) FROM signals WHERE symbol_id = $1 AND day <= "
+	               "(SELECT date FROM candles WHERE symbol_id = $1 ORDER BY date DESC "
+	               " OFFSET 5 LIMIT 1)", sid());
+}
+
+static const char *
+label_digest(void)
+{
+	return pool_strdup(pool, db_text(sql(
+	    "SELECT md5(string_agg(id || ':' || realised_return || ':' || outcome || ':' || "
+	    "labelled_at, ',' ORDER BY id)) FROM signals WHERE symbol_id = $1",
+	    DB_ARGS(sid())), 0, 0));
+}
+
+static void
+test_signals_from_the_series(void **state)
+{
+	(void)state;
+	load_series();
+	make_signals();
+	/* momentum scores from bar 10 (ROC10), value from bar 19 (Bollinger) */
+	assert_int_equal(first_bar, 10);
+	assert_int_equal(nsignals, (5105 - 10) + (5105 - 19));
+	assert_int_equal(sql_int("SELECT count(*) FROM signals WHERE symbol_id = $1", sid()),
+	                 nsignals);
+}
+
+/* Run labelling passes until done; the pass. */
+static struct model_label_pass
+label_all(const struct model_label_opts *o, int dry_run)
+{
+	struct model_label_pass pass;
+	int steps = 0;
+
+	memset(&pass, 0, sizeof(pass));
+	while (!pass.done) {
+		assert_int_equal(model_label_step(pool, o, &pass, dry_run), 0);
+		assert_true(++steps < 1000);
+	}
+	return pass;
+}
+
+static void
+test_labels(void **state)
+{
+	struct model_label_opts o;
+	struct model_label_pass pass;
+	const char *digest, *why;
+	int64_t wins = 0, flats = 0;
+	PGresult *res;
+	size_t k = 0;
+
+	(void)state;
+	assert_int_equal(model_label_opts_load(&o, &why), 0);    /* the defaults */
+	assert_int_equal(o.horizon, 5);
+	assert_true(o.threshold == 0.005);
+	assert_int_equal(o.batch, 1000);
+	o.batch = 700;
+	/* a dry run counts and writes nothing */
+	pass = label_all(&o, 1);
+	assert_true(pass.labelled >= due_signals());
+	assert_true(pass.seen >= nsignals);
+	assert_int_equal(sql_int("SELECT count(*) FROM signals WHERE symbol_id = $1 "
+	                         "AND outcome IS NOT NULL", sid()), 0);
+	pass = label_all(&o, 0);
+	assert_true(pass.labelled >= due_signals());
+	/* every signal with 5 later bars is labelled, the newest 5 days are not */
+	assert_int_equal(sql_int("SELECT count(*) FROM signals WHERE symbol_id = $1 "
+	                         "AND outcome IS NOT NULL", sid()), due_signals());
+	assert_int_equal(sql_int("SELECT count(*) FROM signals WHERE symbol_id = $1 "
+	                         "AND outcome IS NULL", sid()), 2 * HORIZON);
+	/* each label recomputed from the series: the same double, the rule */
+	res = sql("SELECT to_char(day, 'YYYY-MM-DD'), recommendation, realised_return, outcome "
+	          "FROM signals WHERE symbol_id = $1 AND outcome IS NOT NULL "
+	          "AND labelled_at IS NOT NULL ORDER BY day, strategy", DB_ARGS(sid()));
+	assert_int_equal(PQntuples(res), due_signals());
+	for (int i = 0; i < PQntuples(res); i++) {
+		double ret;
+
+		while (k < series.n && strcmp(series.v[k].date, db_text(res, i, 0)) != 0)
+			k++;
+		assert_true(k + HORIZON < series.n);
+		ret = series.v[k + HORIZON].close / series.v[k].close - 1;
+		if (strtod(db_text(res, i, 2), NULL) != ret)
+			fail_msg("%s: return %s, want %.17g", db_text(res, i, 0), db_text(res, i, 2), ret);
+		assert_string_equal(db_text(res, i, 3), model_outcome(db_text(res, i, 1), ret, 0.005));
+		wins += strcmp(db_text(res, i, 3), "win") == 0;
+		flats += strcmp(db_text(res, i, 3), "flat") == 0;
+	}
+	print_message("labels: %d signals, %lld wins, %lld flat, %lld losses\n", PQntuples(res),
+	              (long long)wins, (long long)flats, (long long)(PQntuples(res) - wins - flats));
+	/* labelling again changes nothing */
+	digest = label_digest();
+	pass = label_all(&o, 0);
+	assert_int_equal(pass.labelled, 0);
+	assert_int_equal(pass.seen, sql_int("SELECT count(*) FROM signals WHERE outcome IS NULL "
+	                                    "AND $1 <> ''", "x"));
+	assert_string_equal(label_digest(), digest);
+}
+
+static const char *
+model_text(int version, const char *col)
+{
+	PGresult *res = sql(pool_printf(pool, "SELECT %s FROM models WHERE version = $1", col),
+	                    DB_ARGS(db_i64(pool, version)));
+
+	assert_int_equal(PQntuples(res), 1);
+	return pool_strdup(pool, db_text(res, 0, 0));
+}
+
+static int64_t
+model_count(void)
+{
+	return db_int(sql("SELECT count(*) FROM models", DB_NOARGS), 0, 0);
+}
+
+/* The holdout AUC of a model knowing only each signal's recommendation and
+ * strategy (same rows, same split): what the indicators add is the rest. */
+static double
+recommendation_only_auc(void)
+{
+	PGresult *res = sql("SELECT recommendation, strategy, outcome = 'win' FROM signals "
+	                    "WHERE outcome IS NOT NULL ORDER BY day, id", DB_NOARGS);
+	size_t n = (size_t)PQntuples(res);
+	double *x = pool_alloc(pool, n * 3 * sizeof(double));
+	int *y = pool_alloc(pool, n * sizeof(int));
+	struct logreg_opts o = logreg_opts_default();
+	struct logreg m;
+	struct logreg_metrics h;
+
+	for (size_t i = 0; i < n; i++) {
+		x[i * 3] = strcmp(db_text(res, (int)i, 0), "buy") == 0;
+		x[i * 3 + 1] = strcmp(db_text(res, (int)i, 0), "sell") == 0;
+		x[i * 3 + 2] = strcmp(db_text(res, (int)i, 1), "value") == 0;
+		y[i] = db_text(res, (int)i, 2)[0] == 't';
+	}
+	assert_int_equal(logreg_fit_holdout(pool, x, y, n, 3, LOGREG_HOLDOUT, &o, &m, &h), 0);
+	return h.auc;
+}
+
+static void
+test_retrain_is_deterministic(void **state)
+{
+	struct model_train_opts o;
+	struct model_train_result r1, r2, r3, r4;
+	struct model stored;
+	const char *why, *coef, *means, *stds;
+	int64_t labelled;
+	char shortest[40];
+
+	(void)state;
+	assert_int_equal(model_train_opts_load(&o, &why), 0);
+	assert_int_equal(o.min_rows, 200);
+	labelled = db_int(sql("SELECT count(*) FROM signals WHERE outcome IS NOT NULL",
+	                      DB_NOARGS), 0, 0);
+	/* too few rows: nothing trained, nothing stored */
+	o.min_rows = (int)labelled + 1;
+	assert_int_equal(model_retrain(pool, &o, 0, &r1, &why), 0);
+	assert_int_equal(r1.status, TRAIN_NOT_ENOUGH_ROWS);
+	assert_int_equal(model_count(), 0);
+	o.min_rows = 200;
+
+	assert_int_equal(model_retrain(pool, &o, 0, &r1, &why), 0);
+	assert_int_equal(r1.status, TRAIN_STORED);
+	assert_true(r1.promoted);
+	assert_int_equal(r1.baseline_version, 0);
+	assert_int_equal(r1.rows, labelled);
+	assert_int_equal(r1.hold.n, (size_t)floor(0.2 * (double)labelled));
+	assert_true(r1.lr.converged);
+	print_message("model %d on %lld labelled S&P signals: holdout %zu rows, AUC %.4f, "
+	              "accuracy %.4f, log loss %.4f (%d Newton steps)\n", r1.version,
+	              (long long)labelled, r1.hold.n, r1.hold.auc, r1.hold.accuracy,
+	              r1.hold.log_loss, r1.lr.iterations);
+	assert_true(r1.hold.auc > 0 && r1.hold.auc < 1);
+	print_message("the same holdout from recommendation and strategy alone: AUC %.4f\n",
+	              recommendation_only_auc());
+	analysis_shortest(shortest, sizeof(shortest), r1.hold.auc);
+	assert_string_equal(model_text(r1.version, "auc"), shortest);
+	assert_string_equal(model_text(r1.version, pool_printf(pool,
+	    "training_rows + holdout_rows = %lld", (long long)labelled)), "t");
+	assert_string_equal(model_text(r1.version, "data_hash"), r1.hash);
+	coef = model_text(r1.version, "coefficients::text");
+	means = model_text(r1.version, "means::text");
+	stds = model_text(r1.version, "stds::text");
+
+	/* the same data again: no second version */
+	assert_int_equal(model_retrain(pool, &o, 0, &r2, &why), 0);
+	assert_int_equal(r2.status, TRAIN_UNCHANGED);
+	assert_int_equal(r2.version, r1.version);
+	assert_int_equal(model_count(), 1);
+
+	/* a dry run says the same */
+	assert_int_equal(model_retrain(pool, &o, 1, &r3, &why), 0);
+	assert_int_equal(r3.status, TRAIN_UNCHANGED);
+	assert_int_equal(r3.version, r1.version);
+
+	/* stored and read back: the trained doubles bit for bit */
+	assert_int_equal(model_load(pool, r1.version, &stored), 1);
+	assert_int_equal(stored.d, model_feature_count());
+	assert_memory_equal(&stored.lr.intercept, &r1.lr.intercept, sizeof(double));
+	assert_memory_equal(stored.lr.w, r1.lr.w, r1.lr.d * sizeof(double));
+	assert_memory_equal(stored.lr.mean, r1.lr.mean, r1.lr.d * sizeof(double));
+	assert_memory_equal(stored.lr.std, r1.lr.std, r1.lr.d * sizeof(double));
+
+	/* trained again from scratch: the very same coefficients and row */
+	clear_models();
+	assert_int_equal(model_retrain(pool, &o, 0, &r4, &why), 0);
+	assert_int_equal(r4.status, TRAIN_STORED);
+	assert_memory_equal(&r4.lr.intercept, &r1.lr.intercept, sizeof(double));
+	assert_memory_equal(r4.lr.w, r1.lr.w, r1.lr.d * sizeof(double));
+	assert_memory_equal(r4.lr.mean, r1.lr.mean, r1.lr.d * sizeof(double));
+	assert_memory_equal(r4.lr.std, r1.lr.std, r1.lr.d * sizeof(double));
+	assert_memory_equal(&r4.hold.auc, &r1.hold.auc, sizeof(double));
+	assert_memory_equal(&r4.hold.log_loss, &r1.hold.log_loss, sizeof(double));
+	assert_string_equal(r4.hash, r1.hash);
+	assert_string_equal(model_text(r4.version, "coefficients::text"), coef);
+	assert_string_equal(model_text(r4.version, "means::text"), means);
+	assert_string_equal(model_text(r4.version, "stds::text"), stds);
+}
+
+/* Store a promoted model predicting sigmoid(intercept) for everything;
+ * its data hash is 64 times digit. */
+static void
+insert_constant_model(int version, const char *intercept, char digit)
+{
+	json_object *names = json_object_new_array(), *zeros = json_object_new_array();
+	json_object *ones = json_object_new_array();
+	char hash[65];
+
+	memset(hash, digit, 64);
+	hash[64] = '\0';
+
+	for (size_t j = 0; j < model_feature_count(); j++) {
+		json_object_array_add(names, json_object_new_string(model_feature_name(j)));
+		json_object_array_add(zeros, json_object_new_int(0));
+		json_object_array_add(ones, json_object_new_int(1));
+	}
+	sql("INSERT INTO models (version, feature_set, features, coefficients, means, stds, "
+	    "  lambda, holdout_fraction, training_rows, training_wins, holdout_rows, holdout_wins, "
+	    "  iterations, converged, first_day, last_day, data_hash, promoted, decision) "
+	    "VALUES ($1, 1, $2, json_build_object('intercept', $3::float8, 'weights', $4::json), "
+	    "  $4, $5, 0, 0.2, 1, 0, 0, 0, 1, true, '2000-01-03', '2000-01-03', $6, true, "
+	    "  'a constant model')",
+	    DB_ARGS(db_i64(pool, version), json_object_to_json_string(names), intercept,
+	            json_object_to_json_string(zeros), json_object_to_json_string(ones), hash));
+	json_object_put(names);
+	json_object_put(zeros);
+	json_object_put(ones);
+}
+
+static void
+test_promotion_against_the_current_model(void **state)
+{
+	struct model_train_opts o;
+	struct model_train_result r;
+	const char *why;
+	double p8 = 1 / (1 + exp(-8.0)), want_ll;
+	int expect;
+
+	(void)state;
+	clear_models();
+	insert_constant_model(1, "8", '0');
+	assert_int_equal(model_train_opts_load(&o, &why), 0);
+	assert_int_equal(model_retrain(pool, &o, 0, &r, &why), 0);
+	assert_int_equal(r.status, TRAIN_STORED);
+	assert_int_equal(r.version, 2);
+	assert_int_equal(r.baseline_version, 1);
+	/* the constant model on the new holdout: every pair tied, p = sigmoid(8) */
+	assert_true(r.baseline.auc == 0.5);
+	assert_int_equal(r.baseline.n, r.hold.n);
+	want_ll = -((double)r.hold.positives * log(p8) +
+	            (double)(r.hold.n - r.hold.positives) * log1p(-p8)) / (double)r.hold.n;
+	assert_true(fabs(r.baseline.log_loss - want_ll) < 1e-9);
+	expect = r.hold.auc >= 0.5 && r.hold.log_loss <= want_ll + o.epsilon;
+	assert_int_equal(r.promoted, expect);
+	print_message("against a constant model: %s\n", r.decision);
+	assert_string_equal(model_text(2, "promoted::text"), expect ? "true" : "false");
+	assert_string_equal(model_text(2, "baseline_version"), "1");
+	assert_string_equal(model_text(2, "baseline_auc"), "0.5");
+	assert_string_equal(model_text(2, "decision"), r.decision);
+	assert_int_equal(db_int(sql("SELECT max(version) FROM models WHERE promoted", DB_NOARGS),
+	                        0, 0), expect ? 2 : 1);
+}
+
+/* The model input of signal id (the newest of this run when id is 0). */
+static int64_t
+signal_input(int64_t id, struct model_input *in, json_object **analysis)
+{
+	PGresult *res = sql("SELECT id, indicators::text, close, score::float8, strategy, "
+	    "recommendation FROM signals WHERE symbol_id = $1 AND ($2::bigint = 0 OR id = $2) "
+	    "ORDER BY day DESC, id DESC LIMIT 1", DB_ARGS(sid(), db_i64(pool, id)));
+	json_object *o = json_object_new_object();
+
+	assert_int_equal(PQntuples(res), 1);
+	json_object_object_add(o, "close", json_object_new_double(strtod(db_text(res, 0, 2), NULL)));
+	json_object_object_add(o, "score", json_object_new_double(strtod(db_text(res, 0, 3), NULL)));
+	json_object_object_add(o, "strategy", json_object_new_string(db_text(res, 0, 4)));
+	json_object_object_add(o, "recommendation", json_object_new_string(db_text(res, 0, 5)));
+	json_object_object_add(o, "indicators", json_tokener_parse(db_text(res, 0, 1)));
+	req_own_json(pool, o);
+	assert_int_equal(model_input_from_analysis(o, in), 0);
+	*analysis = o;
+	return db_int(res, 0, 0);
+}
+
+static void
+test_current_model_and_predictions(void **state)
+{
+	const struct model *m;
+	struct model_input in;
+	json_object *a, *mo, *v;
+	double x[64], prob;
+	int64_t id, other;
+	int cur;
+	PGresult *res;
+
+	(void)state;
+	setenv("MODEL_CHECK_SECONDS", "0", 1);
+	cur = (int)db_int(sql("SELECT max(version) FROM models WHERE promoted", DB_NOARGS), 0, 0);
+	assert_non_null(m = model_current(pool));
+	assert_int_equal(m->version, cur);
+	id = signal_input(0, &in, &a);
+	for (size_t j = 0; j < m->d; j++)
+		x[j] = model_feature(&in, m->names[j]);
+	prob = model_predict(m, &in);
+	assert_true(prob == logreg_predict(&m->lr, x));
+	/* an analysis carries the current model's probability and version */
+	model_annotate(pool, a);
+	assert_true(json_object_object_get_ex(a, "model", &mo) && mo != NULL);
+	assert_true(json_object_object_get_ex(mo, "version", &v));
+	assert_int_equal(json_object_get_int(v), cur);
+	assert_true(json_object_object_get_ex(mo, "win_probability", &v));
+	assert_true(json_object_get_double(v) == round(prob * 1e4) / 1e4);
+	/* a signal keeps the prediction it was issued with, written once */
+	assert_int_equal(model_record_signal(pool, id), 1);
+	assert_int_equal(model_record_signal(pool, id), 0);
+	res = sql("SELECT model_version, win_probability FROM signal_predictions "
+	          "WHERE signal_id = $1", DB_ARGS(db_i64(pool, id)));
+	assert_int_equal(PQntuples(res), 1);
+	assert_int_equal(db_int(res, 0, 0), cur);
+	assert_true(strtod(db_text(res, 0, 1), NULL) == prob);
+	assert_int_equal(model_record_signal(pool, INT64_MAX), 0);
+
+	/* the cache asks again only after MODEL_CHECK_SECONDS */
+	setenv("MODEL_CHECK_SECONDS", "3600", 1);
+	insert_constant_model(cur + 1, "0", '1');
+	assert_int_equal(model_current(pool)->version, cur);
+	setenv("MODEL_CHECK_SECONDS", "0", 1);
+	assert_int_equal(model_current(pool)->version, cur + 1);
+	assert_true(model_predict(model_current(pool), &in) == 0.5);
+
+	/* no model: null, and nothing stored */
+	clear_models();
+	assert_null(model_current(pool));
+	model_annotate(pool, a);
+	assert_true(json_object_object_get_ex(a, "model", &mo) && mo == NULL);
+	other = signal_input(id - 1, &in, &a);
+	assert_int_equal(model_record_signal(pool, other), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM signal_predictions p JOIN signals g "
+	                         "ON g.id = p.signal_id WHERE g.symbol_id = $1", sid()), 0);
+	unsetenv("MODEL_CHECK_SECONDS");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test(f)
+	const struct CMUnitTest tests[] = {
+		T(test_outcome_rule),
+		T(test_promotion_rule),
+		T(test_features),
+		T(test_signals_from_the_series),
+		T(test_labels),
+		T(test_retrain_is_deterministic),
+		T(test_promotion_against_the_current_model),
+		T(test_current_model_and_predictions),
+	};
+#undef T
+	char err[256] = "";
+
+	if (config_load(NULL, err, sizeof(err)) != 0 || config_get("DATABASE_URL") == NULL) {
+		fprintf(stderr, "test_model_db: needs EDGESCOUT_ENV_FILE of a migrated stack %s\n",
+		        err);
+		return 1;
+	}
+	setenv("LOG_LEVEL", "error", 1);
+	log_init("test_model_db");
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
