@@ -6,10 +6,18 @@
 
 #include <stddef.h>
 
+struct pool;
+
 /* 0 when s[0..n) is exactly one JSON value (with optional surrounding white
  * space) nested at most max_depth deep, with no unpaired surrogate and no
  * escaped NUL (\u0000); -1 otherwise with *why set to a short static reason.
  * Does not check that the bytes are UTF-8 (see valid_utf8). */
 int jsonv_check(const char *s, size_t n, int max_depth, const char **why);
+
+/* 1 when an object in s[0..n) — text jsonv_check accepted — has two members
+ * whose keys are equal once unescaped; *key (pool memory) and *key_len name
+ * the first found. 0 when every key is unique. */
+int jsonv_duplicate_key(struct pool *p, const char *s, size_t n, const char **key,
+                        size_t *key_len);
 
 #endif

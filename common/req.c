@@ -203,6 +203,15 @@ req_parse_json(struct pool *p, const char *body, size_t len, const char **why)
 		*why = "the body must be a JSON object";
 		return NULL;
 	}
+	{
+		const char *dup;
+		size_t dup_len;
+
+		if (jsonv_duplicate_key(p, body, len, &dup, &dup_len)) {
+			*why = "the body has a key twice";
+			return NULL;
+		}
+	}
 	tok = json_tokener_new_ex(REQ_MAX_JSON_DEPTH + 1);
 	if (tok == NULL)
 		abort();

@@ -14,10 +14,11 @@ import uuid
 
 from lib import STACK, post, request, run_as_stack_user
 
-# Client addresses of the account tests: 127.0.0.20-59, used in turn so
-# that nginx's per-address limits (10/min login, 5/min register) are never
-# reached by the tests themselves.
-ADDRS = [f"127.0.0.{i}" for i in range(20, 60)]
+# Client addresses of the tests that use this module: 1,024 addresses of
+# 127.20.0.0/22 (all loopback), used in turn, so that nginx's per-address
+# limits (10/min login, 5/min register) are never reached by the suite itself
+# however many accounts it makes in a minute.
+ADDRS = [f"127.20.{i // 256}.{i % 256}" for i in range(1, 1025)]
 _turn = itertools.count()
 
 

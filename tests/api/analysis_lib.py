@@ -18,9 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "fixtures")
 SP500 = os.path.join(FIXTURES, "sp500-2000.csv")
 
-# Client addresses of these tests: 127.0.0.160-189, used in turn so that
+# Client addresses of these tests: 1,024 of 127.21.0.0/22, used in turn so that
 # nginx's per-address limits are never reached by the tests themselves.
-ADDRS = [f"127.0.0.{i}" for i in range(160, 190)]
+ADDRS = [f"127.21.{i // 256}.{i % 256}" for i in range(1, 1025)]
 _turn = itertools.count()
 
 

@@ -1,6 +1,6 @@
 """API keys against the real stack: the secret shown once, stored hashed,
 sent in a header (never in a URL), scopes, revocation, ownership and the
-per-user cap. Client addresses 127.0.0.20-59 (accounts.py)."""
+per-user cap. Client addresses from accounts.py's pool."""
 
 import re
 
