@@ -1,5 +1,6 @@
-/* market.c: `edgescout market import|refresh|demo`: daily prices into the
- * database, from a CSV file, from the provider chain, or the demo series. */
+/* market.c: `edgescout market import|refresh|demo|backfill`: daily prices
+ * into the database, from a CSV file, from the provider chain, or the demo
+ * series; the signals of a symbol's stored history. */
 #define _XOPEN_SOURCE 700      /* realpath */
 #include "cli.h"
 
@@ -20,6 +21,7 @@
 #include "market_store.h"
 #include "pool.h"
 #include "provider.h"
+#include "signal_backfill.h"
 #include "valid.h"
 
 #define WHAT "market"
@@ -31,6 +33,7 @@ static const char market_usage[] =
 	"usage: edgescout market import --symbol SYMBOL FILE.csv\n"
 	"       edgescout market refresh SYMBOL [--force] [--providers LIST]\n"
 	"       edgescout market demo [--csv FILE]\n"
+	"       edgescout market backfill SYMBOL [--bars N]\n"
 	"\n"
 	"import   store the daily candles of FILE.csv (date,open,high,low,close\n"
 	"         [,adjclose],volume with a header, ascending dates) as SYMBOL, all\n"
@@ -39,6 +42,10 @@ static const char market_usage[] =
 	"         (MARKET_PROVIDERS, or LIST); --force skips cached replies\n"
 	"demo     load the S&P 500 series as " DEMO_SYMBOL " through the csv provider\n"
 	"         from a file:// URL (FILE defaults to DATA_DIR/" DEMO_FILE ")\n"
+	"backfill store the signals the analysis would have issued at each of\n"
+	"         SYMBOL's last N stored bars (all by default), source backfill:\n"
+	"         momentum, and value when SYMBOL has no fundamentals; signals\n"
+	"         already stored are kept, so a second run writes none\n"
 	"\n"
 	"Connects as the app role (DATABASE_URL). Exit status: 0 ok, 1 failure,\n"
 	"2 usage.\n";
@@ -247,6 +254,51 @@ market_demo(struct pool *p, int argc, char **argv)
 	return report(DEMO_SYMBOL, market_refresh_run(p, DEMO_SYMBOL, &m), &m);
 }
 
+/* `market backfill SYMBOL [--bars N]` */
+static int
+market_backfill(struct pool *p, int argc, char **argv)
+{
+	const char *symbol = NULL;
+	char *end;
+	long bars = 0;
+	int written = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--bars") == 0 && i + 1 < argc) {
+			errno = 0;
+			bars = strtol(argv[++i], &end, 10);
+			if (errno != 0 || end == argv[i] || *end != '\0' || bars < 1 ||
+			    bars > 1000000)
+				return usage_error("--bars needs a whole number of bars from 1 "
+				                   "to 1000000, not '%s'", argv[i]);
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return usage_error("unknown or incomplete option '%s'", argv[i]);
+		} else if (symbol == NULL) {
+			symbol = argv[i];
+		} else {
+			return usage_error("one SYMBOL only, not also '%s'", argv[i]);
+		}
+	}
+	if (symbol == NULL)
+		return usage_error("backfill needs a SYMBOL");
+	if (!valid_symbol(symbol))
+		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
+		                   symbol);
+	rc = signal_backfill(p, symbol, (int)bars, &written);
+	if (rc == 1) {
+		fprintf(stderr, "edgescout: market: %s: no stored prices (market import, "
+		        "refresh or demo first)\n", symbol);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "edgescout: market: %s: the backfill failed (%s); nothing "
+		        "written\n", symbol, *db_sqlstate() ? db_sqlstate() : "database");
+		return 1;
+	}
+	printf("%s: %d signals written\n", symbol, written);
+	return 0;
+}
+
 /* `edgescout market SUBCOMMAND ...`: argv[0] is "market". */
 int
 cmd_market(int argc, char **argv)
@@ -268,6 +320,8 @@ cmd_market(int argc, char **argv)
 		rc = market_refresh_cmd(p, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "demo") == 0)
 		rc = market_demo(p, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "backfill") == 0)
+		rc = market_backfill(p, argc - 1, argv + 1);
 	else
 		rc = usage_error("unknown subcommand '%s'", argv[1]);
 	pool_free(p);
