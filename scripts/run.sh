@@ -56,7 +56,12 @@ load_demo() {
 	}
 	say ""
 	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *market '; then
-		cli market demo || warn "the demo price series was not loaded"
+		if cli market demo; then
+			# the signals of every past bar, so labelling and training have data
+			cli market backfill '^GSPC' || warn "the demo signals were not backfilled"
+		else
+			warn "the demo price series was not loaded"
+		fi
 	fi
 	# signals, their labels and a model now, not at the jobs' next turn
 	for job in scan-markets label-signals retrain; do
