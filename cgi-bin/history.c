@@ -63,20 +63,15 @@ static int
 list_history(struct req *r)
 {
 	static const char *const allowed[] = { "limit", "cursor", NULL };
-	const char *limit_s = req_query(r, "limit"), *cursor_s = req_query(r, "cursor");
-	int64_t limit = LIMIT_DEFAULT, cursor = 0;
+	int64_t limit, cursor;
 	json_object *o, *items;
 	PGresult *res;
 	int n;
 
 	if (analysis_query_or_reply(r, allowed) < 0)
 		return r->status;
-	if (limit_s != NULL && valid_i64(limit_s, 1, LIMIT_MAX, &limit) != 0)
-		return reply_errorf(r, ERR_VALIDATION_FAILED, "limit",
-		                    "limit must be a whole number from 1 to %d", LIMIT_MAX);
-	if (cursor_s != NULL && valid_i64(cursor_s, 1, INT64_MAX, &cursor) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
-		                   "cursor must be a next_cursor of an earlier page");
+	if (req_page_or_reply(r, LIMIT_DEFAULT, LIMIT_MAX, INT64_MAX, &limit, &cursor) < 0)
+		return r->status;
 	res = db_query_or_reply(r, SQL_PAGE, DB_ARGS(db_i64(r->pool, r->user->id),
 	                        db_i64(r->pool, cursor), db_i64(r->pool, limit + 1)));
 	if (res == NULL)
