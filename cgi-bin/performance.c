@@ -6,6 +6,7 @@
  * (every status together) by linear interpolation inside a bucket, so their
  * resolution is the bucket layout, returned as bucket_bounds_seconds. */
 #include "app.h"
+#include "jsonv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,33 +94,10 @@ same_route(const struct row *x, const struct row *y)
 	    strcmp(x->method, y->method) == 0;
 }
 
-/* v as a JSON number in its shortest exact form (no exponent between 1e-4
- * and 1e15); null when not finite. */
-static json_object *
-number(double v)
-{
-	char s[64];
-	int found = 0;
-
-	if (!isfinite(v))
-		return NULL;
-	if (v == 0)
-		v = 0;   /* no "-0" */
-	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
-		snprintf(s, sizeof(s), "%.*f", d, v);
-		found = strtod(s, NULL) == v;
-	}
-	for (int prec = 1; !found && prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, v);
-		found = strtod(s, NULL) == v;
-	}
-	return json_object_new_double_s(v, s);
-}
-
 static json_object *
 ratio(uint64_t part, uint64_t whole)
 {
-	return whole ? number((double)part / (double)whole) : NULL;
+	return whole ? jsonv_number((double)part / (double)whole) : NULL;
 }
 
 /* The aggregate of rows v[0..n) (one binary, route and method) as JSON;
@@ -165,12 +143,12 @@ route_json(const struct row *v, size_t n, uint64_t *total, uint64_t *client,
 	json_object_object_add(o, "error_ratio", ratio(c5, count));
 	json_object_object_add(o, "client_error_ratio", ratio(c4, count));
 	json_object_object_add(o, "mean_seconds",
-	                       number((double)sum_us / 1e6 / (double)count));
-	json_object_object_add(lat, "p50", number(metrics_quantile(0.5, bounds, bucket,
+	                       jsonv_number((double)sum_us / 1e6 / (double)count));
+	json_object_object_add(lat, "p50", jsonv_number(metrics_quantile(0.5, bounds, bucket,
 	                       METRICS_BUCKETS, count)));
-	json_object_object_add(lat, "p95", number(metrics_quantile(0.95, bounds, bucket,
+	json_object_object_add(lat, "p95", jsonv_number(metrics_quantile(0.95, bounds, bucket,
 	                       METRICS_BUCKETS, count)));
-	json_object_object_add(lat, "p99", number(metrics_quantile(0.99, bounds, bucket,
+	json_object_object_add(lat, "p99", jsonv_number(metrics_quantile(0.99, bounds, bucket,
 	                       METRICS_BUCKETS, count)));
 	json_object_object_add(o, "latency_seconds", lat);
 	return o;
@@ -235,7 +213,7 @@ stats(struct req *r)
 	json_object_object_add(totals, "client_error_ratio", ratio(client, total));
 	b = json_object_new_array();
 	for (int i = 0; i < METRICS_BUCKETS; i++)
-		json_object_array_add(b, number(bounds[i]));
+		json_object_array_add(b, jsonv_number(bounds[i]));
 	o = json_object_new_object();
 	json_object_object_add(o, "binaries", json_object_new_int(tables < 0 ? 0 : tables));
 	json_object_object_add(o, "bucket_bounds_seconds", b);

@@ -6,6 +6,7 @@
  * latencies, and the fixed, URL-free failure reasons of common/http.c; no
  * endpoints, hosts or keys). Anonymous callers are refused. */
 #include "app.h"
+#include "jsonv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,34 +69,11 @@ quota_status(const char *provider)
 	return valid_enum(provider, silent) >= 0 ? "not_reported" : "unknown";
 }
 
-/* v as a JSON number in its shortest exact form (no exponent between 1e-4
- * and 1e15); null when not finite. */
-static json_object *
-number(double v)
-{
-	char s[64];
-	int found = 0;
-
-	if (!isfinite(v))
-		return NULL;
-	if (v == 0)
-		v = 0;   /* no "-0" */
-	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
-		snprintf(s, sizeof(s), "%.*f", d, v);
-		found = strtod(s, NULL) == v;
-	}
-	for (int prec = 1; !found && prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, v);
-		found = strtod(s, NULL) == v;
-	}
-	return json_object_new_double_s(v, s);
-}
-
 /* Column col of row i as a number, null when SQL NULL. */
 static json_object *
 column_number(const PGresult *res, int i, int col)
 {
-	return PQgetisnull(res, i, col) ? NULL : number(strtod(db_text(res, i, col), NULL));
+	return PQgetisnull(res, i, col) ? NULL : jsonv_number(strtod(db_text(res, i, col), NULL));
 }
 
 static json_object *
@@ -134,7 +112,7 @@ provider_json(const PGresult *res, int i, const char *status)
 	json_object_object_add(o, "ok", json_object_new_int64(ok));
 	json_object_object_add(o, "failed", json_object_new_int64(calls - ok));
 	json_object_object_add(o, "success_rate",
-	                       calls ? number((double)ok / (double)calls) : NULL);
+	                       calls ? jsonv_number((double)ok / (double)calls) : NULL);
 	json_object_object_add(lat, "p50", column_number(res, i, 3));
 	json_object_object_add(lat, "p95", column_number(res, i, 4));
 	json_object_object_add(o, "latency_ms", lat);
@@ -215,7 +193,7 @@ provider_health(struct req *r)
 	th = json_object_new_object();
 	json_object_object_add(th, "down_after_failures", json_object_new_int(DOWN_AFTER));
 	json_object_object_add(th, "degraded_min_calls", json_object_new_int(DEGRADED_MIN_CALLS));
-	json_object_object_add(th, "degraded_below", number((double)DEGRADED_NUM / DEGRADED_DEN));
+	json_object_object_add(th, "degraded_below", jsonv_number((double)DEGRADED_NUM / DEGRADED_DEN));
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(overall(active, down,
 	                       degraded)));

@@ -1,6 +1,9 @@
 /* jsonv.c: recursive-descent JSON grammar check (RFC 8259). */
 #include "jsonv.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct scan {
@@ -215,4 +218,25 @@ jsonv_check(const char *s, size_t n, int max_depth, const char **why)
 	}
 	*why = sc.why;
 	return -1;
+}
+
+json_object *
+jsonv_number(double v)
+{
+	char s[64];
+	int found = 0;
+
+	if (!isfinite(v))
+		return NULL;
+	if (v == 0)
+		v = 0;   /* no "-0" */
+	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
+		snprintf(s, sizeof(s), "%.*f", d, v);
+		found = strtod(s, NULL) == v;
+	}
+	for (int prec = 1; !found && prec <= 17; prec++) {
+		snprintf(s, sizeof(s), "%.*g", prec, v);
+		found = strtod(s, NULL) == v;
+	}
+	return json_object_new_double_s(v, s);
 }

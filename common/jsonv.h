@@ -4,6 +4,7 @@
 #ifndef EDGESCOUT_JSONV_H
 #define EDGESCOUT_JSONV_H
 
+#include <json-c/json.h>
 #include <stddef.h>
 
 struct pool;
@@ -19,5 +20,9 @@ int jsonv_check(const char *s, size_t n, int max_depth, const char **why);
  * the first found. 0 when every key is unique. */
 int jsonv_duplicate_key(struct pool *p, const char *s, size_t n, const char **key,
                         size_t *key_len);
+
+/* v as a JSON number in its shortest exact form (plain digits between 1e-4
+ * and 1e15, no "-0"); NULL (JSON null) when not finite. Caller owns it. */
+json_object *jsonv_number(double v);
 
 #endif

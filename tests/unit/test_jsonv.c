@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +229,28 @@ test_reads_only_n_bytes(void **state)
 	assert_int_equal(jsonv_check("12345", 2, 32, &why), 0);
 }
 
+static void
+test_number_is_shortest_exact(void **state)
+{
+	static const struct { double v; const char *text; } cases[] = {
+		{ 0.0, "0" }, { -0.0, "0" }, { 50.0, "50" }, { 0.1, "0.1" },
+		{ 2874.560059, "2874.560059" }, { -1.5, "-1.5" }, { 0.9, "0.9" },
+		{ 1e-5, "1e-05" }, { 1e20, "1e+20" }, { 123456789012.25, "123456789012.25" },
+	};
+	json_object *o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o = jsonv_number(cases[i].v);
+		assert_non_null(o);
+		assert_string_equal(json_object_to_json_string(o), cases[i].text);
+		assert_true(strtod(json_object_to_json_string(o), NULL) == cases[i].v);
+		json_object_put(o);
+	}
+	assert_null(jsonv_number(NAN));
+	assert_null(jsonv_number(INFINITY));
+}
+
 int
 main(void)
 {
@@ -238,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_depth_limit_counts_containers),
 		cmocka_unit_test(test_small_depth_limits),
 		cmocka_unit_test(test_reads_only_n_bytes),
+		cmocka_unit_test(test_number_is_shortest_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
