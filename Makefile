@@ -1,5 +1,5 @@
 # edgescout: one build. Sources are found by wildcard:
-#   common/*.c        -> $(BUILD)/libcommon.a
+#   common/LAYER/*.c  -> $(BUILD)/libcommon.a  (one folder per layer)
 #   cgi-bin/X.c       -> $(BUILD)/cgi-bin/X     (a FastCGI binary)
 #   cron/X.c          -> $(BUILD)/cron/X        (a scheduled job)
 #   cli/*.c           -> $(BUILD)/cli/edgescout (the operator command)
@@ -30,11 +30,13 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Each layer folder of common/ is on the include path: `#include "x.h"`.
+LAYER_DIRS = $(patsubst %/,%,$(sort $(dir $(wildcard common/*/*.[ch]))))
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) \
-             -Icommon -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
+             $(addprefix -I,$(LAYER_DIRS)) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
 LDLIBS = $(PKG_LIBS) -lfcgi -lzxcvbn -lm
 
-COMMON_SRC = $(wildcard common/*.c)
+COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/build_info.o
 CGI_BIN = $(patsubst %.c,$(BUILD)/%,$(wildcard cgi-bin/*.c))
 CRON_BIN = $(patsubst %.c,$(BUILD)/%,$(wildcard cron/*.c))

@@ -34,7 +34,7 @@ fi
 out=build-fuzz
 pkgs="json-c libpq libcurl libsodium"
 cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
--fsanitize=address,undefined -Wall -Wextra -Icommon -Ibuild/gen $(pkg-config --cflags $pkgs)"
+-fsanitize=address,undefined -Wall -Wextra $(for d in common/*/; do printf -- '-I%s ' "${d%/}"; done)-Ibuild/gen $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lfcgi -lzxcvbn -lm"
 
 # ---- build ----------------------------------------------------------------
@@ -43,7 +43,7 @@ make --no-print-directory build/gen/build_info.c
 mkdir -p "$out/obj" "$out/bin"
 
 objs=""
-for src in common/*.c build/gen/build_info.c; do
+for src in common/*/*.c build/gen/build_info.c; do
 	obj="$out/obj/$(basename "$src" .c).o"
 	# coverage instrumentation without libFuzzer's main
 	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || {
