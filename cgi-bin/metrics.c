@@ -44,10 +44,10 @@ write_build_info(struct buf *out)
 static int
 write_database(struct req *r, struct buf *out)
 {
-	double t0 = app_now();
+	double t0 = clock_now();
 	PGresult *conns = db_query(r->pool, SQL_DB_CONNECTIONS, DB_NOARGS);
 	PGresult *size = conns ? db_query(r->pool, SQL_DB_SIZE, DB_NOARGS) : NULL;
-	double took = app_now() - t0;
+	double took = clock_now() - t0;
 
 	metrics_family(out, "edgescout_db_up", "gauge",
 	               "1 when the database answered this scrape, else 0.");

@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "app.h"
+#include "config.h"
+#include "db.h"
 #include "job.h"
+#include "log.h"
+#include "pool.h"
 
 #define DEFAULT_TOP 20
 #define MAX_TOP 1000

@@ -5,8 +5,10 @@
  * edgescout_job_failures_total counts). Deletes in batches, each its own
  * transaction, so a large backlog never holds locks or hits the statement
  * timeout; a second run deletes nothing. --dry-run counts instead. */
-#include "app.h"
+#include "db.h"
 #include "job.h"
+#include "log.h"
+#include "pool.h"
 
 #define BATCH 5000    /* rows per DELETE, each its own transaction */
 

@@ -15,8 +15,12 @@
 #include <unistd.h>
 
 #include "analysis.h"
-#include "app.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
 #include "job.h"
+#include "log.h"
+#include "pool.h"
 #include "task.h"
 
 #define DEFAULT_SECONDS 55
@@ -131,7 +135,7 @@ static double
 wait_seconds(struct pool *p, double deadline)
 {
 	PGresult *res = db_query(p, SQL_NEXT, DB_ARGS(ANALYSIS_TASK_KIND));
-	double s = deadline - app_now(), next;
+	double s = deadline - clock_now(), next;
 
 	if (s > POLL_SECONDS)
 		s = POLL_SECONDS;
@@ -155,14 +159,14 @@ one_task(struct job_ctx *ctx, struct pool *p, const char *worker, int max_attemp
 		return job_fail(ctx, "claiming a task failed (SQLSTATE %s)", db_sqlstate());
 	if (!found)
 		return 0;
-	t0 = app_now();
+	t0 = clock_now();
 	rc = analysis_task_run(p, &t, max_attempts);
 	if (rc < 0)
 		return job_fail(ctx, "the outcome of task %lld could not be written (SQLSTATE %s)",
 		                (long long)t.id, db_sqlstate());
 	log_kv(LOG_INFO, rc == 1 ? "task claim lost (requeued meanwhile)" : "task run",
 	       "task_id", db_i64(p, t.id), "attempt", db_i64(p, t.attempts),
-	       "ms", db_i64(p, (int64_t)((app_now() - t0) * 1000.0)), NULL);
+	       "ms", db_i64(p, (int64_t)((clock_now() - t0) * 1000.0)), NULL);
 	return 1;
 }
 
@@ -188,9 +192,9 @@ work(struct job_ctx *ctx, double deadline, int all, int max_attempts)
 		} else if (k > 0) {
 			ctx->items++;
 			drain(c);
-			if (!all && app_now() >= deadline)
+			if (!all && clock_now() >= deadline)
 				break;
-		} else if (app_now() >= deadline) {
+		} else if (clock_now() >= deadline) {
 			break;
 		} else if (drain(c) == 0) {
 			if (!idle++)
@@ -210,7 +214,7 @@ run_tasks(struct job_ctx *ctx)
 	int budget = int_setting("RUN_TASKS_SECONDS", DEFAULT_SECONDS, 0, MAX_SECONDS);
 	int timeout = int_setting("TASK_TIMEOUT_SECONDS", 300, 1, 86400);
 	int max_attempts = int_setting("TASK_MAX_ATTEMPTS", 3, 1, 100);
-	double deadline = app_now() + budget;
+	double deadline = clock_now() + budget;
 	int requeued = 0, failed = 0, rc;
 	PGresult *res;
 

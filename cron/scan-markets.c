@@ -20,10 +20,15 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "app.h"
+#include "config.h"
+#include "db.h"
 #include "job.h"
+#include "log.h"
 #include "market_fetch.h"
 #include "market_store.h"
+#include "pool.h"
+#include "provider_parse.h"
+#include "valid.h"
 
 #define SIGNAL_CHANNEL "edgescout_signals"
 #define MESSAGE_MAX 400   /* bytes of a provider's reason recorded */

@@ -25,4 +25,13 @@ int jsonv_duplicate_key(struct pool *p, const char *s, size_t n, const char **ke
  * and 1e15, no "-0"); NULL (JSON null) when not finite. Caller owns it. */
 json_object *jsonv_number(double v);
 
+/* Hand obj to pool p: it is released (json_object_put) with the pool. */
+void jsonv_own(struct pool *p, json_object *obj);
+
+/* Parse s[0..n) as one JSON object: valid UTF-8, jsonv_check at max_depth,
+ * no key twice. Returns it (owned by the pool) or NULL with *why set ("the
+ * body is not valid JSON", "the body must be a JSON object", ...). */
+json_object *jsonv_parse(struct pool *p, const char *s, size_t n, int max_depth,
+                         const char **why);
+
 #endif

@@ -7,10 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "jsonv.h"
+#include "log.h"
 #include "market_fetch.h"
 #include "market_store.h"
 #include "model.h"
+#include "pool.h"
+#include "provider_parse.h"
 
 /* Latest bar, its source, when it was stored, the bar's age, whether a
  * refresh is due ($2 seconds since that bar was stored or a refresh last
@@ -267,7 +272,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 		if (compute(p, symbol, st, out, &obj) < 0)
 			return -1;
 	}
-	req_own_json(p, obj);
+	jsonv_own(p, obj);
 	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
 	model_annotate(p, obj);   /* after the cache: the model may change any time */
 	if (d.stale)

@@ -3,8 +3,11 @@
 
 #include <string.h>
 
-#include "app.h"
+#include "err.h"
+#include "jsonv.h"
+#include "pool.h"
 #include "task.h"
+#include "valid.h"
 
 /* The string member key of o, or NULL. */
 static const char *
@@ -27,7 +30,7 @@ analysis_task_run(struct pool *p, const struct task *t, int max_attempts)
 	int st, retry;
 
 	if (params != NULL)
-		req_own_json(p, params);
+		jsonv_own(p, params);
 	symbol = param(params, "symbol");
 	st = analysis_strategy_parse(param(params, "strategy"));
 	if (strcmp(t->kind, ANALYSIS_TASK_KIND) != 0 || symbol == NULL ||

@@ -13,8 +13,12 @@
 #include <strings.h>
 #include <time.h>
 
-#include "app.h"
 #include "build_info.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "pool.h"
 
 #define MAX_REDIRECTS   3
 #define WAIT_BUDGET_MS  30000L     /* all the waits of one call together */
@@ -113,31 +117,6 @@ sink_write(char *ptr, size_t size, size_t nmemb, void *ctx)
 	memcpy(s->data + s->len, ptr, n);
 	s->len += n;
 	return n;
-}
-
-const char *
-http_url_for_log(struct pool *p, const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	const char *shown = "(unparsable url)";
-
-	if (u != NULL && url != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
-		if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-			host = NULL;   /* file:///path has none */
-		if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-			port = NULL;
-		shown = pool_printf(p, "%s://%s%s%s%s", scheme, host ? host : "",
-		                    port ? ":" : "", port ? port : "", path);
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return shown;
 }
 
 /* A short reason for a failed transfer: fixed text, never the URL. */
@@ -326,7 +305,7 @@ out:
 int
 http_get(struct pool *p, const struct http_request *req, struct http_response *out)
 {
-	double start = app_now(), began;
+	double start = clock_now(), began;
 	struct limits l;
 	int rc, failed, use_db, cache;
 	struct http_response old;
@@ -342,13 +321,13 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 	cache = use_db && req->cache_ttl > 0;
 
 	if (cache && !req->refresh && http_cache_lookup(p, req->url, 0, out) == 0) {
-		out->seconds = app_now() - start;
+		out->seconds = clock_now() - start;
 		return 0;
 	}
-	began = app_now();
+	began = clock_now();
 	rc = fetch(p, req, &l, out);
 	if (use_db && out->attempts > 0)
-		http_record_call(p, req, out, app_now() - began);
+		http_record_call(p, req, out, clock_now() - began);
 	failed = rc < 0 || out->status == 429 || out->status >= 500;
 	if (failed && cache && http_cache_lookup(p, req->url, 1, &old) == 0) {
 		out->status = old.status;
@@ -365,6 +344,6 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 		       "provider", req->provider, "endpoint", http_url_for_log(p, req->url),
 		       "error", out->error, "attempts", pool_printf(p, "%d", out->attempts),
 		       "stale", out->stale ? "served" : "none", NULL);
-	out->seconds = app_now() - start;
+	out->seconds = clock_now() - start;
 	return rc;
 }

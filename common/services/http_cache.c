@@ -6,10 +6,12 @@
  * cannot abort the caller's work. */
 #include "http.h"
 
+#include <curl/curl.h>
 #include <sodium.h>
 #include <string.h>
 
-#include "app.h"
+#include "db.h"
+#include "pool.h"
 
 #define ENDPOINT_MAX 300   /* provider_calls.endpoint */
 #define ERROR_MAX    200   /* provider_calls.error */
@@ -136,6 +138,31 @@ cut(struct pool *p, const char *s, size_t max)
 	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
 		n--;
 	return pool_strndup(p, s, n);
+}
+
+const char *
+http_url_for_log(struct pool *p, const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	const char *shown = "(unparsable url)";
+
+	if (u != NULL && url != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+			host = NULL;   /* file:///path has none */
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+			port = NULL;
+		shown = pool_printf(p, "%s://%s%s%s%s", scheme, host ? host : "",
+		                    port ? ":" : "", port ? port : "", path);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return shown;
 }
 
 void

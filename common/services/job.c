@@ -12,7 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "pool.h"
+#include "procname.h"
 
 #define SQL_LOCK \
 	"SELECT pg_try_advisory_lock(hashtext('edgescout.job.' || $1)), pg_backend_pid()"
@@ -152,6 +157,7 @@ setup(const struct job *job)
 		return 1;
 	}
 	log_init(job->name);
+	procname_set(job->name);
 	fatal = config_env() == APP_PRODUCTION;
 	if (config_check(report_problem, &fatal) > 0 && fatal) {
 		log_kv(LOG_ERROR, "refusing to run: unsafe production configuration", NULL);
@@ -313,14 +319,14 @@ job_main(int argc, char **argv, const struct job *job)
 		goto unlock;
 	}
 	log_run(LOG_INFO, "job started", &ctx, NULL, 0);
-	t0 = app_now();
+	t0 = clock_now();
 	rc = run_locked(&ctx, backend);
 	if (finish_run(&ctx, rc == 0 ? "ok" : "failed") < 0) {
 		log_kv(LOG_ERROR, "the run's outcome was not recorded", "job", job->name, NULL);
 		rc = -1;
 	}
 	log_run(rc == 0 ? LOG_INFO : LOG_ERROR, rc == 0 ? "job finished" : "job failed", &ctx,
-	        rc == 0 ? "ok" : "failed", app_now() - t0);
+	        rc == 0 ? "ok" : "failed", clock_now() - t0);
 	status = rc == 0 ? 0 : 1;
 unlock:
 	db_query(ctx.pool, SQL_UNLOCK, DB_ARGS(job->name));

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "buf.h"
+#include "db.h"
+#include "log.h"
+#include "pool.h"
 
 /* $1: the schedule table's names, in order; declared jobs follow by name. */
 #define SQL_STATUS \

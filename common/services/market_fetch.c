@@ -6,10 +6,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
 #include "buf.h"
+#include "candle.h"
+#include "config.h"
 #include "http.h"
+#include "log.h"
 #include "market_store.h"
+#include "pool.h"
+#include "provider_parse.h"
+#include "valid.h"
 
 #define DAY 86400L
 #define OVERLAP_DAYS 14           /* re-read before the latest stored bar */

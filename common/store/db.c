@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "config.h"
+#include "log.h"
+#include "pool.h"
+#include "procname.h"
 
 static PGconn *conn;
 static const char *conninfo_override;
@@ -59,7 +62,7 @@ db_conn(void)
 		const char *const keys[] = {
 			"dbname", "application_name", "connect_timeout", "options", NULL
 		};
-		const char *const values[] = { info, app_name(), "3", options, NULL };
+		const char *const values[] = { info, procname_get(), "3", options, NULL };
 
 		conn = PQconnectdbParams(keys, values, 1);
 	}
@@ -138,45 +141,6 @@ db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 		return NULL;
 	}
 	return NULL;
-}
-
-/* Reply for the last failure; -1 for the caller to pass on. */
-static int
-reply_failure(struct req *r)
-{
-	const char *s = last_sqlstate;
-
-	if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || *s == '\0')
-		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
-	else if (strcmp(s, "23505") == 0)
-		reply_error(r, ERR_CONFLICT, NULL, NULL);
-	else if (strcmp(s, "57014") == 0)
-		reply_error(r, ERR_SERVICE_UNAVAILABLE, NULL, "the request took too long");
-	else
-		reply_error(r, ERR_INTERNAL, NULL, NULL);
-	return -1;
-}
-
-PGresult *
-db_query_or_reply(struct req *r, const char *sql, const char *const *args, int nargs)
-{
-	PGresult *res = db_query(r->pool, sql, args, nargs);
-
-	if (res == NULL)
-		reply_failure(r);
-	return res;
-}
-
-int64_t
-db_exec_or_reply(struct req *r, const char *sql, const char *const *args, int nargs)
-{
-	PGresult *res = db_query_or_reply(r, sql, args, nargs);
-	const char *n;
-
-	if (res == NULL)
-		return -1;
-	n = PQcmdTuples(res);
-	return *n ? strtoll(n, NULL, 10) : 0;
 }
 
 static void

@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 struct pool;
-struct req;
 
 /* Build the (args, nargs) pair of a query from string values:
  *     db_query(p, "SELECT $1::int + $2::int", DB_ARGS("1", "2")) */
@@ -40,16 +39,6 @@ PGresult *db_query(struct pool *p, const char *sql, const char *const *args, int
 
 /* SQLSTATE of the last failed query ("08006" when unreachable), or "". */
 const char *db_sqlstate(void);
-
-/* db_query, replying on failure: 503 DATABASE_UNAVAILABLE when the database
- * is down, 409 CONFLICT on a unique violation, 500 otherwise. */
-PGresult *db_query_or_reply(struct req *r, const char *sql, const char *const *args,
-                            int nargs);
-
-/* Like db_query_or_reply for statements without rows: returns the number of
- * rows affected, or -1 after replying. */
-int64_t db_exec_or_reply(struct req *r, const char *sql, const char *const *args,
-                         int nargs);
 
 /* Transactions on the worker's connection: 0 or -1 (logged). A transaction
  * still open when the request ends is rolled back. */

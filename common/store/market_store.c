@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "buf.h"
+#include "candle.h"
+#include "db.h"
+#include "log.h"
+#include "pool.h"
+#include "valid.h"
 
 static const char SQL_SYMBOL_CREATE[] =
 	"WITH ins AS (INSERT INTO symbols (symbol) VALUES ($1) "

@@ -10,9 +10,9 @@
 #include "analysis.h"
 #include "config.h"
 #include "db.h"
+#include "jsonv.h"
 #include "log.h"
 #include "pool.h"
-#include "req.h"
 
 #define MODEL_MAX_FEATURES 64
 
@@ -41,7 +41,7 @@ array_of(struct pool *p, const char *text, size_t n)
 
 	if (a == NULL)
 		return NULL;
-	req_own_json(p, a);
+	jsonv_own(p, a);
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n > 0 && json_object_array_length(a) != n))
 		return NULL;
@@ -74,7 +74,7 @@ parse_row(struct pool *p, const PGresult *res, struct model *m)
 	coef = json_tokener_parse(db_text(res, 0, 1));
 	if (coef == NULL)
 		return -1;
-	req_own_json(p, coef);
+	jsonv_own(p, coef);
 	if (d == 0 || d > MODEL_MAX_FEATURES ||
 	    (means = array_of(p, db_text(res, 0, 2), d)) == NULL ||
 	    (stds = array_of(p, db_text(res, 0, 3), d)) == NULL ||
@@ -239,7 +239,7 @@ model_record_signal(struct pool *p, int64_t signal_id)
 		return 0;
 	memset(&in, 0, sizeof(in));
 	if ((ind = json_tokener_parse(db_text(res, 0, 0))) != NULL) {
-		req_own_json(p, ind);
+		jsonv_own(p, ind);
 		in.indicators = ind;
 	}
 	in.close = strtod(db_text(res, 0, 1), NULL);

@@ -11,9 +11,9 @@
 #include "analysis.h"
 #include "config.h"
 #include "db.h"
+#include "jsonv.h"
 #include "log.h"
 #include "pool.h"
-#include "req.h"
 
 static const char SQL_ROWS[] =
 	"SELECT g.id, to_char(g.day, 'YYYY-MM-DD'), g.strategy, g.recommendation, "
@@ -120,7 +120,7 @@ load_rows(struct pool *p, struct dataset *ds)
 		in->score = strtod(db_text(res, r, 4), NULL);
 		in->close = strtod(db_text(res, r, 5), NULL);
 		if (ind != NULL) {
-			req_own_json(p, ind);
+			jsonv_own(p, ind);
 			in->indicators = ind;
 		}
 		ds->y[i] = strcmp(db_text(res, r, 7), "t") == 0;
@@ -247,7 +247,7 @@ array_text(struct pool *p, const double *v, size_t d)
 {
 	json_object *a = array_json(v, d);
 
-	req_own_json(p, a);
+	jsonv_own(p, a);
 	return json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 }
 
@@ -259,8 +259,8 @@ store(struct pool *p, const struct dataset *ds, const struct model_train_opts *o
 	size_t k = r->hold.n, ntrain = ds->n - k, wins = 0;
 	PGresult *res;
 
-	req_own_json(p, names);
-	req_own_json(p, coef);
+	jsonv_own(p, names);
+	jsonv_own(p, coef);
 	for (size_t j = 0; j < ds->d; j++)
 		json_object_array_add(names, json_object_new_string(model_feature_name(j)));
 	json_object_object_add(coef, "intercept", analysis_number(r->lr.intercept));

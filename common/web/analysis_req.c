@@ -3,7 +3,11 @@
 
 #include <string.h>
 
-#include "app.h"
+#include "candle.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
+#include "valid.h"
 
 #define SYMBOL_RULE "an upper-case ticker of 1 to 10 characters A-Z 0-9 . - " \
 	"(a leading ^ for an index)"

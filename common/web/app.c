@@ -16,27 +16,14 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "clock.h"
 #include "metrics.h"
+#include "procname.h"
 
 static const char *binary = "edgescout";
 static struct metrics *app_metrics;
 static volatile sig_atomic_t stopping;
 static long long body_max = 1 << 20;
-
-const char *
-app_name(void)
-{
-	return binary;
-}
-
-double
-app_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the request ------------------------------------------------------- */
 
@@ -208,7 +195,7 @@ app_handle(const struct route *routes, struct req *r)
 {
 	double seconds;
 
-	r->started = app_now();
+	r->started = clock_now();
 	r->request_id = request_id_for(r);
 	log_set_request_id(r->request_id);
 	if (prepare_or_reply(routes, r) == 0) {
@@ -219,7 +206,7 @@ app_handle(const struct route *routes, struct req *r)
 			reply_error(r, ERR_INTERNAL, NULL, NULL);
 		}
 	}
-	seconds = app_now() - r->started;
+	seconds = clock_now() - r->started;
 	metrics_observe(app_metrics, metric_method(r),
 	                r->route ? r->route->path : "unmatched", r->status, seconds);
 	log_request(r, seconds);
@@ -328,6 +315,7 @@ app_main(int argc, char **argv, const struct route *routes)
 	int fd, rc;
 
 	binary = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	procname_set(binary);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--routes") == 0) {
 			print_routes(routes);

@@ -12,14 +12,17 @@
 #include "audit.h"
 #include "auth.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "db_reply.h"
 #include "err.h"
 #include "log.h"
 #include "net.h"
 #include "pool.h"
 #include "reply.h"
 #include "req.h"
+#include "req_input.h"
 #include "route.h"
 #include "valid.h"
 
@@ -28,14 +31,8 @@
  * Returns the process exit status. */
 int app_main(int argc, char **argv, const struct route *routes);
 
-/* The binary's name (basename of argv[0]), "edgescout" before app_main. */
-const char *app_name(void);
-
 /* Handle one request whose envp and io are set in r (pool set, rest zero):
  * the whole way from routing to the reply, log line and metrics. */
 void app_handle(const struct route *routes, struct req *r);
-
-/* Seconds on the monotonic clock. */
-double app_now(void);
 
 #endif

@@ -3,7 +3,12 @@
 
 #include <string.h>
 
-#include "app.h"
+#include "auth_user.h"
+#include "db.h"
+#include "log.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
 
 #define AUDIT_UA_MAX 512
 

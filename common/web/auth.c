@@ -7,8 +7,17 @@
 #include <strings.h>
 #include <time.h>
 
-#include "app.h"
+#include "audit.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "db_reply.h"
 #include "jwt.h"
+#include "log.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
+#include "route.h"
 #include "token.h"
 
 /* The user columns every credential query ends with, in this order. */

@@ -11,29 +11,15 @@
 
 #include <stdint.h>
 
+#include "auth_user.h"
+
 struct req;
 
 #define AUTH_SESSION_COOKIE "__Host-edgescout_session"
 #define AUTH_API_KEY_PREFIX "es_"
 
-enum auth_via { AUTH_BEARER = 1, AUTH_COOKIE, AUTH_API_KEY };
-
 /* API-key scopes, as bits (also the route flags SCOPE_READ, ...). */
 enum auth_scope { AUTH_SCOPE_READ = 1, AUTH_SCOPE_WRITE = 2, AUTH_SCOPE_EXPORT = 4 };
-
-struct auth_user {
-	int64_t id;
-	const char *email;
-	const char *role;          /* "user" | "admin" */
-	const char *tier;          /* "free" | "pro" */
-	int64_t generation;        /* users.token_generation */
-	const char *created_at;    /* RFC 3339 */
-	enum auth_via via;
-	unsigned scopes;           /* every scope for tokens and cookies */
-	int64_t api_key_id;        /* when via == AUTH_API_KEY */
-	int64_t session_id;        /* when via == AUTH_COOKIE */
-	const char *jti;           /* when via == AUTH_BEARER */
-};
 
 /* Authenticate r for its route's flags: 0 with r->user set; -1 after
  * replying 401 (no or bad credentials, disabled user, revoked token),

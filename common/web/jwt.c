@@ -13,8 +13,8 @@
 #include <strings.h>
 
 #include "config.h"
+#include "jsonv.h"
 #include "pool.h"
-#include "req.h"
 #include "token.h"
 #include "valid.h"
 
@@ -22,6 +22,7 @@
 #define JWT_MAX_LIFETIME 86400          /* exp - iat, seconds */
 #define JWT_TIME_MAX INT64_C(253402300799)  /* 9999-12-31T23:59:59Z */
 #define JWT_JTI_MAX 64
+#define JWT_MAX_JSON_DEPTH 32           /* nesting of a header or claims object */
 #define B64URL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #define TO_STRING (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -106,7 +107,7 @@ part_json(struct pool *p, const char *s, size_t len)
 	bin = token_b64url_decode(p, s, len, &n);
 	if (bin == NULL)
 		return NULL;
-	return req_parse_json(p, (const char *)bin, n, &ignored);
+	return jsonv_parse(p, (const char *)bin, n, JWT_MAX_JSON_DEPTH, &ignored);
 }
 
 /* NULL when the header is exactly alg HS256 and typ at+jwt, else why not. */

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "buf.h"
+#include "clock.h"
+#include "pool.h"
+#include "req.h"
 
 static const char *
 reason(int status)
@@ -76,7 +79,7 @@ send_head(struct req *r, int status, const char *content_type, long long body_le
 	r->replied = 1;
 	r->status = status;
 	buf_init(&head, r->pool);
-	ms = (app_now() - r->started) * 1000.0;
+	ms = (clock_now() - r->started) * 1000.0;
 	buf_puts(&head, "Status: ");
 	buf_put_ll(&head, status);
 	buf_putc(&head, ' ');

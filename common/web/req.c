@@ -10,8 +10,7 @@
 
 #include "jsonv.h"
 #include "pool.h"
-#include "reply.h"
-#include "valid.h"
+#include "url.h"
 
 const char *
 req_param(const struct req *r, const char *name)
@@ -63,49 +62,6 @@ req_query(const struct req *r, const char *name)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-char *
-req_decode(struct pool *p, const char *s, size_t n, int plus_space)
-{
-	char *out = pool_alloc(p, n + 1);
-	size_t j = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				return NULL;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return NULL;
-			c = hi * 16 + lo;
-			i += 2;
-		} else if (c == '+' && plus_space) {
-			c = ' ';
-		}
-		if (c == '\0')
-			return NULL;
-		out[j++] = (char)c;
-	}
-	out[j] = '\0';
-	return valid_utf8(out, j) ? out : NULL;
-}
-
 int
 req_parse_query(struct pool *p, const char *query, struct query_arg **args,
                 int *nargs, const char **why)
@@ -133,8 +89,8 @@ req_parse_query(struct pool *p, const char *query, struct query_arg **args,
 				return -1;
 			}
 			eq = memchr(at, '=', (size_t)(end - at));
-			(*args)[n].name = req_decode(p, at, (size_t)((eq ? eq : end) - at), 1);
-			(*args)[n].value = eq ? req_decode(p, eq + 1, (size_t)(end - eq - 1), 1)
+			(*args)[n].name = url_decode(p, at, (size_t)((eq ? eq : end) - at), 1);
+			(*args)[n].value = eq ? url_decode(p, eq + 1, (size_t)(end - eq - 1), 1)
 			                      : pool_strdup(p, "");
 			if ((*args)[n].name == NULL || (*args)[n].value == NULL) {
 				*why = "the query string has bad percent-encoding or invalid UTF-8";
@@ -169,107 +125,14 @@ req_cookie(const struct req *r, const char *name)
 	return NULL;
 }
 
-static void
-put_json(void *obj)
-{
-	json_object_put(obj);
-}
-
 void
 req_own_json(struct pool *p, json_object *obj)
 {
-	pool_defer(p, put_json, obj);
+	jsonv_own(p, obj);
 }
 
 json_object *
 req_parse_json(struct pool *p, const char *body, size_t len, const char **why)
 {
-	struct json_tokener *tok;
-	json_object *obj;
-	enum json_tokener_error jerr;
-	size_t used;
-
-	if (len == 0) {
-		*why = "the body is empty";
-		return NULL;
-	}
-	if (memchr(body, '\0', len) != NULL || !valid_utf8(body, len)) {
-		*why = "the body is not valid UTF-8";
-		return NULL;
-	}
-	if (jsonv_check(body, len, REQ_MAX_JSON_DEPTH, why) != 0)
-		return NULL;
-	if (body[strspn(body, " \t\r\n")] != '{') {
-		*why = "the body must be a JSON object";
-		return NULL;
-	}
-	{
-		const char *dup;
-		size_t dup_len;
-
-		if (jsonv_duplicate_key(p, body, len, &dup, &dup_len)) {
-			*why = "the body has a key twice";
-			return NULL;
-		}
-	}
-	tok = json_tokener_new_ex(REQ_MAX_JSON_DEPTH + 1);
-	if (tok == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	used = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (obj == NULL || jerr != json_tokener_success) {
-		json_object_put(obj);
-		*why = jerr == json_tokener_success ? "the body must be a JSON object"
-		                                    : "the body is not valid JSON";
-		return NULL;
-	}
-	while (used < len && isspace((unsigned char)body[used]))
-		used++;
-	if (used != len) {
-		json_object_put(obj);
-		*why = "the body has data after the JSON value";
-		return NULL;
-	}
-	pool_defer(p, put_json, obj);
-	if (!json_object_is_type(obj, json_type_object)) {
-		*why = "the body must be a JSON object";
-		return NULL;
-	}
-	return obj;
-}
-
-int
-req_page_or_reply(struct req *r, int64_t def, int64_t max, int64_t cursor_max,
-                  int64_t *limit, int64_t *cursor)
-{
-	const char *limit_s = req_query(r, "limit"), *cursor_s = req_query(r, "cursor");
-
-	*limit = def;
-	*cursor = 0;
-	if (limit_s != NULL && valid_i64(limit_s, 1, max, limit) != 0) {
-		reply_errorf(r, ERR_VALIDATION_FAILED, "limit",
-		             "limit must be a whole number from 1 to %lld", (long long)max);
-		return -1;
-	}
-	if (cursor_s != NULL && valid_i64(cursor_s, 1, cursor_max, cursor) != 0) {
-		reply_error(r, ERR_VALIDATION_FAILED, "cursor",
-		            "cursor must be a next_cursor of an earlier page");
-		return -1;
-	}
-	return 0;
-}
-
-int
-req_path_i64_or_reply(struct req *r, const char *name, int64_t *out)
-{
-	const char *v = req_path(r, name);
-
-	if (v == NULL || valid_i64(v, 1, INT64_MAX, out) != 0) {
-		reply_error(r, ERR_NOT_FOUND, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return jsonv_parse(p, body, len, REQ_MAX_JSON_DEPTH, why);
 }

@@ -84,26 +84,14 @@ const char *req_cookie(const struct req *r, const char *name);
 int req_parse_query(struct pool *p, const char *query, struct query_arg **args,
                     int *nargs, const char **why);
 
-/* Percent-decode s[0..n) into pool memory ('+' as space when plus_space).
- * Returns NULL on bad encoding, an encoded NUL or invalid UTF-8. */
-char *req_decode(struct pool *p, const char *s, size_t n, int plus_space);
-
-/* Parse body (len bytes) as one JSON object; returns it (owned by the pool)
- * or NULL with *why set ("not valid JSON", "must be a JSON object", ...). */
+/* Parse body (len bytes) as one JSON object, at most REQ_MAX_JSON_DEPTH
+ * deep (jsonv_parse); returns it (owned by the pool) or NULL with *why set
+ * ("not valid JSON", "must be a JSON object", ...). */
 json_object *req_parse_json(struct pool *p, const char *body, size_t len,
                             const char **why);
 
-/* The page of a keyset-paginated list from the query: limit (1..max,
- * default def) and cursor (1..cursor_max, 0 when absent). 0, or -1 after
- * replying 422 VALIDATION_FAILED naming the field. */
-int req_page_or_reply(struct req *r, int64_t def, int64_t max, int64_t cursor_max,
-                      int64_t *limit, int64_t *cursor);
-
-/* Hand obj to the pool: it is released (json_object_put) with the request. */
+/* Hand obj to the pool: it is released (json_object_put) with the request
+ * (jsonv_own). */
 void req_own_json(struct pool *p, json_object *obj);
-
-/* The path parameter name as a positive int64 (1..INT64_MAX), or -1 after
- * replying 404 NOT_FOUND (an id that cannot exist names no resource). */
-int req_path_i64_or_reply(struct req *r, const char *name, int64_t *out);
 
 #endif

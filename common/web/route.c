@@ -5,7 +5,7 @@
 
 #include "buf.h"
 #include "pool.h"
-#include "req.h"
+#include "url.h"
 
 #define MAX_SEGMENTS 32
 
@@ -31,7 +31,7 @@ split_path(struct pool *p, const char *path, struct segments *s)
 			end = at + strlen(at);
 		if (s->n == MAX_SEGMENTS)
 			return -3;
-		s->seg[s->n] = req_decode(p, at, (size_t)(end - at), 0);
+		s->seg[s->n] = url_decode(p, at, (size_t)(end - at), 0);
 		if (s->seg[s->n] == NULL)
 			return -1;
 		s->n++;

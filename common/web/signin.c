@@ -7,7 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
+#include "audit.h"
+#include "config.h"
+#include "db.h"
+#include "db_reply.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
+#include "valid.h"
 
 /* ---- bodies ------------------------------------------------------------ */
 

@@ -9,7 +9,12 @@
 
 #include <string.h>
 
-#include "app.h"
+#include "audit.h"
+#include "db.h"
+#include "db_reply.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
 #include "token.h"
 
 /* The token's family, locked: rotation, reuse and sign-out of one family

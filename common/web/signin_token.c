@@ -5,8 +5,15 @@
 
 #include <time.h>
 
-#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "db_reply.h"
 #include "jwt.h"
+#include "log.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
 #include "token.h"
 
 static const char SQL_NEW_REFRESH[] =

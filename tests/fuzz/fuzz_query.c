@@ -1,4 +1,4 @@
-/* fuzz_query.c: req_decode and req_parse_query on arbitrary bytes.
+/* fuzz_query.c: url_decode and req_parse_query on arbitrary bytes.
  *
  * Invariants: a decoded string is valid UTF-8 without NUL and no longer
  * than its input, and re-encoding it decodes to the same string; a parsed
@@ -11,6 +11,7 @@
 
 #include "pool.h"
 #include "req.h"
+#include "url.h"
 #include "valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,15 +35,15 @@ check_decoded(struct pool *p, const char *out, size_t in_len)
 	enc = pool_alloc(p, n * 3 + 1);
 	for (size_t i = 0; i < n; i++)
 		snprintf(enc + i * 3, 4, "%%%02X", (unsigned char)out[i]);
-	CHECK(strcmp(req_decode(p, enc, n * 3, 0), out) == 0);
-	CHECK(strcmp(req_decode(p, enc, n * 3, 1), out) == 0);
+	CHECK(strcmp(url_decode(p, enc, n * 3, 0), out) == 0);
+	CHECK(strcmp(url_decode(p, enc, n * 3, 1), out) == 0);
 }
 
 static void
 fuzz_decode(struct pool *p, const char *s, size_t n)
 {
-	const char *plain = req_decode(p, s, n, 0);
-	const char *plus = req_decode(p, s, n, 1);
+	const char *plain = url_decode(p, s, n, 0);
+	const char *plus = url_decode(p, s, n, 1);
 
 	/* '+' handling never changes whether the input is acceptable */
 	CHECK((plain == NULL) == (plus == NULL));

@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "req.h"
 #include "route.h"
+#include "url.h"
 #include "valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -91,7 +92,7 @@ check_found(struct pool *p, const char *method, const char *path, const struct r
 	np = split(p, path, pseg, 64);
 	CHECK(nt > 0 && nt == np);
 	for (int i = 0; i < nt; i++) {
-		const char *dec = req_decode(p, pseg[i], strlen(pseg[i]), 0);
+		const char *dec = url_decode(p, pseg[i], strlen(pseg[i]), 0);
 
 		CHECK(dec != NULL);
 		if (tseg[i][0] == '{') {

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "url.h"
 
 static struct pool *pool;
 
@@ -27,7 +28,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* ---- req_decode -------------------------------------------------------- */
+/* ---- url_decode -------------------------------------------------------- */
 
 /* Decode s exactly as long as it is (no NUL needed after it). */
 static const char *
@@ -37,7 +38,7 @@ decode(const char *s, size_t n, int plus_space)
 	const char *out;
 
 	memcpy(copy, s, n);
-	out = req_decode(pool, copy, n, plus_space);
+	out = url_decode(pool, copy, n, plus_space);
 	free(copy);
 	return out;
 }
@@ -65,9 +66,9 @@ static void
 test_decode_stops_at_n(void **state)
 {
 	(void)state;
-	assert_string_equal(req_decode(pool, "abc%41", 3, 0), "abc");
-	assert_string_equal(req_decode(pool, "%41%zz", 3, 0), "A");
-	assert_null(req_decode(pool, "%41", 2, 0));        /* the escape is cut */
+	assert_string_equal(url_decode(pool, "abc%41", 3, 0), "abc");
+	assert_string_equal(url_decode(pool, "%41%zz", 3, 0), "A");
+	assert_null(url_decode(pool, "%41", 2, 0));        /* the escape is cut */
 }
 
 static void
