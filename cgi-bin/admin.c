@@ -295,8 +295,8 @@ user_patch(struct req *r)
 		return reply_error(r, ERR_VALIDATION_FAILED, "role",
 		                   "you cannot remove your own admin role");
 	ids = db_i64(r->pool, id);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((before = db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(ids))) == NULL)
 		return r->status;
 	if (PQntuples(before) == 0) {
@@ -322,7 +322,7 @@ user_patch(struct req *r)
 	if (audit_or_reply(r, 0, "admin.user_updated", pool_printf(r->pool, "user:%s", ids),
 	                   details) < 0)
 		return r->status;
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_json(r, 200, user_json(after, 0));
 }

@@ -117,8 +117,8 @@ create_key(struct req *r)
 	prefix = pool_strndup(r->pool, key, PREFIX_LEN);
 	if ((hash = token_hash(r->pool, key)) == NULL)
 		return reply_error(r, ERR_INTERNAL, NULL, NULL);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((res = db_query_or_reply(r, SQL_ACTIVE_KEYS, DB_ARGS(uid))) == NULL)
 		return r->status;
 	if (PQntuples(res) != 1)
@@ -135,8 +135,8 @@ create_key(struct req *r)
 	json_object_object_add(d, "scopes", scopes_json(bits));
 	if (audit_or_reply(r, 0, "apikey.created",
 	                   pool_printf(r->pool, "api_key:%s", db_text(res, 0, 0)), d) < 0 ||
-	    db_commit(r->pool) < 0)
-		return r->replied ? r->status : reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	    db_commit_or_reply(r) < 0)
+		return r->status;
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(db_int(res, 0, 0)));
 	json_object_object_add(o, "name", json_object_new_string(name));
@@ -202,8 +202,8 @@ revoke_key(struct req *r)
 	if (req_path_i64_or_reply(r, "id", &n) < 0)
 		return r->status;
 	id = db_i64(r->pool, n);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((res = db_query_or_reply(r, SQL_REVOKE, DB_ARGS(id, uid))) == NULL)
 		return r->status;
 	if (PQntuples(res) == 0) {
@@ -217,7 +217,7 @@ revoke_key(struct req *r)
 	if (audit_or_reply(r, 0, "apikey.revoked",
 	                   pool_printf(r->pool, "api_key:%s", id), d) < 0)
 		return r->status;
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_raw(r, 204, NULL, "", 0);
 }

@@ -66,24 +66,6 @@ user_target(struct req *r, int64_t id)
 	return pool_printf(r->pool, "user:%lld", (long long)id);
 }
 
-static int
-begin_or_reply(struct req *r)
-{
-	if (db_begin(r->pool) == 0)
-		return 0;
-	reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
-	return -1;
-}
-
-static int
-commit_or_reply(struct req *r)
-{
-	if (db_commit(r->pool) == 0)
-		return 0;
-	reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
-	return -1;
-}
-
 /* The e-mail member, normalised; NULL after replying 422. */
 static const char *
 email_or_reply(struct req *r)
@@ -118,7 +100,7 @@ do_register(struct req *r)
 		return reply_errorf(r, ERR_VALIDATION_FAILED, "password", "password %s", why);
 	if ((hash = password_hash(r->pool, pw)) == NULL)
 		return reply_error(r, ERR_SERVICE_UNAVAILABLE, NULL, NULL);
-	if (begin_or_reply(r) < 0 ||
+	if (db_begin_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_REGISTER, DB_ARGS(email, hash))) == NULL)
 		return r->status;
 	if (PQntuples(res) == 1) {
@@ -133,7 +115,7 @@ do_register(struct req *r)
 	d = json_object_new_object();
 	json_object_object_add(d, "email", json_object_new_string(email));
 	if (audit_or_reply(r, actor, action, id ? user_target(r, id) : NULL, d) < 0 ||
-	    commit_or_reply(r) < 0)
+	    db_commit_or_reply(r) < 0)
 		return r->status;
 	o = json_object_new_object();
 	json_object_object_add(o, "email", json_object_new_string(email));
@@ -165,7 +147,7 @@ signed_in(struct req *r, const struct signin_user *u, const char *hash, const ch
 	if (rehash != NULL)
 		json_object_object_add(d, "rehashed", json_object_new_boolean(1));
 	if (audit_or_reply(r, u->id, "auth.login", signin_email_target(r, u->email), d) < 0 ||
-	    commit_or_reply(r) < 0) {
+	    db_commit_or_reply(r) < 0) {
 		json_object_put(o);
 		return r->status;
 	}
@@ -196,7 +178,7 @@ login(struct req *r)
 		return reply_error(r, ERR_VALIDATION_FAILED, "session",
 		                   "session must be \"cookie\" when given");
 	pw = signin_str(r, "password");
-	if (begin_or_reply(r) < 0 ||
+	if (db_begin_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_USER_BY_EMAIL, DB_ARGS(email))) == NULL)
 		return r->status;
 	if (PQntuples(res) == 1) {
@@ -218,7 +200,7 @@ login(struct req *r)
 	if (reason == NULL)
 		return signed_in(r, &u, hash, pw, session != NULL);
 	if (signin_failure_or_reply(r, email, u.id, "auth.login_failed", reason) < 0 ||
-	    commit_or_reply(r) < 0)
+	    db_commit_or_reply(r) < 0)
 		return r->status;
 	return reply_error(r, ERR_UNAUTHORIZED, NULL, "invalid email or password");
 }
@@ -275,7 +257,7 @@ logout(struct req *r)
 
 	if (signin_optional_json_or_reply(r) < 0 ||
 	    (r->json != NULL && signin_fields_or_reply(r, fields) < 0) ||
-	    begin_or_reply(r) < 0)
+	    db_begin_or_reply(r) < 0)
 		return r->status;
 	if ((t = signin_str(r, "refresh_token")) != NULL &&
 	    signin_revoke_family_or_reply(r, r->user->id, t, &revoked) < 0)
@@ -288,7 +270,7 @@ logout(struct req *r)
 	json_object_object_add(d, "via", json_object_new_string(via_name(r)));
 	json_object_object_add(d, "family_revoked", json_object_new_boolean(revoked));
 	if (audit_or_reply(r, 0, "auth.logout", user_target(r, r->user->id), d) < 0 ||
-	    commit_or_reply(r) < 0)
+	    db_commit_or_reply(r) < 0)
 		return r->status;
 	return signed_out(r);
 }
@@ -310,12 +292,12 @@ logout_all(struct req *r)
 	const char *uid = db_i64(r->pool, r->user->id);
 	int64_t families, sessions;
 
-	if (begin_or_reply(r) < 0 ||
+	if (db_begin_or_reply(r) < 0 ||
 	    db_exec_or_reply(r, SQL_NEXT_GENERATION, DB_ARGS(uid)) < 0 ||
 	    signin_revoke_all_or_reply(r, r->user->id, 0, &families, &sessions) < 0 ||
 	    audit_or_reply(r, 0, "auth.logout_all", user_target(r, r->user->id),
 	                   revoked_details(families, sessions)) < 0 ||
-	    commit_or_reply(r) < 0)
+	    db_commit_or_reply(r) < 0)
 		return r->status;
 	return signed_out(r);
 }
@@ -340,7 +322,7 @@ wrong_current(struct req *r)
 {
 	if (signin_failure_or_reply(r, r->user->email, r->user->id,
 	                            "auth.password_change_failed", "wrong_password") < 0 ||
-	    commit_or_reply(r) < 0)
+	    db_commit_or_reply(r) < 0)
 		return r->status;
 	return reply_error(r, ERR_UNAUTHORIZED, "current_password",
 	                   "current_password is not correct");
@@ -374,7 +356,7 @@ change_password(struct req *r)
 		return reply_error(r, ERR_VALIDATION_FAILED, "new_password",
 		                   "new_password must differ from the current password");
 	/* the user row first, as every revocation does */
-	if (begin_or_reply(r) < 0 ||
+	if (db_begin_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_PASSWORD_OF, DB_ARGS(uid))) == NULL)
 		return r->status;
 	if (PQntuples(res) != 1)
@@ -398,7 +380,7 @@ change_password(struct req *r)
 	json_object_object_add(o, "password_changed", json_object_new_boolean(1));
 	if (audit_or_reply(r, 0, "auth.password_changed", user_target(r, r->user->id),
 	                   revoked_details(families, sessions)) < 0 ||
-	    commit_or_reply(r) < 0) {
+	    db_commit_or_reply(r) < 0) {
 		json_object_put(o);
 		return r->status;
 	}

@@ -60,14 +60,14 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 	json_object_object_add(params, "strategy",
 	                       json_object_new_string(analysis_strategy_name(st)));
 	text = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if (task_enqueue(r->pool, r->user->id, ANALYSIS_TASK_KIND, text, &id) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, "the task could not be queued");
 	if (history_or_reply(r, symbol, st, "async", 202, id, NULL) < 0)
 		return r->status;
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	reply_header(r, "Location", pool_printf(r->pool, "/api/tasks/%lld", (long long)id));
 	o = json_object_new_object();
 	json_object_object_add(o, "task_id", json_object_new_int64(id));

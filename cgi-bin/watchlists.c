@@ -232,8 +232,8 @@ create_watchlist(struct req *r)
 
 	if ((name = name_or_reply(r)) == NULL)
 		return r->status;
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((res = db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(uid(r)))) == NULL)
 		return r->status;
 	if (PQntuples(res) != 1)
@@ -246,8 +246,8 @@ create_watchlist(struct req *r)
 	if ((res = db_query_or_reply(r, SQL_CREATE, DB_ARGS(uid(r), name))) == NULL)
 		return r->status;
 	id = pool_strdup(r->pool, db_text(res, 0, 0));
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_list(r, 201, id);
 }
 
@@ -270,16 +270,16 @@ rename_watchlist(struct req *r)
 	if (req_path_i64_or_reply(r, "id", &n) < 0 || (name = name_or_reply(r)) == NULL)
 		return r->status;
 	id = db_i64(r->pool, n);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if (db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(uid(r))) == NULL ||
 	    name_free_or_reply(r, name, id) < 0 ||
 	    (changed = db_exec_or_reply(r, SQL_RENAME, DB_ARGS(id, uid(r), name))) < 0)
 		return r->status;
 	if (changed == 0)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_list(r, 200, id);
 }
 
@@ -343,8 +343,8 @@ add_symbol(struct req *r)
 		                   "symbol must be an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
 		                   "^ first for an index");
 	id = db_i64(r->pool, n);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((res = db_query_or_reply(r, SQL_OWN_LIST, DB_ARGS(id, uid(r)))) == NULL)
 		return r->status;
 	if (PQntuples(res) == 0)
@@ -363,8 +363,8 @@ add_symbol(struct req *r)
 	    db_exec_or_reply(r, SQL_TOUCH, DB_ARGS(id)) < 0)
 		return r->status;
 	added = pool_strdup(r->pool, db_text(res, 0, 0));
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_symbol(r, 201, n, symbol, added);
 }
 
@@ -379,15 +379,15 @@ remove_symbol(struct req *r)
 	if (!valid_symbol(symbol))   /* a symbol that cannot exist is not in the list */
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such symbol in this watchlist");
 	id = db_i64(r->pool, n);
-	if (db_begin(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
+		return r->status;
 	if ((removed = db_exec_or_reply(r, SQL_REMOVE_SYMBOL, DB_ARGS(id, uid(r), symbol))) < 0)
 		return r->status;
 	if (removed == 0)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such symbol in this watchlist");
 	if (db_exec_or_reply(r, SQL_TOUCH, DB_ARGS(id)) < 0)
 		return r->status;
-	if (db_commit(r->pool) < 0)
-		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
+		return r->status;
 	return reply_raw(r, 204, NULL, "", 0);
 }

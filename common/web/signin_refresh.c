@@ -80,10 +80,8 @@ reused(struct req *r, int64_t user_id, const char *family)
 	if (audit_or_reply(r, user_id, "auth.refresh_reuse",
 	                   pool_printf(r->pool, "user:%lld", (long long)user_id), d) < 0)
 		return NULL;
-	if (db_commit(r->pool) < 0) {
-		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_commit_or_reply(r) < 0)
 		return NULL;
-	}
 	return refused(r);
 }
 
@@ -99,10 +97,8 @@ signin_rotate_or_reply(struct req *r, const char *t)
 		reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return NULL;
 	}
-	if (db_begin(r->pool) < 0) {
-		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
+	if (db_begin_or_reply(r) < 0)
 		return NULL;
-	}
 	if ((fam = db_query_or_reply(r, SQL_FAMILY, DB_ARGS(hash))) == NULL)
 		return NULL;
 	if (PQntuples(fam) != 1)
@@ -125,9 +121,8 @@ signin_rotate_or_reply(struct req *r, const char *t)
 	if (db_exec_or_reply(r, SQL_USED, DB_ARGS(db_text(tok, 0, 0))) < 0 ||
 	    (o = signin_token_pair_or_reply(r, &u, family, db_text(tok, 0, 1))) == NULL)
 		return NULL;
-	if (db_commit(r->pool) < 0) {
+	if (db_commit_or_reply(r) < 0) {
 		json_object_put(o);
-		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
 		return NULL;
 	}
 	return o;
