@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "pool.h"
 
@@ -16,15 +17,6 @@ static const char create_table_sql[] =
 	" name text NOT NULL,"
 	" checksum text NOT NULL,"
 	" applied_at timestamptz NOT NULL DEFAULT now())";
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Create schema_migrations if missing; the app role (DATABASE_URL's user)
  * may read it but never write it, whatever the default privileges say. */
@@ -202,12 +194,12 @@ db_cmd_migrate(int argc, char **argv)
 		params[0] = m->version;
 		params[1] = m->name;
 		params[2] = m->checksum;
-		t0 = now_ms();
+		t0 = clock_now() * 1e3;
 		if (run_in_transaction(c, what, m->path, m->sql,
 		    "INSERT INTO schema_migrations (version, name, checksum) "
 		    "VALUES ($1, $2, $3)", 3, params) < 0)
 			goto out;
-		printf("applied %s (%.1f ms)\n", m->path, now_ms() - t0);
+		printf("applied %s (%.1f ms)\n", m->path, clock_now() * 1e3 - t0);
 		fflush(stdout);
 	}
 	if (done == 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "pool.h"
 
 #define FCGI_VERSION_1 1
@@ -94,15 +95,6 @@ add_stream(struct buf *b, int type, const unsigned char *data, size_t len)
 	buf_append(b, h, sizeof(h));
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for events or the deadline passes: 0, or -1. */
 static int
 wait_fd(int fd, short events, long deadline, char *err, size_t errlen)
@@ -110,7 +102,7 @@ wait_fd(int fd, short events, long deadline, char *err, size_t errlen)
 	struct pollfd pfd = { .fd = fd, .events = events };
 
 	for (;;) {
-		long left = deadline - now_ms();
+		long left = deadline - clock_ms();
 		int r;
 
 		if (left <= 0) {
@@ -278,7 +270,7 @@ fcgi_request(struct pool *p, const char *path, const struct fcgi_param *params,
 	static const char *const proto_names[] = {
 		"request complete", "cannot multiplex", "overloaded", "unknown role"
 	};
-	long deadline = now_ms() + timeout_ms;
+	long deadline = clock_ms() + timeout_ms;
 	unsigned char begin[8] = { 0, FCGI_RESPONDER, 0, 0, 0, 0, 0, 0 };
 	unsigned char h[FCGI_HEADER_LEN];
 	struct buf req, pairs;

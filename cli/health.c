@@ -1,5 +1,6 @@
 /* health.c: `edgescout health`: database, schema version, every binary. */
 #include "cli.h"
+#include "clock.h"
 #include "db_cmd.h"
 #include "fcgi_client.h"
 
@@ -18,15 +19,6 @@
 
 #define PING_TIMEOUT_MS 2000
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Print one check's line; returns 1 for a failure (to count them). */
 static int
 line(int ok, const char *check, const char *detail)
@@ -43,15 +35,15 @@ check_database(struct pool *p, PGconn **out)
 	PGconn *c;
 	PGresult *res;
 	char err[1024];
-	double t0 = now_ms(), t1, t2;
+	double t0 = clock_now() * 1e3, t1, t2;
 	int bad;
 
 	c = dbcmd_connect("DATABASE_URL", NULL, err, sizeof(err));
 	if (c == NULL)
 		return line(0, "database", err);
-	t1 = now_ms();
+	t1 = clock_now() * 1e3;
 	res = PQexec(c, "SELECT 1");
-	t2 = now_ms();
+	t2 = clock_now() * 1e3;
 	bad = PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
 	      strcmp(PQgetvalue(res, 0, 0), "1") != 0;
 	if (bad)
@@ -128,7 +120,7 @@ ping_binary(struct pool *p, const char *name, const char *path, const char *requ
 	struct fcgi_response resp;
 	const char *check = pool_printf(p, "binary %s", name);
 	char err[256];
-	double t0 = now_ms();
+	double t0 = clock_now() * 1e3;
 	int status;
 
 	if (fcgi_request(p, path, params, sizeof(params) / sizeof(params[0]), NULL, 0,
@@ -137,7 +129,8 @@ ping_binary(struct pool *p, const char *name, const char *path, const char *requ
 	status = fcgi_response_status(resp.out, resp.out_len);
 	if (status == 0)
 		return line(0, check, pool_printf(p, "%s: no Status header in the reply", path));
-	return line(1, check, pool_printf(p, "Status %d in %.1f ms", status, now_ms() - t0));
+	return line(1, check, pool_printf(p, "Status %d in %.1f ms", status,
+	            clock_now() * 1e3 - t0));
 }
 
 static int

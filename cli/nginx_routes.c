@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "pool.h"
 
 #define ROUTES_TIMEOUT_MS 10000
@@ -77,15 +78,6 @@ list_binaries(struct pool *p, const char *dir, struct nc_table *t, char *err,
 	return 0;
 }
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* Run path --routes and return its standard output (pool), or NULL. */
 static const char *
 run_routes(struct pool *p, const char *path, char *err, size_t errlen)
@@ -93,7 +85,7 @@ run_routes(struct pool *p, const char *path, char *err, size_t errlen)
 	int fds[2], status, timed_out = 0;
 	pid_t pid;
 	struct buf out;
-	struct timespec t0;
+	int64_t t0;
 	char chunk[4096];
 
 	if (pipe(fds) < 0) {
@@ -123,10 +115,10 @@ run_routes(struct pool *p, const char *path, char *err, size_t errlen)
 	}
 	close(fds[1]);
 	buf_init(&out, p);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_ms();
 	for (;;) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		long left = ROUTES_TIMEOUT_MS - ms_since(&t0);
+		long left = ROUTES_TIMEOUT_MS - (long)(clock_ms() - t0);
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {

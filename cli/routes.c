@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "pool.h"
 
 #define ROUTES_TIMEOUT_MS 5000
@@ -30,15 +31,6 @@ struct table {
 	size_t n, cap;
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run `path --routes` (no shell) and collect its stdout into out. Returns 0,
  * or -1 with the reason in err. */
 static int
@@ -46,7 +38,7 @@ run_binary(const char *path, struct buf *out, char *err, size_t errlen)
 {
 	char *const argv[] = { (char *)path, (char *)"--routes", NULL };
 	struct pollfd pfd;
-	long deadline = now_ms() + ROUTES_TIMEOUT_MS;
+	long deadline = clock_ms() + ROUTES_TIMEOUT_MS;
 	int fds[2], status = 0, rc = -1;
 	pid_t pid;
 
@@ -76,7 +68,7 @@ run_binary(const char *path, struct buf *out, char *err, size_t errlen)
 	pfd.events = POLLIN;
 	for (;;) {
 		char chunk[4096];
-		long left = deadline - now_ms();
+		long left = deadline - clock_ms();
 		ssize_t r;
 		int ready;
 

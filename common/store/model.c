@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "jsonv.h"
@@ -144,15 +145,6 @@ static struct {
 	int ever;
 } cache;
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 cache_drop(void)
 {
@@ -165,7 +157,7 @@ const struct model *
 model_current(struct pool *p)
 {
 	long long every = config_int("MODEL_CHECK_SECONDS", MODEL_CHECK_SECONDS);
-	double now = mono();
+	double now = clock_now();
 	struct pool *fresh;
 	struct model m;
 	PGresult *res;
