@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "analysis_db.h"
+#include "analysis_req.h"
 #include "market_store.h"
 
 static int export_csv(struct req *r);

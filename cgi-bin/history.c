@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "analysis.h"
+#include "analysis_req.h"
 
 static int list_history(struct req *r);
 static int clear_history(struct req *r);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "analysis_db.h"
+#include "analysis_req.h"
 #include "signin.h"
 #include "task.h"
 

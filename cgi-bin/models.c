@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "analysis.h"
+#include "analysis_req.h"
 
 static int current_model(struct req *r);
 static int list_models(struct req *r);

@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "analysis.h"
+#include "analysis_req.h"
 #include "task.h"
 
 static int get_task(struct req *r);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "analysis_db.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"

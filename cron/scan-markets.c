@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "analysis_db.h"
 #include "config.h"
 #include "db.h"
 #include "job.h"

@@ -1,6 +1,6 @@
 /* analysis.h: stock analysis: the indicators at a symbol's latest bar, a
- * 0-100 score under a strategy, a recommendation, and the cached, data-aware
- * way an endpoint or a job gets one.
+ * 0-100 score under a strategy, a recommendation: the computation alone
+ * (analysis_db.h gets one for a symbol, analysis_req.h reads a request's).
  *
  * The scoring model (ANALYSIS_VERSION 1). Each strategy is a weighted mean
  * of components, each scored 0-100 (clamped; "lin a..b" is linear between):
@@ -143,7 +143,7 @@ void analysis_csv_row(struct buf *b, const char *symbol, const struct candle *c)
  * the very same number texts as analysis_csv_row. */
 void analysis_json_row(struct buf *b, const char *symbol, const struct candle *c);
 
-/* ---- data and cache (analysis_db.c) ----------------------------------- */
+/* ---- freshness of stored prices (analysis_json.c) -------------------- */
 
 /* How fresh a symbol's stored prices are, after analysis_prepare(). */
 struct analysis_data {
@@ -160,83 +160,7 @@ struct analysis_data {
 	const char *message;       /* on failure: a reason to show */
 };
 
-/* Make sure symbol has stored prices, refreshing them through the provider
- * chain when there are none, or when neither its latest bar was stored nor
- * a refresh succeeded within ANALYSIS_REFRESH_SECONDS (unless an attempt
- * failed within ANALYSIS_RETRY_SECONDS: that failure stands). Each attempt
- * is recorded. 0 with *d filled (stale when the refresh failed but stored
- * prices remain), or -1 with d->err and d->message: NOT_FOUND when no
- * provider knows the symbol, PROVIDER_UNAVAILABLE when none answered,
- * DB_UNAVAILABLE. */
-int analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d);
-
 /* The freshness block of d as a JSON object (owned by the caller). */
 json_object *analysis_freshness_json(const struct analysis_data *d);
-
-/* One analysis as a caller gets it. */
-struct analysis_outcome {
-	json_object *obj;          /* the reply (owned by the pool): analysis_json
-	                              plus "freshness" */
-	const char *cache;         /* "HIT" | "MISS" | "STALE" */
-	double score;              /* NAN without score */
-	const char *recommendation;   /* NULL without score */
-	const char *date;          /* latest bar */
-	double close;
-	enum err err;              /* on failure, as analysis_prepare */
-	const char *message;
-};
-
-/* Analyse symbol under strategy st: prepare its data, then answer from the
- * analyses cache for (symbol, strategy, latest bar day, ANALYSIS_VERSION) or
- * compute and store it. 0, or -1 with out->err and out->message. */
-int analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
-    struct analysis_outcome *out);
-
-/* Store a signal of a scored outcome o of symbol (source "run" or "scan"),
- * once per symbol, strategy and day: *id is the signal's id, new or not.
- * 0, or -1 (logged). */
-int analysis_store_signal(struct pool *p, const char *symbol,
-    enum analysis_strategy st, const struct analysis_outcome *o,
-    const char *source, int64_t *id);
-
-/* ---- async tasks (analysis_task.c) ------------------------------------- */
-
-struct task;
-
-#define ANALYSIS_TASK_KIND "analysis"
-
-/* Run claimed task t (kind "analysis", params {symbol, strategy}) as a
- * worker does: complete it with the analysis reply as its result, or fail
- * it with the catalogue code and message a synchronous call would have
- * replied; provider and database failures are retried while attempts
- * remain (max_attempts), bad params never. 0 when finished or requeued, 1
- * when the claim was lost meanwhile, -1 when the outcome could not be
- * written. */
-int analysis_task_run(struct pool *p, const struct task *t, int max_attempts);
-
-/* ---- request input (analysis_req.c) ------------------------------------ */
-
-struct req;
-
-/* 0 when every query argument of r is named in allowed (NULL-terminated)
- * and none is given twice; -1 after replying 422 naming the argument. */
-int analysis_query_or_reply(struct req *r, const char *const *allowed);
-
-/* value as a ticker symbol (valid_symbol) for field: 0, or -1 after
- * replying 422 (missing or malformed). */
-int analysis_symbol_or_reply(struct req *r, const char *field, const char *value);
-
-/* value as a strategy into *out: 0, or -1 after replying 422 field strategy. */
-int analysis_strategy_or_reply(struct req *r, const char *value,
-    enum analysis_strategy *out);
-
-/* A comma-separated list of 1..ANALYSIS_MAX_SYMBOLS distinct symbols (query
- * argument field) into *out (pool) and *n. 0, or -1 after replying 422. */
-int analysis_symbol_list_or_reply(struct req *r, const char *field, const char *list,
-    const char ***out, int *n);
-
-/* The optional query arguments from and to as real calendar dates
- * (YYYY-MM-DD) with from <= to; NULL when absent. 0, or -1 after 422. */
-int analysis_range_or_reply(struct req *r, const char **from, const char **to);
 
 #endif

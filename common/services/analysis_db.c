@@ -1,6 +1,6 @@
 /* analysis_db.c: an analysis's data (refreshed when due), the analyses
  * cache and signals. */
-#include "analysis.h"
+#include "analysis_db.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* analysis_task.c: an analysis queued as a task, run by a worker. */
-#include "analysis.h"
+#include "analysis_db.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* analysis_req.c: checking the market endpoints' input. */
-#include "analysis.h"
+#include "analysis_req.h"
 
 #include <string.h>
 

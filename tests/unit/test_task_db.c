@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "analysis_db.h"
 #include "app.h"
 #include "market_store.h"
 #include "task.h"
