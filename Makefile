@@ -34,7 +34,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LAYER_DIRS = $(patsubst %/,%,$(sort $(dir $(wildcard common/*/*.[ch]))))
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SANFLAGS) \
              $(addprefix -I,$(LAYER_DIRS)) -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
-LDLIBS = $(PKG_LIBS) -lfcgi -lzxcvbn -lm
+# Only FastCGI binaries (and the unit tests of the app loop) link libfcgi:
+# cron jobs and the CLI reach no web code, and the linker proves it.
+LDLIBS = $(PKG_LIBS) -lzxcvbn -lm
+FCGI_LIBS = -lfcgi
 
 COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/build_info.o
@@ -78,7 +81,7 @@ $(LIB): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
-	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(FCGI_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/cron/%: $(BUILD)/cron/%.o $(LIB)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(LDLIBS) -o $@
@@ -87,7 +90,7 @@ $(CLI_BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
-	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(FCGI_LIBS) $(LDLIBS) -lcmocka -o $@
 
 unit: $(UNIT_BIN)
 

@@ -34,6 +34,15 @@ if ! make -s --no-print-directory SAN=1 -j"$(nproc)" all unit; then
 	finish
 fi
 
+echo "== layers"
+# includes point down in common/, and cron jobs and the CLI link no web code
+layers_out=$("$PY" tests/layers/test_layers.py build-san 2>&1)
+echo "$layers_out"
+p=$(sed -n 's/^layers: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$layers_out")
+f=$(sed -n 's/^layers: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$layers_out")
+[ -z "$p" ] && { p=0; f=1; }
+note_result layers "$p" "$f"
+
 T=$(mktemp -d /tmp/edgescout-test.XXXXXX)
 chmod 755 "$T"
 teardown() {
