@@ -1,11 +1,7 @@
 /* test_providers.c: the market-data parsers (provider.h) on every documented
  * reply shape in tests/fixtures/providers/, and the series rules of
  * candle.h. Run from the repository root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +10,6 @@
 #include <time.h>
 
 #include "candle.h"
-#include "pool.h"
 #include "provider.h"
 #include "provider_parse.h"
 
@@ -22,24 +17,6 @@
 
 typedef enum provider_status (*series_fn)(struct pool *, long, const char *, size_t,
     struct candles *, const char **);
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	return 0;
-}
 
 /* The file's bytes in pool memory of exactly its size (ASan sees any read
  * past the end); fails the test when it cannot be read. */
@@ -1112,5 +1089,5 @@ main(void)
 		cmocka_unit_test(test_csv_large_input_is_linear),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
 }

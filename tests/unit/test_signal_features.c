@@ -15,11 +15,7 @@
  * and the model's feature vectors of all of them are equal bit for bit
  * (NANs included). The database's own round trip of a stored signal is
  * checked by test_model_db. Run from the repository root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +23,6 @@
 
 #include "analysis.h"
 #include "model.h"
-#include "pool.h"
 #include "provider.h"
 #include "signal_backfill.h"
 
@@ -40,24 +35,6 @@ static int
 sampled(size_t i, size_t n)
 {
 	return i < 300 || i % 13 == 0 || i + 30 >= n;
-}
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	return 0;
 }
 
 static struct candles
@@ -239,5 +216,5 @@ main(void)
 		cmocka_unit_test(test_live_and_backfill_features),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
 }
