@@ -23,6 +23,7 @@
 #include "http.h"
 #include "market_fetch.h"
 #include "market_store.h"
+#include "standin.h"
 
 #define KEY "SECRETKEY42"
 
@@ -170,21 +171,9 @@ group_setup(void **state)
 	if (realpath("tests/fixtures/providers", fixtures) == NULL || mkdtemp(dir) == NULL)
 		return -1;
 	port_file = pool_printf(pool, "%s/port", dir);
-	standin = fork();
-	if (standin == 0) {
-		execl("/usr/bin/python3", "python3", "tests/standin/provider_standin.py",
-		      "--fixtures", fixtures, "--port", "0", "--port-file", port_file,
-		      "--idle", "120", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && port == 0; i++) {
-		FILE *f = fopen(port_file, "r");
-
-		if (f == NULL || fscanf(f, "%d", &port) != 1)
-			nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
-		if (f != NULL)
-			fclose(f);
-	}
+	port = standin_start("tests/standin/provider_standin.py",
+	                     (const char *const[]){ "--fixtures", fixtures, NULL }, port_file,
+	                     &standin);
 	if (port == 0)
 		return -1;
 	cleanup_rows();
@@ -195,10 +184,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (standin > 0) {
-		kill(standin, SIGTERM);
-		waitpid(standin, NULL, 0);
-	}
+	standin_stop(&standin);
 	cleanup_rows();
 	unlink(pool_printf(pool, "%s/%s.csv", dir, sym(6, 1)));   /* left by a failed test */
 	unlink(pool_printf(pool, "%s/port", dir));
