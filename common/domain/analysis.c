@@ -1,12 +1,11 @@
-/* analysis.c: the indicator snapshot at the last bar and the scoring model
- * (documented in analysis.h). */
+/* analysis.c: strategies and the scoring model (documented in analysis.h);
+ * the snapshot it scores comes from analysis_series.c. */
 #include "analysis.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "indicators.h"
 #include "pool.h"
 
 static const char *const strategy_names[STRATEGY_COUNT + 1] = {
@@ -28,84 +27,6 @@ analysis_strategy_parse(const char *s)
 		if (strcmp(s, strategy_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-/* ---- the snapshot ------------------------------------------------------ */
-
-static double *
-scratch(struct pool *p, size_t n)
-{
-	return pool_alloc(p, sizeof(double) * (n ? n : 1));
-}
-
-int
-analysis_snapshot(struct pool *p, const struct candles *c, struct analysis_snapshot *s)
-{
-	size_t n = c->n, last = n - 1;
-	double *close, *high, *low, *vol, *a, *b, *d;
-	int rc = 0;
-
-	memset(s, 0, sizeof(*s));
-	if (n == 0)
-		return -1;
-	close = scratch(p, n);
-	high = scratch(p, n);
-	low = scratch(p, n);
-	vol = scratch(p, n);
-	a = scratch(p, n);
-	b = scratch(p, n);
-	d = scratch(p, n);
-	for (size_t i = 0; i < n; i++) {
-		close[i] = c->v[i].close;
-		high[i] = c->v[i].high;
-		low[i] = c->v[i].low;
-		vol[i] = (double)c->v[i].volume;
-	}
-	snprintf(s->date, sizeof(s->date), "%s", c->v[last].date);
-	s->close = close[last];
-	s->bars = n;
-	rc |= ind_sma(close, n, 20, a);
-	s->sma20 = a[last];
-	rc |= ind_sma(close, n, 50, a);
-	s->sma50 = a[last];
-	rc |= ind_sma(close, n, 200, a);
-	s->sma200 = a[last];
-	rc |= ind_ema(close, n, 12, a);
-	s->ema12 = a[last];
-	rc |= ind_ema(close, n, 26, a);
-	s->ema26 = a[last];
-	rc |= ind_rsi(close, n, 14, a);
-	s->rsi14 = a[last];
-	rc |= ind_macd(close, n, 12, 26, 9, a, b, d);
-	s->macd = a[last];
-	s->macd_signal = b[last];
-	s->macd_hist = d[last];
-	rc |= ind_bbands(close, n, 20, 2.0, a, b, d);
-	s->bb_lower = a[last];
-	s->bb_mid = b[last];
-	s->bb_upper = d[last];
-	if (isnan(s->bb_mid))
-		s->bb_pctb = NAN;
-	else if (s->bb_upper > s->bb_lower)
-		s->bb_pctb = (s->close - s->bb_lower) / (s->bb_upper - s->bb_lower);
-	else
-		s->bb_pctb = 0.5;
-	rc |= ind_atr(high, low, close, n, 14, a);
-	s->atr14 = a[last];
-	s->atr_pct = 100.0 * s->atr14 / s->close;
-	rc |= ind_stoch(high, low, close, n, 14, 3, a, b);
-	s->stoch_k = a[last];
-	s->stoch_d = b[last];
-	rc |= ind_roc(close, n, 10, a);
-	s->roc10 = a[last];
-	rc |= ind_adx(high, low, close, n, 14, a, b, d);
-	s->plus_di = a[last];
-	s->minus_di = b[last];
-	s->adx14 = d[last];
-	rc |= ind_obv(close, vol, n, a);
-	s->obv = a[last];
-	s->obv_change20 = n > 20 ? a[last] - a[last - 20] : NAN;
-	return rc == 0 ? 0 : -1;
 }
 
 /* ---- scoring ----------------------------------------------------------- */

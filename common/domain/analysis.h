@@ -78,8 +78,33 @@ struct analysis_snapshot {
 	double obv, obv_change20;                      /* OBV minus OBV 20 bars back */
 };
 
-/* Compute the snapshot of series c (closes, highs, lows, volumes; pool p for
- * scratch arrays). 0, or -1 when c is empty or an indicator refused it. */
+/* The indicator suite of every bar of a series (analysis_series.c): the
+ * one computation behind every snapshot, live or backfilled. Each indicator
+ * is causal, so bar i of each column is what the series' first i + 1 bars
+ * give. Columns hold c->n values (pool memory); NAN before a lookback. */
+struct analysis_series {
+	const struct candles *c;                       /* borrowed */
+	double *sma20, *sma50, *sma200, *ema12, *ema26, *rsi14;
+	double *macd, *macd_signal, *macd_hist;        /* 12/26/9 */
+	double *bb_lower, *bb_mid, *bb_upper;          /* 20, 2 */
+	double *atr14, *stoch_k, *stoch_d, *roc10;
+	double *plus_di, *minus_di, *adx14, *obv;
+};
+
+/* Compute the suite of every bar of c in one pass (columns from pool p; c
+ * must outlive out). 0, or -1 when c is empty or an indicator refused it
+ * (then every column is NAN). */
+int analysis_series(struct pool *p, const struct candles *c,
+    struct analysis_series *out);
+
+/* The snapshot at bar i (< a->c->n) of a: the same, bit for bit, as
+ * analysis_snapshot() of the series' first i + 1 bars. */
+void analysis_snapshot_at(const struct analysis_series *a, size_t i,
+    struct analysis_snapshot *out);
+
+/* The snapshot of series c at its last bar: analysis_series() then
+ * analysis_snapshot_at(). 0, or -1 when c is empty or an indicator refused
+ * it. Scratch arrays come from pool p. */
 int analysis_snapshot(struct pool *p, const struct candles *c,
     struct analysis_snapshot *out);
 

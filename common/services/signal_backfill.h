@@ -2,9 +2,10 @@
  * produced, so labelling and retraining have data from the first day.
  *
  * For each bar, the analysis of the series up to that bar: the indicators
- * of the whole series are computed once (every indicator is causal, so bar
- * i of them is what analysis_snapshot() gives for the first i + 1 bars),
- * scored as the live analysis scores, and stored with the same indicators
+ * of the whole series are computed once by analysis_series(), the suite the
+ * live analysis_snapshot() runs too (every indicator is causal, so bar i of
+ * it is what the live analysis gives for the first i + 1 bars), scored as
+ * the live analysis scores, and stored with the same indicators
  * object as a live signal (source "backfill", ANALYSIS_VERSION), once per
  * symbol, strategy and day: a signal already there, live or backfilled, is
  * left alone. Backfilled signals get no prediction (signal_predictions): a
@@ -21,6 +22,10 @@
 #ifndef EDGESCOUT_SIGNAL_BACKFILL_H
 #define EDGESCOUT_SIGNAL_BACKFILL_H
 
+#include <json-c/json.h>
+#include <stddef.h>
+
+struct analysis_series;
 struct pool;
 
 #define SIGNAL_BACKFILL_BATCH 1000   /* rows of one INSERT */
@@ -30,5 +35,13 @@ struct pool;
  * of new rows (0 on a second run). 0; 1 when the symbol has no stored
  * prices; -1 on a database failure (logged; nothing written). */
 int signal_backfill(struct pool *p, const char *symbol, int last_n_bars, int *written);
+
+/* Append to rows the signal rows of bar i of series a, as signal_backfill()
+ * stores them: {strategy, day, close, score, recommendation, indicators}
+ * with close and score as the texts stored (the shortest exact decimal;
+ * two decimals), momentum then value when with_value; none for a strategy
+ * without score. Explanations go to pool scratch. No database. */
+void signal_backfill_bar(struct pool *scratch, const struct analysis_series *a, size_t i,
+    int with_value, json_object *rows);
 
 #endif

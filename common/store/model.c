@@ -218,7 +218,6 @@ model_record_signal(struct pool *p, int64_t signal_id)
 {
 	struct model_input in;
 	const struct model *m;
-	json_object *ind;
 	PGresult *res;
 	char prob[40];
 
@@ -229,15 +228,8 @@ model_record_signal(struct pool *p, int64_t signal_id)
 		return 0;
 	if ((m = model_current(p)) == NULL)
 		return 0;
-	memset(&in, 0, sizeof(in));
-	if ((ind = json_tokener_parse(db_text(res, 0, 0))) != NULL) {
-		jsonv_own(p, ind);
-		in.indicators = ind;
-	}
-	in.close = strtod(db_text(res, 0, 1), NULL);
-	in.score = strtod(db_text(res, 0, 2), NULL);
-	in.strategy = db_text(res, 0, 3);
-	in.recommendation = db_text(res, 0, 4);
+	model_input_from_signal(p, db_text(res, 0, 0), db_text(res, 0, 1), db_text(res, 0, 2),
+	                        db_text(res, 0, 3), db_text(res, 0, 4), &in);
 	analysis_shortest(prob, sizeof(prob), model_predict(m, &in));
 	res = db_query(p, SQL_RECORD, DB_ARGS(db_i64(p, signal_id), db_i64(p, m->version), prob));
 	if (res == NULL)

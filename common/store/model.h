@@ -65,6 +65,18 @@ const char *model_feature_name(size_t i);
  * name is not a feature. */
 double model_feature(const struct model_input *in, const char *name);
 
+/* The feature vector of in: model_feature_count() values into x, feature
+ * i being model_feature(in, model_feature_name(i)). The one computation of
+ * features, for training and for every prediction. */
+void model_features(const struct model_input *in, double *x);
+
+/* Fill in from a stored signal's columns as text (indicators JSON, close,
+ * score, strategy, recommendation; as PostgreSQL prints them); indicators
+ * parsed into pool p (NULL when unparsable), the strings copied there. */
+void model_input_from_signal(struct pool *p, const char *indicators, const char *close,
+    const char *score, const char *strategy, const char *recommendation,
+    struct model_input *in);
+
 /* Fill in from an analysis reply obj (members indicators, close, score,
  * strategy, recommendation); pointers into obj. 0, or -1 when obj is not
  * an object or has no close. */

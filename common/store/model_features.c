@@ -3,7 +3,11 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "jsonv.h"
+#include "pool.h"
 
 enum feature {
 	F_CLOSE_SMA20, F_CLOSE_SMA50, F_CLOSE_SMA200, F_SMA50_SMA200, F_EMA12_EMA26,
@@ -110,6 +114,31 @@ model_feature(const struct model_input *in, const char *name)
 		if (strcmp(names[f], name) == 0)
 			return value(in, (enum feature)f);
 	return NAN;
+}
+
+void
+model_features(const struct model_input *in, double *x)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		x[f] = value(in, (enum feature)f);
+}
+
+void
+model_input_from_signal(struct pool *p, const char *indicators, const char *close,
+    const char *score, const char *strategy, const char *recommendation,
+    struct model_input *in)
+{
+	json_object *ind = json_tokener_parse(indicators);
+
+	memset(in, 0, sizeof(*in));
+	if (ind != NULL) {
+		jsonv_own(p, ind);
+		in->indicators = ind;
+	}
+	in->close = strtod(close, NULL);
+	in->score = strtod(score, NULL);
+	in->strategy = pool_strdup(p, strategy);
+	in->recommendation = pool_strdup(p, recommendation);
 }
 
 static const char *

@@ -109,23 +109,15 @@ load_rows(struct pool *p, struct dataset *ds)
 	ds->days = pool_alloc(p, (ds->n ? ds->n : 1) * sizeof(char *));
 	ds->in = pool_alloc(p, (ds->n ? ds->n : 1) * sizeof(struct model_input));
 	for (size_t i = 0; i < ds->n; i++) {
-		struct model_input *in = &ds->in[i];
 		int r = (int)i;
-		json_object *ind = json_tokener_parse(db_text(res, r, 6));
 
 		ds->ids[i] = db_int(res, r, 0);
 		ds->days[i] = pool_strdup(p, db_text(res, r, 1));
-		in->strategy = pool_strdup(p, db_text(res, r, 2));
-		in->recommendation = pool_strdup(p, db_text(res, r, 3));
-		in->score = strtod(db_text(res, r, 4), NULL);
-		in->close = strtod(db_text(res, r, 5), NULL);
-		if (ind != NULL) {
-			jsonv_own(p, ind);
-			in->indicators = ind;
-		}
+		model_input_from_signal(p, db_text(res, r, 6), db_text(res, r, 5),
+		                        db_text(res, r, 4), db_text(res, r, 2),
+		                        db_text(res, r, 3), &ds->in[i]);
 		ds->y[i] = strcmp(db_text(res, r, 7), "t") == 0;
-		for (size_t j = 0; j < d; j++)
-			ds->x[i * d + j] = model_feature(in, model_feature_name(j));
+		model_features(&ds->in[i], &ds->x[i * d]);
 	}
 	return 0;
 }

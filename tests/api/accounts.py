@@ -57,6 +57,11 @@ def login(email, password, headers=None, **extra):
     return post("/api/auth/login", body=body, headers=headers, source=addr())
 
 
+def refresh(token, **kw):
+    """POST /api/auth/refresh with the refresh token."""
+    return call("POST", "/api/auth/refresh", body={"refresh_token": token}, **kw)
+
+
 def new_user(tag="user"):
     """Register and sign in a fresh user: (email, password, token reply)."""
     email, password = unique_email(tag), strong_password()

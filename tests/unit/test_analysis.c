@@ -3,11 +3,7 @@
  * inputs are missing, thresholds), the snapshot on the real S&P series
  * against the golden values, the JSON of an analysis, and export rows.
  * Run from the repository root. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,28 +12,9 @@
 
 #include "analysis.h"
 #include "buf.h"
-#include "pool.h"
 #include "provider.h"
 
 #define EPS 1e-9
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	return 0;
-}
 
 /* A snapshot with every indicator defined: a calm uptrend. */
 static struct analysis_snapshot
@@ -586,5 +563,5 @@ main(void)
 		cmocka_unit_test(test_export_rows),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
 }

@@ -1,30 +1,14 @@
 /* test_db.c: the DB layer against the real PostgreSQL of the test stack
  * (DATABASE_URL of the app role, from the stack's env file). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "harness.h"
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
 
 static int
 teardown(void **state)
 {
-	(void)state;
-	pool_free(pool);
 	db_close();
-	return 0;
+	return unit_teardown(state);
 }
 
 static void
@@ -223,5 +207,5 @@ main(void)
 	}
 	setenv("LOG_LEVEL", "error", 1);
 	log_init("test_db");
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_setup, teardown);
 }

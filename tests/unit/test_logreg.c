@@ -2,38 +2,15 @@
  * set, AUC of known rankings (ties count 1/2), log loss and accuracy of
  * known probabilities, scaling, holdout sizes, determinism bit for bit,
  * the effect of lambda, and recovering known coefficients. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "logreg.h"
-#include "pool.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	return 0;
-}
 
 static void
 assert_near(double got, double want, double tol)
@@ -340,5 +317,5 @@ main(void)
 		T(test_lambda_shrinks_the_weights),
 	};
 #undef T
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
 }

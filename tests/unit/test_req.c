@@ -1,32 +1,9 @@
 /* test_req.c: decoding, query strings, cookies, headers, JSON bodies and
  * path ids of a request. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "harness.h"
 #include "url.h"
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	pool = NULL;
-	return 0;
-}
 
 /* ---- url_decode -------------------------------------------------------- */
 
@@ -555,7 +532,7 @@ test_path_i64_missing_param_is_404_envelope(void **state)
 	fake_free(f);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, unit_setup, unit_teardown)
 
 int
 main(void)

@@ -1,14 +1,9 @@
 /* test_route.c: matching methods and paths against a route table. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "pool.h"
 #include "route.h"
 
 static int
@@ -42,24 +37,6 @@ struct match {
 	int nparams;
 	const char *allow;
 };
-
-static struct pool *pool;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	pool = pool_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	pool_free(pool);
-	return 0;
-}
 
 static struct match
 match_in(const struct route *table, const char *method, const char *path)
@@ -358,7 +335,7 @@ test_flag_names(void **state)
 	assert_string_equal(route_flag_names(pool, STREAMING | (1u << 20)), "stream");
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, unit_setup, unit_teardown)
 
 int
 main(void)
