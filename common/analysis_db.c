@@ -267,7 +267,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 		if (compute(p, symbol, st, out, &obj) < 0)
 			return -1;
 	}
-	req_own_json(p, obj);
+	pool_json(p, obj);
 	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
 	model_annotate(p, obj);   /* after the cache: the model may change any time */
 	if (d.stale)
@@ -292,7 +292,7 @@ analysis_store_signal(struct pool *p, const char *symbol, enum analysis_strategy
 	if (isnan(o->score) || o->recommendation == NULL || o->date == NULL ||
 	    !json_object_object_get_ex(o->obj, "indicators", &ind))
 		return -1;
-	analysis_shortest(close, sizeof(close), o->close);
+	jsonv_shortest(close, sizeof(close), o->close);
 	snprintf(score, sizeof(score), "%.2f", o->score);
 	res = db_query(p, SQL_SIGNAL, DB_ARGS(symbol, analysis_strategy_name(st), o->date,
 	    close, score, o->recommendation, db_i64(p, ANALYSIS_VERSION),

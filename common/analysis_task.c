@@ -27,7 +27,7 @@ analysis_task_run(struct pool *p, const struct task *t, int max_attempts)
 	int st, retry;
 
 	if (params != NULL)
-		req_own_json(p, params);
+		pool_json(p, params);
 	symbol = param(params, "symbol");
 	st = analysis_strategy_parse(param(params, "strategy"));
 	if (strcmp(t->kind, ANALYSIS_TASK_KIND) != 0 || symbol == NULL ||

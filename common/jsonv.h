@@ -21,8 +21,17 @@ int jsonv_check(const char *s, size_t n, int max_depth, const char **why);
 int jsonv_duplicate_key(struct pool *p, const char *s, size_t n, const char **key,
                         size_t *key_len);
 
-/* v as a JSON number in its shortest exact form (plain digits between 1e-4
- * and 1e15, no "-0"); NULL (JSON null) when not finite. Caller owns it. */
+/* Room for any text of jsonv_shortest, with its NUL. */
+#define JSONV_NUMBER_MAX 40
+
+/* The shortest decimal that reads back exactly as v into out (size at least
+ * JSONV_NUMBER_MAX): plain digits between 1e-4 and 1e15 ("2874.560059"),
+ * else exponent form ("1e+20", "1e-05"); no "-0". 0, or -1 with out empty
+ * when v is not finite. The one number formatter of JSON and CSV replies. */
+int jsonv_shortest(char *out, size_t size, double v);
+
+/* v as a JSON number printed by jsonv_shortest; NULL (JSON null) when not
+ * finite. A new part for the caller's parent (see pool_json.h). */
 json_object *jsonv_number(double v);
 
 #endif

@@ -12,7 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "pool.h"
-#include "req.h"
+#include "pool_json.h"
 
 #define MODEL_MAX_FEATURES 64
 
@@ -41,7 +41,7 @@ array_of(struct pool *p, const char *text, size_t n)
 
 	if (a == NULL)
 		return NULL;
-	req_own_json(p, a);
+	pool_json(p, a);
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n > 0 && json_object_array_length(a) != n))
 		return NULL;
@@ -74,7 +74,7 @@ parse_row(struct pool *p, const PGresult *res, struct model *m)
 	coef = json_tokener_parse(db_text(res, 0, 1));
 	if (coef == NULL)
 		return -1;
-	req_own_json(p, coef);
+	pool_json(p, coef);
 	if (d == 0 || d > MODEL_MAX_FEATURES ||
 	    (means = array_of(p, db_text(res, 0, 2), d)) == NULL ||
 	    (stds = array_of(p, db_text(res, 0, 3), d)) == NULL ||
@@ -217,7 +217,7 @@ model_annotate(struct pool *p, json_object *obj)
 	o = json_object_new_object();
 	json_object_object_add(o, "version", json_object_new_int(m->version));
 	json_object_object_add(o, "win_probability",
-	                       analysis_number(round(prob * 1e4) / 1e4));
+	                       jsonv_number(round(prob * 1e4) / 1e4));
 	json_object_object_add(obj, "model", o);
 }
 
@@ -239,14 +239,14 @@ model_record_signal(struct pool *p, int64_t signal_id)
 		return 0;
 	memset(&in, 0, sizeof(in));
 	if ((ind = json_tokener_parse(db_text(res, 0, 0))) != NULL) {
-		req_own_json(p, ind);
+		pool_json(p, ind);
 		in.indicators = ind;
 	}
 	in.close = strtod(db_text(res, 0, 1), NULL);
 	in.score = strtod(db_text(res, 0, 2), NULL);
 	in.strategy = db_text(res, 0, 3);
 	in.recommendation = db_text(res, 0, 4);
-	analysis_shortest(prob, sizeof(prob), model_predict(m, &in));
+	jsonv_shortest(prob, sizeof(prob), model_predict(m, &in));
 	res = db_query(p, SQL_RECORD, DB_ARGS(db_i64(p, signal_id), db_i64(p, m->version), prob));
 	if (res == NULL)
 		return -1;

@@ -13,7 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "pool.h"
-#include "req.h"
+#include "pool_json.h"
 
 static const char SQL_ROWS[] =
 	"SELECT g.id, to_char(g.day, 'YYYY-MM-DD'), g.strategy, g.recommendation, "
@@ -120,7 +120,7 @@ load_rows(struct pool *p, struct dataset *ds)
 		in->score = strtod(db_text(res, r, 4), NULL);
 		in->close = strtod(db_text(res, r, 5), NULL);
 		if (ind != NULL) {
-			req_own_json(p, ind);
+			pool_json(p, ind);
 			in->indicators = ind;
 		}
 		ds->y[i] = strcmp(db_text(res, r, 7), "t") == 0;
@@ -226,7 +226,7 @@ number(struct pool *p, double v)
 
 	if (!isfinite(v))
 		return NULL;
-	analysis_shortest(s, sizeof(s), v == 0 ? 0 : v);
+	jsonv_shortest(s, sizeof(s), v == 0 ? 0 : v);
 	return pool_strdup(p, s);
 }
 
@@ -237,7 +237,7 @@ array_json(const double *v, size_t d)
 	json_object *a = json_object_new_array();
 
 	for (size_t j = 0; j < d; j++)
-		json_object_array_add(a, analysis_number(v[j]));
+		json_object_array_add(a, jsonv_number(v[j]));
 	return a;
 }
 
@@ -247,7 +247,7 @@ array_text(struct pool *p, const double *v, size_t d)
 {
 	json_object *a = array_json(v, d);
 
-	req_own_json(p, a);
+	pool_json(p, a);
 	return json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 }
 
@@ -259,11 +259,11 @@ store(struct pool *p, const struct dataset *ds, const struct model_train_opts *o
 	size_t k = r->hold.n, ntrain = ds->n - k, wins = 0;
 	PGresult *res;
 
-	req_own_json(p, names);
-	req_own_json(p, coef);
+	pool_json(p, names);
+	pool_json(p, coef);
 	for (size_t j = 0; j < ds->d; j++)
 		json_object_array_add(names, json_object_new_string(model_feature_name(j)));
-	json_object_object_add(coef, "intercept", analysis_number(r->lr.intercept));
+	json_object_object_add(coef, "intercept", jsonv_number(r->lr.intercept));
 	json_object_object_add(coef, "weights", array_json(r->lr.w, ds->d));
 	for (size_t i = 0; i < ntrain; i++)
 		wins += (size_t)ds->y[i];

@@ -10,6 +10,7 @@
 
 #include "jsonv.h"
 #include "pool.h"
+#include "pool_json.h"
 #include "reply.h"
 #include "valid.h"
 
@@ -169,18 +170,6 @@ req_cookie(const struct req *r, const char *name)
 	return NULL;
 }
 
-static void
-put_json(void *obj)
-{
-	json_object_put(obj);
-}
-
-void
-req_own_json(struct pool *p, json_object *obj)
-{
-	pool_defer(p, put_json, obj);
-}
-
 json_object *
 req_parse_json(struct pool *p, const char *body, size_t len, const char **why)
 {
@@ -233,7 +222,7 @@ req_parse_json(struct pool *p, const char *body, size_t len, const char **why)
 		*why = "the body has data after the JSON value";
 		return NULL;
 	}
-	pool_defer(p, put_json, obj);
+	pool_json(p, obj);
 	if (!json_object_is_type(obj, json_type_object)) {
 		*why = "the body must be a JSON object";
 		return NULL;

@@ -99,9 +99,6 @@ json_object *req_parse_json(struct pool *p, const char *body, size_t len,
 int req_page_or_reply(struct req *r, int64_t def, int64_t max, int64_t cursor_max,
                       int64_t *limit, int64_t *cursor);
 
-/* Hand obj to the pool: it is released (json_object_put) with the request. */
-void req_own_json(struct pool *p, json_object *obj);
-
 /* The path parameter name as a positive int64 (1..INT64_MAX), or -1 after
  * replying 404 NOT_FOUND (an id that cannot exist names no resource). */
 int req_path_i64_or_reply(struct req *r, const char *name, int64_t *out);

@@ -107,7 +107,7 @@ add_row(struct pool *scratch, json_object *rows, const struct analysis_snapshot 
 	o = json_object_new_object();
 	json_object_object_add(o, "strategy", json_object_new_string(analysis_strategy_name(st)));
 	json_object_object_add(o, "day", json_object_new_string(s->date));
-	analysis_shortest(num, sizeof(num), s->close);
+	jsonv_shortest(num, sizeof(num), s->close);
 	json_object_object_add(o, "close", json_object_new_string(num));
 	snprintf(num, sizeof(num), "%.2f", sc.score);
 	json_object_object_add(o, "score", json_object_new_string(num));

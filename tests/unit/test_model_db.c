@@ -124,7 +124,7 @@ check_bar(struct pool *scratch, size_t i, enum analysis_strategy st)
 	analysis_score(scratch, st, &want, NULL, &sc);
 	a = analysis_json(sym, &want, &sc);
 	assert_true(json_object_object_get_ex(a, "indicators", &ind));
-	analysis_shortest(close, sizeof(close), want.close);
+	jsonv_shortest(close, sizeof(close), want.close);
 	snprintf(score, sizeof(score), "%.2f", sc.score);
 	res = sql("SELECT close = $4::float8, score = $5::numeric, recommendation, "
 	          "indicators = $6::jsonb, source, version FROM signals "
@@ -508,7 +508,7 @@ test_retrain_is_deterministic(void **state)
 	assert_true(r1.hold.auc > 0 && r1.hold.auc < 1);
 	print_message("the same holdout from recommendation and strategy alone: AUC %.4f\n",
 	              recommendation_only_auc());
-	analysis_shortest(shortest, sizeof(shortest), r1.hold.auc);
+	jsonv_shortest(shortest, sizeof(shortest), r1.hold.auc);
 	assert_string_equal(model_text(r1.version, "auc"), shortest);
 	assert_string_equal(model_text(r1.version, pool_printf(pool,
 	    "training_rows + holdout_rows = %lld", (long long)labelled)), "t");
@@ -631,7 +631,7 @@ signal_input(int64_t id, struct model_input *in, json_object **analysis)
 	json_object_object_add(o, "strategy", json_object_new_string(db_text(res, 0, 4)));
 	json_object_object_add(o, "recommendation", json_object_new_string(db_text(res, 0, 5)));
 	json_object_object_add(o, "indicators", json_tokener_parse(db_text(res, 0, 1)));
-	req_own_json(pool, o);
+	pool_json(pool, o);
 	assert_int_equal(model_input_from_analysis(o, in), 0);
 	*analysis = o;
 	return db_int(res, 0, 0);
