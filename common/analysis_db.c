@@ -11,6 +11,7 @@
 #include "market_fetch.h"
 #include "market_store.h"
 #include "model.h"
+#include "valid.h"
 
 /* Latest bar, its source, when it was stored, the bar's age, whether a
  * refresh is due ($2 seconds since that bar was stored or a refresh last
@@ -66,19 +67,6 @@ static enum err
 db_err(void)
 {
 	return strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;
-}
-
-/* s cut to max bytes on a UTF-8 boundary (pool memory when cut). */
-static const char *
-cut(struct pool *p, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
 }
 
 /* Fill d's error for a provider outcome (status name as stored) of symbol. */
@@ -144,9 +132,9 @@ analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d)
 	}
 	memset(&m, 0, sizeof(m));
 	st = market_refresh_run(p, symbol, &m);
-	msg = cut(p, m.message ? m.message : "", MESSAGE_MAX);
+	msg = valid_utf8_trunc(p, m.message ? m.message : "", MESSAGE_MAX);
 	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             cut(p, m.used ? m.used : "", 32), msg)) == NULL)
+	             valid_utf8_trunc(p, m.used ? m.used : "", 32), msg)) == NULL)
 		goto db_fail;
 	if (st == PROVIDER_OK) {
 		if (read_state(p, symbol, d, &due, &backoff, &status, &message) < 0)

@@ -256,16 +256,9 @@ fund_arg(struct pool *p, const struct fund_value *v)
 static const char *
 fund_text(struct pool *p, const char *s, size_t max)
 {
-	size_t n;
-
 	if (s == NULL || *s == '\0' || !valid_utf8(s, strlen(s)))
 		return NULL;
-	n = strlen(s);
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
+	return valid_utf8_trunc(p, s, max);
 }
 
 int

@@ -113,16 +113,12 @@ const char *
 signin_user_agent(const struct req *r)
 {
 	const char *ua = req_header(r, "User-Agent");
-	size_t n, len;
+	size_t n;
 	char *out;
 
 	if (ua == NULL)
 		return "";
-	len = strlen(ua);
-	n = len < 256 ? len : 256;
-	/* back off to a character boundary */
-	while (n > 0 && n < len && ((unsigned char)ua[n] & 0xC0) == 0x80)
-		n--;
+	n = valid_utf8_cut(ua, strlen(ua), 256);
 	out = pool_strndup(r->pool, ua, n);
 	if (!valid_utf8(out, n)) {
 		for (char *c = out; *c != '\0'; c++)

@@ -24,6 +24,7 @@
 #include "job.h"
 #include "market_fetch.h"
 #include "market_store.h"
+#include "valid.h"
 
 #define SIGNAL_CHANNEL "edgescout_signals"
 #define MESSAGE_MAX 400   /* bytes of a provider's reason recorded */
@@ -123,25 +124,12 @@ universe(struct job_ctx *ctx, const char ***out, int *n)
 	return 0;
 }
 
-/* s cut to max bytes on a UTF-8 boundary. */
-static const char *
-cut(struct pool *p, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
-}
-
 static int
 record(struct job_ctx *ctx, struct pool *p, const char *symbol, enum provider_status st,
     const char *provider, const char *message)
 {
 	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             cut(p, provider, 32), cut(p, message, MESSAGE_MAX))) == NULL)
+	             valid_utf8_trunc(p, provider, 32), valid_utf8_trunc(p, message, MESSAGE_MAX))) == NULL)
 		return job_fail(ctx, "recording the refresh of %s failed (SQLSTATE %s)", symbol,
 		                db_sqlstate());
 	return 0;
