@@ -33,13 +33,6 @@ static const char SQL_STATE[] =
 	"                 now() - make_interval(secs => $3::double precision) FROM r), false), "
 	"       coalesce((SELECT status FROM r), ''), coalesce((SELECT message FROM r), '')";
 
-static const char SQL_RECORD[] =
-	"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
-	"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
-	"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
-	"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
-	"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
-
 static const char SQL_CACHED[] =
 	"SELECT a.result FROM analyses a JOIN symbols s ON s.id = a.symbol_id "
 	"WHERE s.symbol = $1 AND a.strategy = $2 AND a.data_day = $3::date AND a.version = $4";
@@ -60,7 +53,6 @@ static const char SQL_SIGNAL[] =
 	"SELECT g.id FROM signals g JOIN symbols s ON s.id = g.symbol_id "
 	"WHERE s.symbol = $1 AND g.strategy = $2 AND g.day = $3::date LIMIT 1";
 
-#define MESSAGE_MAX 400   /* bytes of a provider's reason kept */
 
 /* The error of a failed query: 503 when the database is unreachable. */
 static enum err
@@ -132,9 +124,8 @@ analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d)
 	}
 	memset(&m, 0, sizeof(m));
 	st = market_refresh_run(p, symbol, &m);
-	msg = valid_utf8_trunc(p, m.message ? m.message : "", MESSAGE_MAX);
-	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             valid_utf8_trunc(p, m.used ? m.used : "", 32), msg)) == NULL)
+	msg = valid_utf8_trunc(p, m.message ? m.message : "", MARKET_MESSAGE_MAX);
+	if (market_record_refresh(p, symbol, st, m.used ? m.used : "", msg) < 0)
 		goto db_fail;
 	if (st == PROVIDER_OK) {
 		if (read_state(p, symbol, d, &due, &backoff, &status, &message) < 0)

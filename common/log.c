@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "valid.h"
 
@@ -282,16 +283,9 @@ put(char *o, const char *s, size_t n)
 static char *
 put_ll(char *o, long long v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char tmp[BUF_LL_MAX], *s = buf_ll_digits(tmp, v);
 
-	do
-		tmp[--i] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		tmp[--i] = '-';
-	return put(o, tmp + i, sizeof(tmp) - i);
+	return put(o, s, (size_t)(tmp + BUF_LL_MAX - s));
 }
 
 #define PUT_LIT(o, lit) put((o), (lit), sizeof(lit) - 1)

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "valid.h"
 
 static const char SQL_SYMBOL_CREATE[] =
 	"WITH ins AS (INSERT INTO symbols (symbol) VALUES ($1) "
@@ -331,4 +332,20 @@ market_load_fundamentals(struct pool *p, const char *symbol, struct fundamentals
 	out->earnings_growth = fund_value(res, 9);
 	out->revenue_growth = fund_value(res, 10);
 	return 0;
+}
+
+int
+market_record_refresh(struct pool *p, const char *symbol, enum provider_status st,
+    const char *provider, const char *message)
+{
+	static const char sql[] =
+		"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
+		"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
+		"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
+		"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
+		"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
+
+	return db_query(p, sql, DB_ARGS(symbol, provider_status_name(st),
+	                valid_utf8_trunc(p, provider, 32),
+	                valid_utf8_trunc(p, message, MARKET_MESSAGE_MAX))) == NULL ? -1 : 0;
 }

@@ -24,21 +24,11 @@
 #include "job.h"
 #include "market_fetch.h"
 #include "market_store.h"
-#include "valid.h"
 
 #define SIGNAL_CHANNEL "edgescout_signals"
-#define MESSAGE_MAX 400   /* bytes of a provider's reason recorded */
 
 static const char SQL_WATCHED[] =
 	"SELECT DISTINCT s.symbol FROM watchlist_symbols w JOIN symbols s ON s.id = w.symbol_id";
-
-/* The refresh's outcome, as analysis_prepare() records its own. */
-static const char SQL_RECORD[] =
-	"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
-	"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
-	"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
-	"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
-	"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
 
 /* Notify the signal when this transaction inserted it (a row another
  * transaction wrote before has another xmin). */
@@ -128,8 +118,7 @@ static int
 record(struct job_ctx *ctx, struct pool *p, const char *symbol, enum provider_status st,
     const char *provider, const char *message)
 {
-	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             valid_utf8_trunc(p, provider, 32), valid_utf8_trunc(p, message, MESSAGE_MAX))) == NULL)
+	if (market_record_refresh(p, symbol, st, provider, message) < 0)
 		return job_fail(ctx, "recording the refresh of %s failed (SQLSTATE %s)", symbol,
 		                db_sqlstate());
 	return 0;
