@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "reply_rows.h"
+
 #define USER_COLS "id, email, role, tier, disabled, " DB_TIME("created_at") ", " \
 	DB_TIME("last_login_at")
 
@@ -119,29 +121,17 @@ like_prefix(struct pool *p, const char *s)
 	return out;
 }
 
-static json_object *
-text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL
-	                                  : json_object_new_string(PQgetvalue(res, row, col));
-}
-
-/* One row of USER_COLS as the API shows a user. */
-static json_object *
-user_json(const PGresult *res, int row)
-{
-	json_object *u = json_object_new_object();
-
-	json_object_object_add(u, "id", json_object_new_int64(db_int(res, row, 0)));
-	json_object_object_add(u, "email", json_object_new_string(db_text(res, row, 1)));
-	json_object_object_add(u, "role", json_object_new_string(db_text(res, row, 2)));
-	json_object_object_add(u, "tier", json_object_new_string(db_text(res, row, 3)));
-	json_object_object_add(u, "disabled",
-	                       json_object_new_boolean(strcmp(db_text(res, row, 4), "t") == 0));
-	json_object_object_add(u, "created_at", text_or_null(res, row, 5));
-	json_object_object_add(u, "last_login_at", text_or_null(res, row, 6));
-	return u;
-}
+/* A row of USER_COLS as the API shows a user. */
+static const struct reply_col USER_JSON[] = {
+	{ "id",            0, RCOL_INT,  0 },
+	{ "email",         1, RCOL_TEXT, 0 },
+	{ "role",          2, RCOL_TEXT, 0 },
+	{ "tier",          3, RCOL_TEXT, 0 },
+	{ "disabled",      4, RCOL_BOOL, 0 },
+	{ "created_at",    5, RCOL_TEXT, RCOL_NULLABLE },
+	{ "last_login_at", 6, RCOL_TEXT, RCOL_NULLABLE },
+	{ NULL }
+};
 
 /* The page envelope: items under name, and the cursor of the next page
  * (the id of this page's last row) when more rows follow. */
@@ -149,7 +139,7 @@ static int
 reply_page(struct req *r, const char *name, json_object *items, const PGresult *res,
            int limit)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	int n = PQntuples(res);
 
 	json_object_object_add(o, name, items);
@@ -187,9 +177,7 @@ users_list(struct req *r)
 	                        db_i64(r->pool, after), db_i64(r->pool, limit + 1)));
 	if (res == NULL)
 		return r->status;
-	users = json_object_new_array();
-	for (int i = 0; i < PQntuples(res) && i < limit; i++)
-		json_object_array_add(users, user_json(res, i));
+	users = reply_rows_json(res, (int)limit, USER_JSON);
 	return reply_page(r, "users", users, res, (int)limit);
 }
 
@@ -309,20 +297,18 @@ user_patch(struct req *r)
 	        c.disabled < 0 ? NULL : c.disabled ? "true" : "false", bump));
 	if (after == NULL || PQntuples(after) != 1)
 		return after ? reply_error(r, ERR_INTERNAL, NULL, NULL) : r->status;
-	details = json_object_new_object();
+	details = pool_json_object(r->pool);
 	changes = json_object_new_object();
 	json_object_object_add(details, "changes", changes);
 	note_change(changes, "tier", db_text(before, 0, 3), db_text(after, 0, 3));
 	note_change(changes, "role", db_text(before, 0, 2), db_text(after, 0, 2));
 	note_change(changes, "disabled", db_text(before, 0, 4), db_text(after, 0, 4));
-	if (disabling && revoke_all_or_reply(r, ids, details) < 0) {
-		json_object_put(details);
+	if (disabling && revoke_all_or_reply(r, ids, details) < 0)
 		return r->status;
-	}
 	if (audit_or_reply(r, 0, "admin.user_updated", pool_printf(r->pool, "user:%s", ids),
 	                   details) < 0)
 		return r->status;
 	if (db_commit_or_reply(r) < 0)
 		return r->status;
-	return reply_json(r, 200, user_json(after, 0));
+	return reply_json(r, 200, pool_json(r->pool, reply_row_json(after, 0, USER_JSON)));
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "reply_rows.h"
 #include "signin.h"
 #include "token.h"
 
@@ -129,7 +130,7 @@ create_key(struct req *r)
 	res = db_query_or_reply(r, SQL_NEW_KEY, DB_ARGS(uid, name, prefix, hash, scopes));
 	if (res == NULL)
 		return r->status;
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "name", json_object_new_string(name));
 	json_object_object_add(d, "prefix", json_object_new_string(prefix));
 	json_object_object_add(d, "scopes", scopes_json(bits));
@@ -137,7 +138,7 @@ create_key(struct req *r)
 	                   pool_printf(r->pool, "api_key:%s", db_text(res, 0, 0)), d) < 0 ||
 	    db_commit_or_reply(r) < 0)
 		return r->status;
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "id", json_object_new_int64(db_int(res, 0, 0)));
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "prefix", json_object_new_string(prefix));
@@ -147,14 +148,16 @@ create_key(struct req *r)
 	return reply_json(r, 201, o);
 }
 
-/* A text column as a JSON string, NULL as null. */
-static json_object *
-text_or_null(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	return json_object_new_string(db_text(res, row, col));
-}
+/* A key of SQL_KEYS as the list shows it, with its scopes (column 3). */
+static const struct reply_col KEY_COLS[] = {
+	{ "id",           0, RCOL_INT,  0 },
+	{ "name",         1, RCOL_TEXT, 0 },
+	{ "prefix",       2, RCOL_TEXT, 0 },
+	{ "created_at",   4, RCOL_TEXT, RCOL_NULLABLE },
+	{ "last_used_at", 5, RCOL_TEXT, RCOL_NULLABLE },
+	{ "revoked_at",   6, RCOL_TEXT, RCOL_NULLABLE },
+	{ NULL }
+};
 
 static int
 list_keys(struct req *r)
@@ -166,25 +169,19 @@ list_keys(struct req *r)
 		return r->status;
 	keys = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {
-		json_object *k = json_object_new_object();
+		json_object *k = reply_row_json(res, i, KEY_COLS);
 		unsigned bits = 0;
 		char *s = pool_strdup(r->pool, db_text(res, i, 3));
 
 		for (char *name = strtok(s, ","); name != NULL; name = strtok(NULL, ","))
 			if (auth_scope_bit(name) > 0)
 				bits |= (unsigned)auth_scope_bit(name);
-		json_object_object_add(k, "id", json_object_new_int64(db_int(res, i, 0)));
-		json_object_object_add(k, "name", json_object_new_string(db_text(res, i, 1)));
-		json_object_object_add(k, "prefix", json_object_new_string(db_text(res, i, 2)));
 		json_object_object_add(k, "scopes", scopes_json(bits));
-		json_object_object_add(k, "created_at", text_or_null(res, i, 4));
-		json_object_object_add(k, "last_used_at", text_or_null(res, i, 5));
 		json_object_object_add(k, "revoked",
 		                       json_object_new_boolean(!PQgetisnull(res, i, 6)));
-		json_object_object_add(k, "revoked_at", text_or_null(res, i, 6));
 		json_object_array_add(keys, k);
 	}
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "api_keys", keys);
 	return reply_json(r, 200, o);
 }
@@ -212,7 +209,7 @@ revoke_key(struct req *r)
 		return PQntuples(res) ? reply_raw(r, 204, NULL, "", 0)
 		                      : reply_error(r, ERR_NOT_FOUND, NULL, NULL);
 	}
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "prefix", json_object_new_string(db_text(res, 0, 0)));
 	if (audit_or_reply(r, 0, "apikey.revoked",
 	                   pool_printf(r->pool, "api_key:%s", id), d) < 0)

@@ -1,5 +1,6 @@
 /* audit_log.c: reading the audit trail, for admins only. */
 #include "app.h"
+#include "reply_rows.h"
 
 #include <string.h>
 
@@ -188,31 +189,19 @@ filters_or_reply(struct req *r, const char **args, int64_t *limit)
 	return 0;
 }
 
-static json_object *
-text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL
-	                                  : json_object_new_string(PQgetvalue(res, row, col));
-}
-
-static json_object *
-event_json(const PGresult *res, int i)
-{
-	json_object *e = json_object_new_object();
-	json_object *details = json_tokener_parse(db_text(res, i, 8));
-
-	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
-	json_object_object_add(e, "at", text_or_null(res, i, 1));
-	json_object_object_add(e, "actor_id", PQgetisnull(res, i, 2) ? NULL
-		: json_object_new_int64(db_int(res, i, 2)));
-	json_object_object_add(e, "action", text_or_null(res, i, 3));
-	json_object_object_add(e, "target", text_or_null(res, i, 4));
-	json_object_object_add(e, "ip", text_or_null(res, i, 5));
-	json_object_object_add(e, "user_agent", text_or_null(res, i, 6));
-	json_object_object_add(e, "request_id", text_or_null(res, i, 7));
-	json_object_object_add(e, "details", details ? details : json_object_new_object());
-	return e;
-}
+/* An event: the columns of SQL_AUDIT. */
+static const struct reply_col EVENT_COLS[] = {
+	{ "id",         0, RCOL_INT,  0 },
+	{ "at",         1, RCOL_TEXT, RCOL_NULLABLE },
+	{ "actor_id",   2, RCOL_INT,  RCOL_NULLABLE },
+	{ "action",     3, RCOL_TEXT, RCOL_NULLABLE },
+	{ "target",     4, RCOL_TEXT, RCOL_NULLABLE },
+	{ "ip",         5, RCOL_TEXT, RCOL_NULLABLE },
+	{ "user_agent", 6, RCOL_TEXT, RCOL_NULLABLE },
+	{ "request_id", 7, RCOL_TEXT, RCOL_NULLABLE },
+	{ "details",    8, RCOL_JSON, 0 },
+	{ NULL }
+};
 
 /* GET /api/admin/audit?actor=&action=&from=&to=&limit=&cursor=: events
  * newest first, a page at a time; next_cursor is null on the last page. */
@@ -232,10 +221,8 @@ audit_list(struct req *r)
 	if (res == NULL)
 		return r->status;
 	n = PQntuples(res);
-	events = json_object_new_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_object_array_add(events, event_json(res, i));
-	o = json_object_new_object();
+	events = reply_rows_json(res, (int)limit, EVENT_COLS);
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "events", events);
 	json_object_object_add(o, "next_cursor", n > limit
 		? json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);

@@ -112,12 +112,12 @@ do_register(struct req *r)
 		actor = 0;               /* anonymous */
 		action = "auth.register_duplicate";
 	}
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "email", json_object_new_string(email));
 	if (audit_or_reply(r, actor, action, id ? user_target(r, id) : NULL, d) < 0 ||
 	    db_commit_or_reply(r) < 0)
 		return r->status;
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "email", json_object_new_string(email));
 	json_object_object_add(o, "role", json_object_new_string("user"));
 	json_object_object_add(o, "tier", json_object_new_string("free"));
@@ -142,15 +142,13 @@ signed_in(struct req *r, const struct signin_user *u, const char *hash, const ch
 	                   : signin_token_pair_or_reply(r, u, NULL, NULL);
 	if (o == NULL)
 		return r->status;
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "via", json_object_new_string(cookie ? "cookie" : "bearer"));
 	if (rehash != NULL)
 		json_object_object_add(d, "rehashed", json_object_new_boolean(1));
 	if (audit_or_reply(r, u->id, "auth.login", signin_email_target(r, u->email), d) < 0 ||
-	    db_commit_or_reply(r) < 0) {
-		json_object_put(o);
+	    db_commit_or_reply(r) < 0)
 		return r->status;
-	}
 	if (cookie != NULL)
 		reply_header(r, "Set-Cookie", cookie);
 	return reply_json(r, 200, o);
@@ -266,7 +264,7 @@ logout(struct req *r)
 	    db_exec_or_reply(r, SQL_END_SESSION,
 	                     DB_ARGS(db_i64(r->pool, r->user->session_id))) < 0)
 		return r->status;
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "via", json_object_new_string(via_name(r)));
 	json_object_object_add(d, "family_revoked", json_object_new_boolean(revoked));
 	if (audit_or_reply(r, 0, "auth.logout", user_target(r, r->user->id), d) < 0 ||
@@ -275,10 +273,11 @@ logout(struct req *r)
 	return signed_out(r);
 }
 
+/* The audit details of a revocation (the request's). */
 static json_object *
-revoked_details(int64_t families, int64_t sessions)
+revoked_details(struct req *r, int64_t families, int64_t sessions)
 {
-	json_object *d = json_object_new_object();
+	json_object *d = pool_json_object(r->pool);
 
 	json_object_object_add(d, "families_revoked", json_object_new_int64(families));
 	json_object_object_add(d, "browsers_signed_out", json_object_new_int64(sessions));
@@ -296,7 +295,7 @@ logout_all(struct req *r)
 	    db_exec_or_reply(r, SQL_NEXT_GENERATION, DB_ARGS(uid)) < 0 ||
 	    signin_revoke_all_or_reply(r, r->user->id, 0, &families, &sessions) < 0 ||
 	    audit_or_reply(r, 0, "auth.logout_all", user_target(r, r->user->id),
-	                   revoked_details(families, sessions)) < 0 ||
+	                   revoked_details(r, families, sessions)) < 0 ||
 	    db_commit_or_reply(r) < 0)
 		return r->status;
 	return signed_out(r);
@@ -305,7 +304,7 @@ logout_all(struct req *r)
 static int
 me(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 
 	json_object_object_add(o, "id", json_object_new_int64(r->user->id));
 	json_object_object_add(o, "email", json_object_new_string(r->user->email));
@@ -374,15 +373,13 @@ change_password(struct req *r)
 		return r->status;
 	u = (struct signin_user){ r->user->id, r->user->email, r->user->role, r->user->tier,
 	                          db_int(res, 0, 0) };
-	o = cookie ? json_object_new_object() : signin_token_pair_or_reply(r, &u, NULL, NULL);
+	o = cookie ? pool_json_object(r->pool) : signin_token_pair_or_reply(r, &u, NULL, NULL);
 	if (o == NULL)
 		return r->status;
 	json_object_object_add(o, "password_changed", json_object_new_boolean(1));
 	if (audit_or_reply(r, 0, "auth.password_changed", user_target(r, r->user->id),
-	                   revoked_details(families, sessions)) < 0 ||
-	    db_commit_or_reply(r) < 0) {
-		json_object_put(o);
+	                   revoked_details(r, families, sessions)) < 0 ||
+	    db_commit_or_reply(r) < 0)
 		return r->status;
-	}
 	return reply_json(r, 200, o);
 }

@@ -183,14 +183,14 @@ candles(struct req *r)
 		const struct candle *b = &c.v[i];
 
 		json_object_array_add(dates, json_object_new_string(b->date));
-		json_object_array_add(a[0], analysis_number(b->open));
-		json_object_array_add(a[1], analysis_number(b->high));
-		json_object_array_add(a[2], analysis_number(b->low));
-		json_object_array_add(a[3], analysis_number(b->close));
-		json_object_array_add(a[4], analysis_number(b->adjclose));
+		json_object_array_add(a[0], jsonv_number(b->open));
+		json_object_array_add(a[1], jsonv_number(b->high));
+		json_object_array_add(a[2], jsonv_number(b->low));
+		json_object_array_add(a[3], jsonv_number(b->close));
+		json_object_array_add(a[4], jsonv_number(b->adjclose));
 		json_object_array_add(vol, json_object_new_int64(b->volume));
 	}
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "symbol", json_object_new_string(symbol));
 	json_object_object_add(o, "from", from ? json_object_new_string(from) : NULL);
 	json_object_object_add(o, "to", to ? json_object_new_string(to) : NULL);

@@ -27,7 +27,7 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 static int
 health(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 
 	json_object_object_add(o, "status", json_object_new_string("healthy"));
 	json_object_object_add(o, "service", json_object_new_string("edgescout"));
@@ -115,7 +115,7 @@ check_jobs(struct req *r, int db_ok, int mig_ok, int *ok)
 static int
 health_detailed(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	json_object *checks = json_object_new_object();
 	json_object *failing = json_object_new_array();
 	int db_ok, mig_ok, disk_ok, jobs_ok;
@@ -143,7 +143,7 @@ health_detailed(struct req *r)
 static int
 version(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	json_object *libs = json_object_new_object();
 	PGconn *c = db_conn();
 	int libpq = PQlibVersion();

@@ -2,10 +2,9 @@
  * by an opaque cursor (the last id seen), and clearing it (204). */
 #include "app.h"
 
-#include <stdlib.h>
-
 #include "analysis.h"
 #include "analysis_req.h"
+#include "reply_rows.h"
 
 static int list_history(struct req *r);
 static int clear_history(struct req *r);
@@ -30,35 +29,21 @@ static const char SQL_PAGE[] =
 
 static const char SQL_CLEAR[] = "DELETE FROM search_history WHERE user_id = $1";
 
-/* Column col of row as a JSON string, NULL as null. */
-static json_object *
-text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL :
-	       json_object_new_string(db_text(res, row, col));
-}
-
-static json_object *
-entry(const PGresult *res, int i)
-{
-	json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "id", json_object_new_int64(db_int(res, i, 0)));
-	json_object_object_add(e, "symbol", json_object_new_string(db_text(res, i, 1)));
-	json_object_object_add(e, "strategy", json_object_new_string(db_text(res, i, 2)));
-	json_object_object_add(e, "mode", json_object_new_string(db_text(res, i, 3)));
-	json_object_object_add(e, "status", json_object_new_int((int)db_int(res, i, 4)));
-	json_object_object_add(e, "task_id", PQgetisnull(res, i, 5) ? NULL :
-	                       json_object_new_int64(db_int(res, i, 5)));
-	json_object_object_add(e, "score", PQgetisnull(res, i, 6) ? NULL :
-	                       json_object_new_double_s(strtod(db_text(res, i, 6), NULL),
-	                                                db_text(res, i, 6)));
-	json_object_object_add(e, "recommendation", text_or_null(res, i, 7));
-	json_object_object_add(e, "error_code", text_or_null(res, i, 8));
-	json_object_object_add(e, "cache", text_or_null(res, i, 10));
-	json_object_object_add(e, "created_at", json_object_new_string(db_text(res, i, 9)));
-	return e;
-}
+/* An entry of the history: the columns of SQL_PAGE. */
+static const struct reply_col ENTRY_COLS[] = {
+	{ "id",             0,  RCOL_INT,    0 },
+	{ "symbol",         1,  RCOL_TEXT,   0 },
+	{ "strategy",       2,  RCOL_TEXT,   0 },
+	{ "mode",           3,  RCOL_TEXT,   0 },
+	{ "status",         4,  RCOL_INT,    0 },
+	{ "task_id",        5,  RCOL_INT,    RCOL_NULLABLE },
+	{ "score",          6,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "recommendation", 7,  RCOL_TEXT,   RCOL_NULLABLE },
+	{ "error_code",     8,  RCOL_TEXT,   RCOL_NULLABLE },
+	{ "cache",          10, RCOL_TEXT,   RCOL_NULLABLE },
+	{ "created_at",     9,  RCOL_TEXT,   0 },
+	{ NULL }
+};
 
 static int
 list_history(struct req *r)
@@ -78,10 +63,8 @@ list_history(struct req *r)
 	if (res == NULL)
 		return r->status;
 	n = PQntuples(res);
-	items = json_object_new_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_object_array_add(items, entry(res, i));
-	o = json_object_new_object();
+	items = reply_rows_json(res, (int)limit, ENTRY_COLS);
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "limit", json_object_new_int64(limit));
 	json_object_object_add(o, "next_cursor", n > limit ?

@@ -53,11 +53,10 @@ history_or_reply(struct req *r, const char *symbol, enum analysis_strategy st,
 static int
 analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 {
-	json_object *params = json_object_new_object(), *o;
+	json_object *params = pool_json_object(r->pool), *o;
 	const char *text;
 	int64_t id;
 
-	req_own_json(r->pool, params);
 	json_object_object_add(params, "symbol", json_object_new_string(symbol));
 	json_object_object_add(params, "strategy",
 	                       json_object_new_string(analysis_strategy_name(st)));
@@ -71,7 +70,7 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 	if (db_commit_or_reply(r) < 0)
 		return r->status;
 	reply_header(r, "Location", pool_printf(r->pool, "/api/tasks/%lld", (long long)id));
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "task_id", json_object_new_int64(id));
 	json_object_object_add(o, "status", json_object_new_string("queued"));
 	json_object_object_add(o, "symbol", json_object_new_string(symbol));
@@ -97,8 +96,7 @@ analyse(struct req *r, const char *symbol, enum analysis_strategy st, int async)
 	if (history_or_reply(r, symbol, st, "sync", 200, 0, &o) < 0)
 		return r->status;
 	reply_header(r, "X-Cache", o.cache);
-	/* the reply object belongs to the pool: hand reply_json its own reference */
-	return reply_json(r, 200, json_object_get(o.obj));
+	return reply_json(r, 200, o.obj);
 }
 
 static int
@@ -220,8 +218,8 @@ run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_objec
 	    analysis_store_signal(r->pool, symbol, st, &o, "run", &id) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL), -1;
 	json_object_object_add(e, "date", json_object_new_string(o.date ? o.date : ""));
-	json_object_object_add(e, "close", analysis_number(o.close));
-	json_object_object_add(e, "score", analysis_number(o.score));
+	json_object_object_add(e, "close", jsonv_number(o.close));
+	json_object_object_add(e, "score", jsonv_number(o.score));
 	json_object_object_add(e, "recommendation", o.recommendation ?
 	                       json_object_new_string(o.recommendation) : NULL);
 	json_object_object_add(e, "signal_id", id ? json_object_new_int64(id) : NULL);
@@ -246,15 +244,14 @@ run(struct req *r)
 	    analysis_strategy_or_reply(r, signin_str(r, "strategy"), &st) < 0 ||
 	    run_symbols_or_reply(r, &symbols, &n) < 0)
 		return r->status;
-	list = json_object_new_array();
-	req_own_json(r->pool, list);
+	list = pool_json_array(r->pool);
 	for (int i = 0; i < n; i++) {
 		if (run_one(r, symbols[i], st, list) < 0)
 			return r->status;
 		errors += json_object_object_get_ex(json_object_array_get_idx(list, (size_t)i),
 		                                    "error", NULL);
 	}
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "strategy", json_object_new_string(analysis_strategy_name(st)));
 	json_object_object_add(o, "count", json_object_new_int(n));
 	json_object_object_add(o, "errors", json_object_new_int(errors));

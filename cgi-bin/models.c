@@ -2,10 +2,9 @@
  * coefficients, and the history of every version with its metrics. */
 #include "app.h"
 
-#include <stdlib.h>
-
 #include "analysis.h"
 #include "analysis_req.h"
+#include "reply_rows.h"
 
 static int current_model(struct req *r);
 static int list_models(struct req *r);
@@ -40,33 +39,48 @@ static const char SQL_PAGE[] =
 	SQL_COLUMNS "FROM models WHERE ($1::int = 0 OR version < $1::int) "
 	"ORDER BY version DESC LIMIT $2";
 
-/* Column col as a JSON number keeping the database's text; null for NULL. */
-static json_object *
-num(const PGresult *res, int row, int col)
-{
-	const char *t = db_text(res, row, col);
+/* A model's summary from the SQL_COLUMNS of a row, in parts. */
+static const struct reply_col SUMMARY_COLS[] = {
+	{ "version",          0,  RCOL_INT,    RCOL_NULLABLE },
+	{ "trained_at",       1,  RCOL_TEXT,   0 },
+	{ "promoted",         2,  RCOL_BOOL,   0 },
+	{ "feature_set",      3,  RCOL_INT,    RCOL_NULLABLE },
+	{ "decision",         18, RCOL_TEXT,   0 },
+	{ NULL }
+};
 
-	return PQgetisnull(res, row, col) ? NULL : json_object_new_double_s(strtod(t, NULL), t);
-}
+static const struct reply_col METRICS_COLS[] = {
+	{ "auc",              4,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "accuracy",         5,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "log_loss",         6,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "holdout_rows",     9,  RCOL_INT,    RCOL_NULLABLE },
+	{ "holdout_wins",     10, RCOL_INT,    RCOL_NULLABLE },
+	{ NULL }
+};
 
-static json_object *
-text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL :
-	       json_object_new_string(db_text(res, row, col));
-}
+static const struct reply_col TRAINING_COLS[] = {
+	{ "rows",             7,  RCOL_INT,    RCOL_NULLABLE },
+	{ "wins",             8,  RCOL_INT,    RCOL_NULLABLE },
+	{ "lambda",           11, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "holdout_fraction", 12, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "iterations",       13, RCOL_INT,    RCOL_NULLABLE },
+	{ "converged",        14, RCOL_BOOL,   0 },
+	{ NULL }
+};
 
-static json_object *
-int_col(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : json_object_new_int64(db_int(res, row, col));
-}
+static const struct reply_col DATA_COLS[] = {
+	{ "first_day",        15, RCOL_TEXT,   RCOL_NULLABLE },
+	{ "holdout_day",      16, RCOL_TEXT,   RCOL_NULLABLE },
+	{ "last_day",         17, RCOL_TEXT,   RCOL_NULLABLE },
+	{ NULL }
+};
 
-static int
-bool_col(const PGresult *res, int row, int col)
-{
-	return db_text(res, row, col)[0] == 't';
-}
+static const struct reply_col BASELINE_COLS[] = {
+	{ "version",          20, RCOL_INT,    RCOL_NULLABLE },
+	{ "auc",              21, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "log_loss",         22, RCOL_NUMBER, RCOL_NULLABLE },
+	{ NULL }
+};
 
 static void
 put(json_object *o, const char *key, json_object *v)
@@ -79,42 +93,14 @@ put(json_object *o, const char *key, json_object *v)
 static json_object *
 summary(const PGresult *res, int i)
 {
-	json_object *o = json_object_new_object(), *m = json_object_new_object();
-	json_object *t = json_object_new_object(), *d = json_object_new_object(), *b;
+	json_object *o = reply_row_json(res, i, SUMMARY_COLS);
 
-	put(o, "version", int_col(res, i, 0));
-	put(o, "trained_at", json_object_new_string(db_text(res, i, 1)));
-	put(o, "promoted", json_object_new_boolean(bool_col(res, i, 2)));
 	put(o, "current", json_object_new_boolean(!PQgetisnull(res, i, 19) &&
 	    db_int(res, i, 19) == db_int(res, i, 0)));
-	put(o, "feature_set", int_col(res, i, 3));
-	put(m, "auc", num(res, i, 4));
-	put(m, "accuracy", num(res, i, 5));
-	put(m, "log_loss", num(res, i, 6));
-	put(m, "holdout_rows", int_col(res, i, 9));
-	put(m, "holdout_wins", int_col(res, i, 10));
-	put(o, "metrics", m);
-	put(t, "rows", int_col(res, i, 7));
-	put(t, "wins", int_col(res, i, 8));
-	put(t, "lambda", num(res, i, 11));
-	put(t, "holdout_fraction", num(res, i, 12));
-	put(t, "iterations", int_col(res, i, 13));
-	put(t, "converged", json_object_new_boolean(bool_col(res, i, 14)));
-	put(o, "training", t);
-	put(d, "first_day", text_or_null(res, i, 15));
-	put(d, "holdout_day", text_or_null(res, i, 16));
-	put(d, "last_day", text_or_null(res, i, 17));
-	put(o, "data", d);
-	if (PQgetisnull(res, i, 20)) {
-		put(o, "baseline", NULL);
-	} else {
-		b = json_object_new_object();
-		put(b, "version", int_col(res, i, 20));
-		put(b, "auc", num(res, i, 21));
-		put(b, "log_loss", num(res, i, 22));
-		put(o, "baseline", b);
-	}
-	put(o, "decision", json_object_new_string(db_text(res, i, 18)));
+	put(o, "metrics", reply_row_json(res, i, METRICS_COLS));
+	put(o, "training", reply_row_json(res, i, TRAINING_COLS));
+	put(o, "data", reply_row_json(res, i, DATA_COLS));
+	put(o, "baseline", PQgetisnull(res, i, 20) ? NULL : reply_row_json(res, i, BASELINE_COLS));
 	return o;
 }
 
@@ -122,11 +108,7 @@ summary(const PGresult *res, int i)
 static json_object *
 json_col(struct req *r, const PGresult *res, int col)
 {
-	json_object *v = json_tokener_parse(db_text(res, 0, col));
-
-	if (v != NULL)
-		req_own_json(r->pool, v);
-	return v;
+	return pool_json(r->pool, json_tokener_parse(db_text(res, 0, col)));
 }
 
 static int
@@ -156,7 +138,7 @@ current_model(struct req *r)
 		       "version", db_text(res, 0, 0), NULL);
 		return reply_error(r, ERR_INTERNAL, NULL, NULL);
 	}
-	o = summary(res, 0);
+	o = pool_json(r->pool, summary(res, 0));
 	put(o, "intercept", json_object_get(b));
 	fs = json_object_new_array();
 	for (size_t j = 0; j < d; j++) {
@@ -193,7 +175,7 @@ list_models(struct req *r)
 	items = json_object_new_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_object_array_add(items, summary(res, i));
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	put(o, "items", items);
 	put(o, "limit", json_object_new_int64(limit));
 	put(o, "next_cursor", n > limit ?

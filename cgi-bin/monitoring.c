@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "reply_rows.h"
 
 #define SQL_DATABASE \
 	"SELECT pg_database_size(current_database()), " \
@@ -48,7 +49,8 @@ no_query_or_reply(struct req *r)
 	return reply_error(r, ERR_VALIDATION_FAILED, NULL, "this resource takes no query"), -1;
 }
 
-/* The database: size, connections by state, settings; NULL after replying. */
+/* The database: size, connections by state, settings (the request's
+ * object); NULL after replying. */
 static json_object *
 database_or_reply(struct req *r)
 {
@@ -59,7 +61,7 @@ database_or_reply(struct req *r)
 
 	if (conns == NULL)
 		return NULL;
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	by_state = json_object_new_object();
 	for (int i = 0; i < PQntuples(conns); i++) {
 		json_object_object_add(by_state, db_text(conns, i, 0),
@@ -75,25 +77,23 @@ database_or_reply(struct req *r)
 	return o;
 }
 
+static const struct reply_col TABLE_COLS[] = {
+	{ "name",         0, RCOL_TEXT, 0 },
+	{ "row_estimate", 1, RCOL_INT,  RCOL_NULLABLE },
+	{ "size_bytes",   2, RCOL_INT,  0 },
+	{ NULL }
+};
+
+/* The tables with their row estimates and sizes (the request's array);
+ * NULL after replying. */
 static json_object *
 tables_or_reply(struct req *r)
 {
 	PGresult *res = db_query_or_reply(r, SQL_TABLES, DB_NOARGS);
-	json_object *a;
 
 	if (res == NULL)
 		return NULL;
-	a = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		json_object *t = json_object_new_object();
-
-		json_object_object_add(t, "name", json_object_new_string(db_text(res, i, 0)));
-		json_object_object_add(t, "row_estimate", PQgetisnull(res, i, 1) ? NULL
-			: json_object_new_int64(db_int(res, i, 1)));
-		json_object_object_add(t, "size_bytes", json_object_new_int64(db_int(res, i, 2)));
-		json_object_array_add(a, t);
-	}
-	return a;
+	return pool_json(r->pool, reply_rows_json(res, -1, TABLE_COLS));
 }
 
 /* One worker line of the rendered metrics:
@@ -120,11 +120,11 @@ worker_from_line(const char *line, uint64_t *rss)
 }
 
 /* The live workers of every binary and their resident memory, read from
- * the shared metrics tables. */
+ * the shared metrics tables (the request's array). */
 static json_object *
 workers(struct req *r, uint64_t *total)
 {
-	json_object *a = json_object_new_array();
+	json_object *a = pool_json_array(r->pool);
 	struct buf out;
 	const char *s, *next;
 
@@ -156,17 +156,14 @@ stats(struct req *r)
 	json_object *o, *db, *tables, *w;
 	uint64_t total;
 
-	if (no_query_or_reply(r) < 0 || (db = database_or_reply(r)) == NULL)
+	if (no_query_or_reply(r) < 0 || (db = database_or_reply(r)) == NULL ||
+	    (tables = tables_or_reply(r)) == NULL)
 		return r->status;
-	if ((tables = tables_or_reply(r)) == NULL) {
-		json_object_put(db);
-		return r->status;
-	}
 	w = workers(r, &total);
-	o = json_object_new_object();
-	json_object_object_add(o, "database", db);
-	json_object_object_add(o, "tables", tables);
-	json_object_object_add(o, "workers", w);
+	o = pool_json_object(r->pool);
+	json_object_object_add(o, "database", json_object_get(db));
+	json_object_object_add(o, "tables", json_object_get(tables));
+	json_object_object_add(o, "workers", json_object_get(w));
 	json_object_object_add(o, "workers_rss_bytes", json_object_new_int64((int64_t)total));
 	return reply_json(r, 200, o);
 }
@@ -213,7 +210,7 @@ config(struct req *r)
 		json_object_object_add(s, "help", json_object_new_string(it->help));
 		json_object_array_add(a, s);
 	}
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "app_env", json_object_new_string(config_env_name(config_env())));
 	json_object_object_add(o, "settings", a);
 	return reply_json(r, 200, o);

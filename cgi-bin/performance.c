@@ -156,11 +156,11 @@ route_json(const struct row *v, size_t n, uint64_t *total, uint64_t *client,
 
 /* The analysis cache over the last 24 h: every synchronous analysis answer
  * is in search_history with its X-Cache value (HIT, MISS or STALE). History
- * a user has cleared is no longer counted. */
+ * a user has cleared is no longer counted. The request's object. */
 static json_object *
 analysis_cache(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	PGresult *res = db_query(r->pool,
 		"SELECT count(*) FILTER (WHERE cache = 'HIT'), "
 		"count(*) FILTER (WHERE cache IN ('MISS', 'STALE')) FROM search_history "
@@ -214,11 +214,11 @@ stats(struct req *r)
 	b = json_object_new_array();
 	for (int i = 0; i < METRICS_BUCKETS; i++)
 		json_object_array_add(b, jsonv_number(bounds[i]));
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "binaries", json_object_new_int(tables < 0 ? 0 : tables));
 	json_object_object_add(o, "bucket_bounds_seconds", b);
 	json_object_object_add(o, "routes", list);
 	json_object_object_add(o, "totals", totals);
-	json_object_object_add(o, "analysis_cache", analysis_cache(r));
+	json_object_object_add(o, "analysis_cache", json_object_get(analysis_cache(r)));
 	return reply_json(r, 200, o);
 }

@@ -7,6 +7,7 @@
  * endpoints, hosts or keys). Anonymous callers are refused. */
 #include "app.h"
 #include "jsonv.h"
+#include "reply_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -69,18 +70,19 @@ quota_status(const char *provider)
 	return valid_enum(provider, silent) >= 0 ? "not_reported" : "unknown";
 }
 
-/* Column col of row i as a number, null when SQL NULL. */
-static json_object *
-column_number(const PGresult *res, int i, int col)
-{
-	return PQgetisnull(res, i, col) ? NULL : jsonv_number(strtod(db_text(res, i, col), NULL));
-}
+/* Columns of SQL_HEALTH that go to the reply as they are. */
+static const struct reply_col LATENCY_COLS[] = {
+	{ "p50", 3, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "p95", 4, RCOL_NUMBER, RCOL_NULLABLE },
+	{ NULL }
+};
 
-static json_object *
-column_text(const PGresult *res, int i, int col)
-{
-	return PQgetisnull(res, i, col) ? NULL : json_object_new_string(db_text(res, i, col));
-}
+static const struct reply_col ERROR_COLS[] = {
+	{ "at",      7, RCOL_TEXT, RCOL_NULLABLE },
+	{ "message", 8, RCOL_TEXT, RCOL_NULLABLE },
+	{ "status",  9, RCOL_INT,  RCOL_NULLABLE },
+	{ NULL }
+};
 
 /* The status of row i: down, idle, degraded or healthy. */
 static const char *
@@ -101,8 +103,7 @@ judge(const PGresult *res, int i)
 static json_object *
 provider_json(const PGresult *res, int i, const char *status)
 {
-	json_object *o = json_object_new_object(), *lat = json_object_new_object();
-	json_object *quota = json_object_new_object(), *err = NULL;
+	json_object *o = json_object_new_object(), *quota = json_object_new_object();
 	int64_t calls = db_int(res, i, 1), ok = db_int(res, i, 2);
 	const char *name = db_text(res, i, 0);
 
@@ -113,19 +114,13 @@ provider_json(const PGresult *res, int i, const char *status)
 	json_object_object_add(o, "failed", json_object_new_int64(calls - ok));
 	json_object_object_add(o, "success_rate",
 	                       calls ? jsonv_number((double)ok / (double)calls) : NULL);
-	json_object_object_add(lat, "p50", column_number(res, i, 3));
-	json_object_object_add(lat, "p95", column_number(res, i, 4));
-	json_object_object_add(o, "latency_ms", lat);
-	json_object_object_add(o, "attempts_avg", column_number(res, i, 5));
-	json_object_object_add(o, "last_success_at", column_text(res, i, 6));
-	if (!PQgetisnull(res, i, 7)) {
-		err = json_object_new_object();
-		json_object_object_add(err, "at", column_text(res, i, 7));
-		json_object_object_add(err, "message", column_text(res, i, 8));
-		json_object_object_add(err, "status", PQgetisnull(res, i, 9) ? NULL
-			: json_object_new_int64(db_int(res, i, 9)));
-	}
-	json_object_object_add(o, "last_error", err);
+	json_object_object_add(o, "latency_ms", reply_row_json(res, i, LATENCY_COLS));
+	json_object_object_add(o, "attempts_avg",
+	                       reply_col_json(res, i, 5, RCOL_NUMBER, RCOL_NULLABLE));
+	json_object_object_add(o, "last_success_at",
+	                       reply_col_json(res, i, 6, RCOL_TEXT, RCOL_NULLABLE));
+	json_object_object_add(o, "last_error",
+	                       PQgetisnull(res, i, 7) ? NULL : reply_row_json(res, i, ERROR_COLS));
 	json_object_object_add(o, "consecutive_failures",
 	                       json_object_new_int64(db_int(res, i, 10)));
 	json_object_object_add(quota, "remaining", NULL);
@@ -194,7 +189,7 @@ provider_health(struct req *r)
 	json_object_object_add(th, "down_after_failures", json_object_new_int(DOWN_AFTER));
 	json_object_object_add(th, "degraded_min_calls", json_object_new_int(DEGRADED_MIN_CALLS));
 	json_object_object_add(th, "degraded_below", jsonv_number((double)DEGRADED_NUM / DEGRADED_DEN));
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "status", json_object_new_string(overall(active, down,
 	                       degraded)));
 	json_object_object_add(o, "window", json_object_new_string(windows[w]));

@@ -53,7 +53,7 @@ get_task(struct req *r)
 		json_object_object_add(e, "code", json_object_new_string(t.error_code));
 		json_object_object_add(e, "message", string_or_null(t.error));
 	}
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "id", json_object_new_int64(t.id));
 	json_object_object_add(o, "kind", json_object_new_string(t.kind));
 	json_object_object_add(o, "status", json_object_new_string(t.status));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "market_store.h"
+#include "reply_rows.h"
 #include "signin.h"
 
 static int list_watchlists(struct req *r);
@@ -117,21 +118,30 @@ ensure_default_or_reply(struct req *r)
 	return db_exec_or_reply(r, SQL_ENSURE_DEFAULT, DB_ARGS(uid(r))) < 0 ? -1 : 0;
 }
 
-/* Row i of a SQL_LIST_COLUMNS result as a JSON object. */
-static json_object *
-list_json(const PGresult *res, int i)
-{
-	json_object *o = json_object_new_object();
+/* A row of SQL_LIST_COLUMNS: a watchlist. */
+static const struct reply_col LIST_COLS[] = {
+	{ "id",           0, RCOL_INT,  0 },
+	{ "name",         1, RCOL_TEXT, 0 },
+	{ "is_default",   2, RCOL_BOOL, 0 },
+	{ "symbol_count", 3, RCOL_INT,  0 },
+	{ "created_at",   4, RCOL_TEXT, 0 },
+	{ "updated_at",   5, RCOL_TEXT, 0 },
+	{ NULL }
+};
 
-	json_object_object_add(o, "id", json_object_new_int64(db_int(res, i, 0)));
-	json_object_object_add(o, "name", json_object_new_string(db_text(res, i, 1)));
-	json_object_object_add(o, "is_default",
-	                       json_object_new_boolean(strcmp(db_text(res, i, 2), "t") == 0));
-	json_object_object_add(o, "symbol_count", json_object_new_int64(db_int(res, i, 3)));
-	json_object_object_add(o, "created_at", json_object_new_string(db_text(res, i, 4)));
-	json_object_object_add(o, "updated_at", json_object_new_string(db_text(res, i, 5)));
-	return o;
-}
+/* A row of SQL_SYMBOLS: a symbol of a list, and its last close (3, 4). */
+static const struct reply_col SYMBOL_COLS[] = {
+	{ "symbol",   0, RCOL_TEXT, 0 },
+	{ "name",     1, RCOL_TEXT, RCOL_NULLABLE },
+	{ "added_at", 2, RCOL_TEXT, 0 },
+	{ NULL }
+};
+
+static const struct reply_col LAST_COLS[] = {
+	{ "date",  3, RCOL_TEXT,   0 },
+	{ "close", 4, RCOL_NUMBER, 0 },
+	{ NULL }
+};
 
 /* The name member: 1 to 100 characters of text without control characters
  * or surrounding spaces. NULL after replying 422. */
@@ -184,25 +194,11 @@ reply_list(struct req *r, int status, const char *id)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such watchlist");
 	if ((sym = db_query_or_reply(r, SQL_SYMBOLS, DB_ARGS(id))) == NULL)
 		return r->status;
-	o = list_json(res, 0);
-	a = json_object_new_array();
-	for (int i = 0; i < PQntuples(sym); i++) {
-		json_object *s = json_object_new_object(), *last = NULL;
-
-		json_object_object_add(s, "symbol", json_object_new_string(db_text(sym, i, 0)));
-		json_object_object_add(s, "name", PQgetisnull(sym, i, 1) ? NULL :
-		                       json_object_new_string(db_text(sym, i, 1)));
-		json_object_object_add(s, "added_at", json_object_new_string(db_text(sym, i, 2)));
-		if (!PQgetisnull(sym, i, 3)) {
-			last = json_object_new_object();
-			json_object_object_add(last, "date",
-			                       json_object_new_string(db_text(sym, i, 3)));
-			json_object_object_add(last, "close",
-			                       json_object_new_double(strtod(db_text(sym, i, 4), NULL)));
-		}
-		json_object_object_add(s, "last", last);
-		json_object_array_add(a, s);
-	}
+	o = pool_json(r->pool, reply_row_json(res, 0, LIST_COLS));
+	a = reply_rows_json(sym, -1, SYMBOL_COLS);
+	for (int i = 0; i < PQntuples(sym); i++)
+		json_object_object_add(json_object_array_get_idx(a, (size_t)i), "last",
+		    PQgetisnull(sym, i, 3) ? NULL : reply_row_json(sym, i, LAST_COLS));
 	json_object_object_add(o, "symbols", a);
 	return reply_json(r, status, o);
 }
@@ -216,10 +212,8 @@ list_watchlists(struct req *r)
 	if (ensure_default_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_LISTS, DB_ARGS(uid(r)))) == NULL)
 		return r->status;
-	a = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(a, list_json(res, i));
-	o = json_object_new_object();
+	a = reply_rows_json(res, -1, LIST_COLS);
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "watchlists", a);
 	return reply_json(r, 200, o);
 }
@@ -317,7 +311,7 @@ static int
 reply_symbol(struct req *r, int status, int64_t list, const char *symbol,
     const char *added_at)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 
 	json_object_object_add(o, "watchlist_id", json_object_new_int64(list));
 	json_object_object_add(o, "symbol", json_object_new_string(symbol));

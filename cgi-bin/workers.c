@@ -32,7 +32,7 @@ workers_health(struct req *r)
 	if ((n = job_status_list(r->pool, &list)) < 0)
 		return reply_error(r, strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE :
 		                   ERR_INTERNAL, NULL, NULL);
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	jobs = json_object_new_array();
 	stale = json_object_new_array();
 	for (int i = 0; i < n; i++) {

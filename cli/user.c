@@ -13,6 +13,7 @@
 #include "db_cmd.h"
 #include "password.h"
 #include "pool.h"
+#include "reply_rows.h"
 #include "valid.h"
 
 #define SQL_LIST \
@@ -132,22 +133,17 @@ user_create(struct pool *p, int argc, char **argv)
 	return USERCMD_OK;
 }
 
-static json_object *
-row_json(const PGresult *res, int i)
-{
-	json_object *u = json_object_new_object();
-
-	json_object_object_add(u, "id", json_object_new_int64(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
-	json_object_object_add(u, "email", json_object_new_string(PQgetvalue(res, i, 1)));
-	json_object_object_add(u, "role", json_object_new_string(PQgetvalue(res, i, 2)));
-	json_object_object_add(u, "tier", json_object_new_string(PQgetvalue(res, i, 3)));
-	json_object_object_add(u, "disabled",
-	                       json_object_new_boolean(strcmp(PQgetvalue(res, i, 4), "t") == 0));
-	json_object_object_add(u, "created_at", json_object_new_string(PQgetvalue(res, i, 5)));
-	json_object_object_add(u, "last_login_at", PQgetisnull(res, i, 6) ? NULL
-		: json_object_new_string(PQgetvalue(res, i, 6)));
-	return u;
-}
+/* A row of SQL_LIST in `user list --json`. */
+static const struct reply_col ROW_COLS[] = {
+	{ "id",            0, RCOL_INT,  0 },
+	{ "email",         1, RCOL_TEXT, 0 },
+	{ "role",          2, RCOL_TEXT, 0 },
+	{ "tier",          3, RCOL_TEXT, 0 },
+	{ "disabled",      4, RCOL_BOOL, 0 },
+	{ "created_at",    5, RCOL_TEXT, 0 },
+	{ "last_login_at", 6, RCOL_TEXT, RCOL_NULLABLE },
+	{ NULL }
+};
 
 static int
 user_list(int argc, char **argv)
@@ -169,10 +165,8 @@ user_list(int argc, char **argv)
 	if (res == NULL)
 		return USERCMD_FAIL;
 	if (json) {
-		json_object *a = json_object_new_array();
+		json_object *a = reply_rows_json(res, -1, ROW_COLS);
 
-		for (int i = 0; i < PQntuples(res); i++)
-			json_object_array_add(a, row_json(res, i));
 		puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
 		                                       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(a);

@@ -12,7 +12,7 @@
 static json_object *
 metric(double v)
 {
-	return analysis_number(v);
+	return jsonv_number(v);
 }
 
 static void

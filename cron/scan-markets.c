@@ -32,18 +32,9 @@
 #include "valid.h"
 
 #define SIGNAL_CHANNEL "edgescout_signals"
-#define MESSAGE_MAX 400   /* bytes of a provider's reason recorded */
 
 static const char SQL_WATCHED[] =
 	"SELECT DISTINCT s.symbol FROM watchlist_symbols w JOIN symbols s ON s.id = w.symbol_id";
-
-/* The refresh's outcome, as analysis_prepare() records its own. */
-static const char SQL_RECORD[] =
-	"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
-	"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
-	"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
-	"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
-	"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
 
 /* Notify the signal when this transaction inserted it (a row another
  * transaction wrote before has another xmin). */
@@ -129,25 +120,11 @@ universe(struct job_ctx *ctx, const char ***out, int *n)
 	return 0;
 }
 
-/* s cut to max bytes on a UTF-8 boundary. */
-static const char *
-cut(struct pool *p, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
-}
-
 static int
 record(struct job_ctx *ctx, struct pool *p, const char *symbol, enum provider_status st,
     const char *provider, const char *message)
 {
-	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             cut(p, provider, 32), cut(p, message, MESSAGE_MAX))) == NULL)
+	if (market_record_refresh(p, symbol, st, provider, message) < 0)
 		return job_fail(ctx, "recording the refresh of %s failed (SQLSTATE %s)", symbol,
 		                db_sqlstate());
 	return 0;

@@ -84,19 +84,26 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void
-buf_put_ll(struct buf *b, long long v)
+char *
+buf_ll_digits(char out[BUF_LL_MAX], long long v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	char *s = out + BUF_LL_MAX;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	do
-		tmp[--i] = (char)('0' + u % 10);
+		*--s = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (v < 0)
-		tmp[--i] = '-';
-	buf_append(b, tmp + i, sizeof(tmp) - i);
+		*--s = '-';
+	return s;
+}
+
+void
+buf_put_ll(struct buf *b, long long v)
+{
+	char tmp[BUF_LL_MAX], *s = buf_ll_digits(tmp, v);
+
+	buf_append(b, s, (size_t)(tmp + BUF_LL_MAX - s));
 }
 
 void

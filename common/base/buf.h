@@ -30,6 +30,13 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Room for any long long in decimal, sign included (no NUL). */
+#define BUF_LL_MAX 20
+
+/* v in decimal (what %lld prints) at the end of out[0..BUF_LL_MAX), no NUL;
+ * returns where it starts. For writers that cannot use a struct buf. */
+char *buf_ll_digits(char out[BUF_LL_MAX], long long v);
+
 /* Append v in decimal (what %lld prints). */
 void buf_put_ll(struct buf *b, long long v);
 

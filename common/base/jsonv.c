@@ -1,6 +1,7 @@
 /* jsonv.c: recursive-descent JSON grammar check (RFC 8259). */
 #include "jsonv.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,23 +221,34 @@ jsonv_check(const char *s, size_t n, int max_depth, const char **why)
 	return -1;
 }
 
-json_object *
-jsonv_number(double v)
+int
+jsonv_shortest(char *out, size_t size, double v)
 {
-	char s[64];
 	int found = 0;
 
+	assert(size >= JSONV_NUMBER_MAX);
+	out[0] = '\0';
 	if (!isfinite(v))
-		return NULL;
+		return -1;
 	if (v == 0)
 		v = 0;   /* no "-0" */
 	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
-		snprintf(s, sizeof(s), "%.*f", d, v);
-		found = strtod(s, NULL) == v;
+		snprintf(out, size, "%.*f", d, v);
+		found = strtod(out, NULL) == v;
 	}
 	for (int prec = 1; !found && prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, v);
-		found = strtod(s, NULL) == v;
+		snprintf(out, size, "%.*g", prec, v);
+		found = strtod(out, NULL) == v;
 	}
-	return json_object_new_double_s(v, s);
+	return 0;
+}
+
+json_object *
+jsonv_number(double v)
+{
+	char s[JSONV_NUMBER_MAX];
+
+	if (jsonv_shortest(s, sizeof(s), v) < 0)
+		return NULL;
+	return json_object_new_double_s(v == 0 ? 0 : v, s);
 }

@@ -21,12 +21,18 @@ int jsonv_check(const char *s, size_t n, int max_depth, const char **why);
 int jsonv_duplicate_key(struct pool *p, const char *s, size_t n, const char **key,
                         size_t *key_len);
 
-/* v as a JSON number in its shortest exact form (plain digits between 1e-4
- * and 1e15, no "-0"); NULL (JSON null) when not finite. Caller owns it. */
-json_object *jsonv_number(double v);
+/* Room for any text of jsonv_shortest, with its NUL. */
+#define JSONV_NUMBER_MAX 40
 
-/* Hand obj to pool p: it is released (json_object_put) with the pool. */
-void jsonv_own(struct pool *p, json_object *obj);
+/* The shortest decimal that reads back exactly as v into out (size at least
+ * JSONV_NUMBER_MAX): plain digits between 1e-4 and 1e15 ("2874.560059"),
+ * else exponent form ("1e+20", "1e-05"); no "-0". 0, or -1 with out empty
+ * when v is not finite. The one number formatter of JSON and CSV replies. */
+int jsonv_shortest(char *out, size_t size, double v);
+
+/* v as a JSON number printed by jsonv_shortest; NULL (JSON null) when not
+ * finite. A new part for the caller's parent (see pool_json.h). */
+json_object *jsonv_number(double v);
 
 /* Parse s[0..n) as one JSON object: valid UTF-8, jsonv_check at max_depth,
  * no key twice. Returns it (owned by the pool) or NULL with *why set ("the

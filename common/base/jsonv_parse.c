@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "pool.h"
+#include "pool_json.h"
 #include "valid.h"
-
-static void
-put_json(void *obj)
-{
-	json_object_put(obj);
-}
-
-void
-jsonv_own(struct pool *p, json_object *obj)
-{
-	pool_defer(p, put_json, obj);
-}
 
 json_object *
 jsonv_parse(struct pool *p, const char *body, size_t len, int max_depth, const char **why)
@@ -73,7 +62,7 @@ jsonv_parse(struct pool *p, const char *body, size_t len, int max_depth, const c
 		*why = "the body has data after the JSON value";
 		return NULL;
 	}
-	pool_defer(p, put_json, obj);
+	pool_json(p, obj);
 	if (!json_object_is_type(obj, json_type_object)) {
 		*why = "the body must be a JSON object";
 		return NULL;

@@ -11,7 +11,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
+#include "valid.h"
 
 static const char *log_binary = "edgescout";
 static const char *log_request_id;
@@ -270,22 +272,6 @@ log_json_escape(char *out, const char *s, size_t n)
 	return o;
 }
 
-size_t
-log_utf8_cut(const char *s, size_t n, size_t max)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t j = max;
-
-	if (n <= max)
-		return n;
-	/* back to the first byte of the sequence byte max belongs to */
-	while (j > 0 && max - j < 3 && (u[j] & 0xc0) == 0x80)
-		j--;
-	if (j < max && j + utf8_seq(u + j, n - j) > max)
-		return j;
-	return max;
-}
-
 /* Append the literal text s to the line. */
 static char *
 put(char *o, const char *s, size_t n)
@@ -297,16 +283,9 @@ put(char *o, const char *s, size_t n)
 static char *
 put_ll(char *o, long long v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char tmp[BUF_LL_MAX], *s = buf_ll_digits(tmp, v);
 
-	do
-		tmp[--i] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		tmp[--i] = '-';
-	return put(o, tmp + i, sizeof(tmp) - i);
+	return put(o, s, (size_t)(tmp + BUF_LL_MAX - s));
 }
 
 #define PUT_LIT(o, lit) put((o), (lit), sizeof(lit) - 1)
@@ -325,7 +304,7 @@ log_request_line(enum log_level level, const struct log_request *lr)
 	nid = log_request_id ? strlen(log_request_id) : 0;
 	nmethod = strlen(lr->method);
 	nroute = strlen(lr->route);
-	npath = log_utf8_cut(lr->path, strlen(lr->path), LOG_PATH_MAX);
+	npath = valid_utf8_cut(lr->path, strlen(lr->path), LOG_PATH_MAX);
 	nerror = lr->error ? strlen(lr->error) : 0;
 	/* every escaped byte takes at most 6; keys, numbers and ts fit in 512 */
 	need = 512 + 6 * (nbin + nid + nmethod + nroute + npath + nerror);

@@ -59,9 +59,6 @@ void log_request_line(enum log_level level, const struct log_request *lr);
  * \ufffd. out needs 6 * n + 2 bytes; returns the bytes written (no NUL). */
 size_t log_json_escape(char *out, const char *s, size_t n);
 
-/* The length of the longest prefix of s (n bytes), at most max bytes, that
- * does not end inside a valid UTF-8 sequence. */
-size_t log_utf8_cut(const char *s, size_t n, size_t max);
 
 /* printf-style message line. */
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -133,6 +133,20 @@ typedef int (*metrics_each_fn)(const struct metrics_series *s, void *ctx);
  * Returns the number of tables read, or -1 when dir cannot be read. */
 int metrics_each(const char *dir, metrics_each_fn fn, void *ctx);
 
+typedef int (*metrics_table_fn)(const char *binary, const unsigned char *base, void *ctx);
+
+/* Call fn(binary, base, ctx) for every valid *.metrics table of dir (in
+ * name order), mapped read-only at base only during the call; a non-zero
+ * return stops the walk. The number of tables read, or -1 (logged) when
+ * dir cannot be read. The walk under metrics_each() and metrics_render(). */
+int metrics_tables(const char *dir, metrics_table_fn fn, void *ctx);
+
+/* Slot i of the table mapped at base as a series: buckets read first
+ * (acquire), then the count, so a count is never behind its buckets; keys
+ * copied into method and route. 1, or 0 when it holds no series yet. */
+int metrics_slot_read(const unsigned char *base, int i, struct metrics_series *out,
+                      char *method, char *route);
+
 /* The q-quantile (0 <= q <= 1) of a histogram of bucket[i] observations in
  * (bounds[i-1], bounds[i]] (the first from 0) and count in all, by linear
  * interpolation inside the bucket, as Prometheus' histogram_quantile: the

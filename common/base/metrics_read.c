@@ -44,12 +44,14 @@ table_name(const struct dirent *d)
 	    strcmp(d->d_name + n - SUFFIX_LEN, SUFFIX) == 0 && printable(d->d_name, n + 1);
 }
 
-/* Copy slot s into out (keys into method and route); 0 when it holds no
- * usable series yet. */
-static int
-series_copy(const struct metrics_slot *s, int overflow, struct metrics_series *out,
+int
+metrics_slot_read(const unsigned char *base, int i, struct metrics_series *out,
     char *method, char *route)
 {
+	const struct metrics_slot *s =
+		(const struct metrics_slot *)(base + METRICS_SLOTS_OFFSET) + i;
+	int overflow = i == METRICS_SLOTS - 1;
+
 	if (atomic_load_explicit(&s->state, memory_order_acquire) != METRICS_READY ||
 	    !printable(s->method, sizeof(s->method)) || !printable(s->route, sizeof(s->route)))
 		return 0;
@@ -67,14 +69,12 @@ series_copy(const struct metrics_slot *s, int overflow, struct metrics_series *o
 	return 1;
 }
 
-/* Walk the table name in dfd: 1 when fn asked to stop, 0 when done, -1
- * (logged) when name is not a table of this version. */
+/* Map the table name in dfd for fn: 1 when fn asked to stop, 0 when done,
+ * -1 (logged) when name is not a table of this version. */
 static int
-table_each(int dfd, const char *dir, const char *name, metrics_each_fn fn, void *ctx)
+table_map(int dfd, const char *dir, const char *name, metrics_table_fn fn, void *ctx)
 {
-	char binary[NAME_MAX + 1], method[METRICS_METHOD_LEN], route[METRICS_ROUTE_LEN];
-	const struct metrics_slot *slots;
-	struct metrics_series s;
+	char binary[NAME_MAX + 1];
 	struct stat st;
 	void *base = MAP_FAILED;
 	int rc = -1;
@@ -88,15 +88,7 @@ table_each(int dfd, const char *dir, const char *name, metrics_each_fn fn, void 
 		goto out;
 	memcpy(binary, name, strlen(name) - SUFFIX_LEN);
 	binary[strlen(name) - SUFFIX_LEN] = '\0';
-	slots = (const struct metrics_slot *)((const unsigned char *)base + METRICS_SLOTS_OFFSET);
-	rc = 0;
-	for (int i = 0; i < METRICS_SLOTS && rc == 0; i++) {
-		memset(&s, 0, sizeof(s));
-		s.binary = binary;
-		if (series_copy(&slots[i], i == METRICS_SLOTS - 1, &s, method, route) &&
-		    fn(&s, ctx) != 0)
-			rc = 1;
-	}
+	rc = fn(binary, base, ctx) != 0;
 out:
 	if (rc < 0)
 		log_msg(LOG_WARN, "metrics: skipping %s/%s: not a table of this version",
@@ -109,7 +101,7 @@ out:
 }
 
 int
-metrics_each(const char *dir, metrics_each_fn fn, void *ctx)
+metrics_tables(const char *dir, metrics_table_fn fn, void *ctx)
 {
 	struct dirent **names = NULL;
 	int n, nt = 0, dfd = -1, rc = 0;
@@ -120,7 +112,7 @@ metrics_each(const char *dir, metrics_each_fn fn, void *ctx)
 		nt = -1;
 	}
 	for (int i = 0; nt >= 0 && i < n && rc != 1; i++) {
-		rc = table_each(dfd, dir, names[i]->d_name, fn, ctx);
+		rc = table_map(dfd, dir, names[i]->d_name, fn, ctx);
 		nt += rc >= 0;
 	}
 	for (int i = 0; i < n; i++)
@@ -129,6 +121,36 @@ metrics_each(const char *dir, metrics_each_fn fn, void *ctx)
 	if (dfd >= 0)
 		close(dfd);
 	return nt;
+}
+
+struct each {
+	metrics_each_fn fn;
+	void *ctx;
+};
+
+/* The series of one table for metrics_each's callback. */
+static int
+each_series(const char *binary, const unsigned char *base, void *ctx)
+{
+	const struct each *e = ctx;
+	char method[METRICS_METHOD_LEN], route[METRICS_ROUTE_LEN];
+	struct metrics_series s;
+
+	for (int i = 0; i < METRICS_SLOTS; i++) {
+		memset(&s, 0, sizeof(s));
+		s.binary = binary;
+		if (metrics_slot_read(base, i, &s, method, route) && e->fn(&s, e->ctx) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+metrics_each(const char *dir, metrics_each_fn fn, void *ctx)
+{
+	struct each e = { fn, ctx };
+
+	return metrics_tables(dir, each_series, &e);
 }
 
 double

@@ -1,30 +1,21 @@
 /* metrics_render.c: the reader side: every binary's table as Prometheus text.
  *
- * Each table is mapped read-only just long enough to copy its slots and
- * worker entries; the copies are sorted (so duplicate keys, possible only
- * after a claimer died half-way, merge) and each family is then written once
- * with the series of every binary grouped under it. */
+ * Each table is mapped read-only (metrics_tables) just long enough to copy
+ * its slots and worker entries; the copies are sorted (so duplicate keys,
+ * possible only after a claimer died half-way, merge) and each family is
+ * then written once with the series of every binary grouped under it. */
 #define _GNU_SOURCE
 #include "metrics.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
-#include "log.h"
 #include "pool.h"
-
-#define SUFFIX ".metrics"
-#define SUFFIX_LEN (sizeof(SUFFIX) - 1)
 
 struct series {
 	char method[METRICS_METHOD_LEN];
@@ -89,18 +80,6 @@ metrics_family(struct buf *out, const char *name, const char *type, const char *
 	buf_printf(out, "\n# TYPE %s %s\n", name, type);
 }
 
-/* 1 when field (n bytes) is a NUL-terminated, non-empty printable string. */
-static int
-text_ok(const char *field, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && field[i] != '\0'; i++)
-		if ((unsigned char)field[i] < 0x20 || (unsigned char)field[i] > 0x7e)
-			return 0;
-	return i > 0 && i < n;
-}
-
 static int
 series_cmp(const void *a, const void *b)
 {
@@ -122,23 +101,18 @@ proc_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Copy slot s into out; 0 when it holds no usable series yet. */
+/* Copy slot i of the table at base into out; 0 when it holds no series. */
 static int
-slot_copy(const struct metrics_slot *s, int overflow, struct series *out)
+slot_copy(const unsigned char *base, int i, struct series *out)
 {
-	if (atomic_load_explicit(&s->state, memory_order_acquire) != METRICS_READY ||
-	    !text_ok(s->method, sizeof(s->method)) || !text_ok(s->route, sizeof(s->route)))
+	struct metrics_series s;
+
+	if (!metrics_slot_read(base, i, &s, out->method, out->route))
 		return 0;
-	/* buckets first (acquire), then the count: the count is never behind */
-	for (int b = 0; b < METRICS_BUCKETS; b++)
-		out->bucket[b] = atomic_load_explicit(&s->bucket[b], memory_order_acquire);
-	out->count = atomic_load_explicit(&s->count, memory_order_acquire);
-	out->sum_us = atomic_load_explicit(&s->sum_us, memory_order_relaxed);
-	if (out->count == 0)
-		return 0;
-	memcpy(out->method, s->method, sizeof(out->method));
-	memcpy(out->route, s->route, sizeof(out->route));
-	out->status = overflow ? -1 : s->status;
+	out->status = s.status;
+	out->count = s.count;
+	out->sum_us = s.sum_us;
+	memcpy(out->bucket, s.bucket, sizeof(out->bucket));
 	return 1;
 }
 
@@ -146,20 +120,17 @@ slot_copy(const struct metrics_slot *s, int overflow, struct series *out)
 static void
 table_copy(struct pool *p, const unsigned char *base, struct table *t)
 {
-	const struct metrics_slot *slots =
-		(const struct metrics_slot *)(base + METRICS_SLOTS_OFFSET);
 	const struct metrics_worker *w =
 		(const struct metrics_worker *)(base + METRICS_WORKERS_OFFSET);
 	struct series one;
 	int n = 0, i, j;
 
 	for (i = 0; i < METRICS_SLOTS; i++)
-		n += slot_copy(&slots[i], i == METRICS_SLOTS - 1, &one);
+		n += slot_copy(base, i, &one);
 	n += 8;                          /* room for slots claimed meanwhile */
 	t->series = pool_alloc(p, (size_t)n * sizeof(*t->series));
 	for (i = 0; i < METRICS_SLOTS && t->nseries < n; i++)
-		t->nseries += slot_copy(&slots[i], i == METRICS_SLOTS - 1,
-		                        &t->series[t->nseries]);
+		t->nseries += slot_copy(base, i, &t->series[t->nseries]);
 	qsort(t->series, (size_t)t->nseries, sizeof(*t->series), series_cmp);
 	for (i = 0, j = -1; i < t->nseries; i++) {
 		if (j >= 0 && series_cmp(&t->series[j], &t->series[i]) == 0) {
@@ -186,44 +157,32 @@ table_copy(struct pool *p, const unsigned char *base, struct table *t)
 	qsort(t->procs, (size_t)t->nprocs, sizeof(*t->procs), proc_cmp);
 }
 
-/* Read table name in dir into t; 0, or -1 (logged) when it is not a table. */
-static int
-table_read(struct pool *p, int dfd, const char *dir, const char *name, struct table *t)
-{
-	struct stat st;
-	void *base = MAP_FAILED;
-	int rc = -1;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+struct tables {
+	struct pool *pool;
+	struct table *v;
+	int n, size;
+};
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if ((size_t)st.st_size >= METRICS_FILE_SIZE)
-		base = mmap(NULL, METRICS_FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED || !metrics_header_valid(base, (size_t)st.st_size))
-		goto out;
+/* Copy one mapped table for metrics_render. */
+static int
+table_read(const char *binary, const unsigned char *base, void *ctx)
+{
+	struct tables *ts = ctx;
+	struct table *t;
+
+	if (ts->n == ts->size) {
+		struct table *v = pool_alloc(ts->pool, (size_t)(ts->size * 2 + 8) * sizeof(*v));
+
+		if (ts->n > 0)
+			memcpy(v, ts->v, (size_t)ts->n * sizeof(*v));
+		ts->v = v;
+		ts->size = ts->size * 2 + 8;
+	}
+	t = &ts->v[ts->n++];
 	memset(t, 0, sizeof(*t));
-	t->binary = pool_strndup(p, name, strlen(name) - SUFFIX_LEN);
-	table_copy(p, base, t);
-	rc = 0;
-out:
-	if (rc < 0)
-		log_msg(LOG_WARN, "metrics: skipping %s/%s: not a table of this version",
-		        dir, name);
-	if (base != MAP_FAILED)
-		munmap(base, METRICS_FILE_SIZE);
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-static int
-is_table_name(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' && n > SUFFIX_LEN &&
-	    strcmp(d->d_name + n - SUFFIX_LEN, SUFFIX) == 0 &&
-	    text_ok(d->d_name, n + 1);
+	t->binary = pool_strdup(ts->pool, binary);
+	table_copy(ts->pool, base, t);
+	return 0;
 }
 
 static void
@@ -317,27 +276,11 @@ write_workers(struct buf *out, const struct table *t, int nt)
 int
 metrics_render(struct buf *out, const char *dir)
 {
-	struct dirent **names = NULL;
-	struct table *tables = NULL;
-	int n, nt = 0, dfd = -1;
+	struct tables ts = { out->pool, NULL, 0, 0 };
+	int nt = metrics_tables(dir, table_read, &ts);
 
-	n = scandir(dir, &names, is_table_name, alphasort);
-	if (n < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		log_msg(LOG_WARN, "metrics: cannot read %s: %s", dir, strerror(errno));
-		nt = -1;
-	} else {
-		tables = pool_alloc(out->pool, (size_t)n * sizeof(*tables) + 1);
-		for (int i = 0; i < n; i++)
-			if (table_read(out->pool, dfd, dir, names[i]->d_name, &tables[nt]) == 0)
-				nt++;
-	}
-	write_requests(out, tables, nt);
-	write_durations(out, tables, nt);
-	write_workers(out, tables, nt);
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (dfd >= 0)
-		close(dfd);
+	write_requests(out, ts.v, ts.n);
+	write_durations(out, ts.v, ts.n);
+	write_workers(out, ts.v, ts.n);
 	return nt;
 }

@@ -102,6 +102,33 @@ valid_utf8_len(const char *s, size_t n)
 	return count;
 }
 
+size_t
+valid_utf8_cut(const char *s, size_t n, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t j = max;
+	uint32_t cp;
+
+	if (n <= max)
+		return n;
+	/* back to the first byte of the sequence byte max belongs to */
+	while (j > 0 && max - j < 3 && (u[j] & 0xC0) == 0x80)
+		j--;
+	if (j < max && j + utf8_next(u + j, n - j, &cp) > max)
+		return j;
+	return max;
+}
+
+const char *
+valid_utf8_trunc(struct pool *p, const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return s;
+	return pool_strndup(p, s, valid_utf8_cut(s, n, max));
+}
+
 int
 valid_text(const char *s, size_t min_chars, size_t max_chars, size_t max_bytes)
 {

@@ -38,6 +38,16 @@ int valid_enum(const char *s, const char *const *allowed);
 /* 0 if s is valid UTF-8 free of control characters (C0, DEL and C1; only \t
  * \n \r are allowed), with [min_chars, max_chars] code points and at most
  * max_bytes bytes; -1 otherwise. */
+/* The length of s[0..n) cut to at most max bytes without splitting a UTF-8
+ * character: n when it fits, else max backed off (by 3 bytes at most) to
+ * the start of a character that would cross max. Bytes that are not UTF-8
+ * are cut anywhere. */
+size_t valid_utf8_cut(const char *s, size_t n, size_t max);
+
+/* s cut to at most max bytes as valid_utf8_cut: s itself when it fits,
+ * else a copy in p's memory. NULL stays NULL. */
+const char *valid_utf8_trunc(struct pool *p, const char *s, size_t max);
+
 int valid_text(const char *s, size_t min_chars, size_t max_chars,
     size_t max_bytes);
 

@@ -41,6 +41,7 @@
 
 #include "candle.h"
 #include "err.h"
+#include "jsonv.h"
 #include "provider.h"
 
 struct pool;
@@ -142,13 +143,6 @@ const char *analysis_recommendation(double score);
  * decimal; NAN as null. */
 json_object *analysis_json(const char *symbol, const struct analysis_snapshot *s,
     const struct analysis_score *sc);
-
-/* A JSON number of v printed as the shortest decimal that reads back as v
- * (null for NAN or infinities). Owned by the caller. */
-json_object *analysis_number(double v);
-
-/* The shortest decimal that reads back as v ("2874.560059") into out. */
-void analysis_shortest(char *out, size_t size, double v);
 
 /* ---- export rows (analysis_json.c) ------------------------------------- */
 

@@ -9,39 +9,11 @@
 
 #include "buf.h"
 
-void
-analysis_shortest(char *out, size_t size, double v)
-{
-	/* whole numbers in plain digits ("50", not "5e+01") */
-	if (v == floor(v) && fabs(v) < 1e17) {
-		snprintf(out, size, "%.0f", v);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, size, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			return;
-	}
-}
-
-json_object *
-analysis_number(double v)
-{
-	char s[40];
-
-	if (!isfinite(v))
-		return NULL;
-	if (v == 0)
-		v = 0;   /* no "-0" */
-	analysis_shortest(s, sizeof(s), v);
-	return json_object_new_double_s(v, s);
-}
-
 /* A score or weight rounded to 2 decimals. */
 static json_object *
 number2(double v)
 {
-	return isfinite(v) ? analysis_number(round(v * 100) / 100) : NULL;
+	return isfinite(v) ? jsonv_number(round(v * 100) / 100) : NULL;
 }
 
 static void
@@ -55,38 +27,38 @@ indicators_json(const struct analysis_snapshot *s)
 {
 	json_object *o = json_object_new_object(), *m;
 
-	put(o, "sma20", analysis_number(s->sma20));
-	put(o, "sma50", analysis_number(s->sma50));
-	put(o, "sma200", analysis_number(s->sma200));
-	put(o, "ema12", analysis_number(s->ema12));
-	put(o, "ema26", analysis_number(s->ema26));
-	put(o, "rsi14", analysis_number(s->rsi14));
+	put(o, "sma20", jsonv_number(s->sma20));
+	put(o, "sma50", jsonv_number(s->sma50));
+	put(o, "sma200", jsonv_number(s->sma200));
+	put(o, "ema12", jsonv_number(s->ema12));
+	put(o, "ema26", jsonv_number(s->ema26));
+	put(o, "rsi14", jsonv_number(s->rsi14));
 	m = json_object_new_object();
-	put(m, "macd", analysis_number(s->macd));
-	put(m, "signal", analysis_number(s->macd_signal));
-	put(m, "hist", analysis_number(s->macd_hist));
+	put(m, "macd", jsonv_number(s->macd));
+	put(m, "signal", jsonv_number(s->macd_signal));
+	put(m, "hist", jsonv_number(s->macd_hist));
 	put(o, "macd", m);
 	m = json_object_new_object();
-	put(m, "upper", analysis_number(s->bb_upper));
-	put(m, "mid", analysis_number(s->bb_mid));
-	put(m, "lower", analysis_number(s->bb_lower));
-	put(m, "percent_b", analysis_number(s->bb_pctb));
+	put(m, "upper", jsonv_number(s->bb_upper));
+	put(m, "mid", jsonv_number(s->bb_mid));
+	put(m, "lower", jsonv_number(s->bb_lower));
+	put(m, "percent_b", jsonv_number(s->bb_pctb));
 	put(o, "bollinger", m);
-	put(o, "atr14", analysis_number(s->atr14));
-	put(o, "atr_percent", analysis_number(s->atr_pct));
+	put(o, "atr14", jsonv_number(s->atr14));
+	put(o, "atr_percent", jsonv_number(s->atr_pct));
 	m = json_object_new_object();
-	put(m, "k", analysis_number(s->stoch_k));
-	put(m, "d", analysis_number(s->stoch_d));
+	put(m, "k", jsonv_number(s->stoch_k));
+	put(m, "d", jsonv_number(s->stoch_d));
 	put(o, "stochastic", m);
-	put(o, "roc10", analysis_number(s->roc10));
+	put(o, "roc10", jsonv_number(s->roc10));
 	m = json_object_new_object();
-	put(m, "adx", analysis_number(s->adx14));
-	put(m, "plus_di", analysis_number(s->plus_di));
-	put(m, "minus_di", analysis_number(s->minus_di));
+	put(m, "adx", jsonv_number(s->adx14));
+	put(m, "plus_di", jsonv_number(s->plus_di));
+	put(m, "minus_di", jsonv_number(s->minus_di));
 	put(o, "adx14", m);
 	m = json_object_new_object();
-	put(m, "value", analysis_number(s->obv));
-	put(m, "change20", analysis_number(s->obv_change20));
+	put(m, "value", jsonv_number(s->obv));
+	put(m, "change20", jsonv_number(s->obv_change20));
 	put(m, "trend", isnan(s->obv_change20) ? NULL : json_object_new_string(
 	    s->obv_change20 > 0 ? "rising" : s->obv_change20 < 0 ? "falling" : "flat"));
 	put(o, "obv", m);
@@ -103,7 +75,7 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	put(o, "symbol", json_object_new_string(symbol));
 	put(o, "strategy", json_object_new_string(analysis_strategy_name(sc->strategy)));
 	put(o, "date", json_object_new_string(s->date));
-	put(o, "close", analysis_number(s->close));
+	put(o, "close", jsonv_number(s->close));
 	put(o, "bars", json_object_new_int64((int64_t)s->bars));
 	put(o, "indicators", indicators_json(s));
 	put(o, "score", number2(sc->score));
@@ -115,7 +87,7 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 
 		put(j, "name", json_object_new_string(c->name));
 		put(j, "available", json_object_new_boolean(c->available));
-		put(j, "value", analysis_number(c->value));
+		put(j, "value", jsonv_number(c->value));
 		put(j, "score", number2(c->score));
 		put(j, "weight", number2(c->weight));
 		put(j, "base_weight", number2(c->base_weight));
@@ -127,8 +99,8 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	put(o, "components", comps);
 	put(o, "missing", missing);
 	t = json_object_new_object();
-	put(t, "buy", analysis_number(ANALYSIS_BUY_AT));
-	put(t, "sell", analysis_number(ANALYSIS_SELL_AT));
+	put(t, "buy", jsonv_number(ANALYSIS_BUY_AT));
+	put(t, "sell", jsonv_number(ANALYSIS_SELL_AT));
 	put(o, "thresholds", t);
 	put(o, "version", json_object_new_int(ANALYSIS_VERSION));
 	return o;
@@ -174,11 +146,11 @@ analysis_csv_field(struct buf *b, const char *s)
 static void
 bar_texts(const struct candle *c, char v[6][40])
 {
-	analysis_shortest(v[0], sizeof(v[0]), c->open);
-	analysis_shortest(v[1], sizeof(v[1]), c->high);
-	analysis_shortest(v[2], sizeof(v[2]), c->low);
-	analysis_shortest(v[3], sizeof(v[3]), c->close);
-	analysis_shortest(v[4], sizeof(v[4]), c->adjclose);
+	jsonv_shortest(v[0], sizeof(v[0]), c->open);
+	jsonv_shortest(v[1], sizeof(v[1]), c->high);
+	jsonv_shortest(v[2], sizeof(v[2]), c->low);
+	jsonv_shortest(v[3], sizeof(v[3]), c->close);
+	jsonv_shortest(v[4], sizeof(v[4]), c->adjclose);
 	snprintf(v[5], sizeof(v[5]), "%lld", (long long)c->volume);
 }
 

@@ -8,16 +8,11 @@
 #include "buf.h"
 #include "jsonv.h"
 #include "pool.h"
+#include "pool_json.h"
 #include "provider_parse.h"
 #include "valid.h"
 
 /* ---- JSON ------------------------------------------------------------- */
-
-static void
-put_json(void *obj)
-{
-	json_object_put(obj);
-}
 
 json_object *
 prov_json_object(struct pool *p, const char *body, size_t len, const char **msg)
@@ -70,7 +65,7 @@ prov_json_object(struct pool *p, const char *body, size_t len, const char **msg)
 		*msg = "not valid JSON";
 		return NULL;
 	}
-	pool_defer(p, put_json, obj);
+	pool_json(p, obj);
 	if (!json_object_is_type(obj, json_type_object)) {
 		*msg = "not a JSON object";
 		return NULL;

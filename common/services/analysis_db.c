@@ -15,7 +15,9 @@
 #include "market_store.h"
 #include "model.h"
 #include "pool.h"
+#include "pool_json.h"
 #include "provider_parse.h"
+#include "valid.h"
 
 /* Latest bar, its source, when it was stored, the bar's age, whether a
  * refresh is due ($2 seconds since that bar was stored or a refresh last
@@ -37,13 +39,6 @@ static const char SQL_STATE[] =
 	"                 now() - make_interval(secs => $3::double precision) FROM r), false), "
 	"       coalesce((SELECT status FROM r), ''), coalesce((SELECT message FROM r), '')";
 
-static const char SQL_RECORD[] =
-	"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
-	"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
-	"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
-	"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
-	"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
-
 static const char SQL_CACHED[] =
 	"SELECT a.result FROM analyses a JOIN symbols s ON s.id = a.symbol_id "
 	"WHERE s.symbol = $1 AND a.strategy = $2 AND a.data_day = $3::date AND a.version = $4";
@@ -64,26 +59,12 @@ static const char SQL_SIGNAL[] =
 	"SELECT g.id FROM signals g JOIN symbols s ON s.id = g.symbol_id "
 	"WHERE s.symbol = $1 AND g.strategy = $2 AND g.day = $3::date LIMIT 1";
 
-#define MESSAGE_MAX 400   /* bytes of a provider's reason kept */
 
 /* The error of a failed query: 503 when the database is unreachable. */
 static enum err
 db_err(void)
 {
 	return strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;
-}
-
-/* s cut to max bytes on a UTF-8 boundary (pool memory when cut). */
-static const char *
-cut(struct pool *p, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
 }
 
 /* Fill d's error for a provider outcome (status name as stored) of symbol. */
@@ -149,9 +130,8 @@ analysis_prepare(struct pool *p, const char *symbol, struct analysis_data *d)
 	}
 	memset(&m, 0, sizeof(m));
 	st = market_refresh_run(p, symbol, &m);
-	msg = cut(p, m.message ? m.message : "", MESSAGE_MAX);
-	if (db_query(p, SQL_RECORD, DB_ARGS(symbol, provider_status_name(st),
-	             cut(p, m.used ? m.used : "", 32), msg)) == NULL)
+	msg = valid_utf8_trunc(p, m.message ? m.message : "", MARKET_MESSAGE_MAX);
+	if (market_record_refresh(p, symbol, st, m.used ? m.used : "", msg) < 0)
 		goto db_fail;
 	if (st == PROVIDER_OK) {
 		if (read_state(p, symbol, d, &due, &backoff, &status, &message) < 0)
@@ -272,7 +252,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 		if (compute(p, symbol, st, out, &obj) < 0)
 			return -1;
 	}
-	jsonv_own(p, obj);
+	pool_json(p, obj);
 	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
 	model_annotate(p, obj);   /* after the cache: the model may change any time */
 	if (d.stale)
@@ -297,7 +277,7 @@ analysis_store_signal(struct pool *p, const char *symbol, enum analysis_strategy
 	if (isnan(o->score) || o->recommendation == NULL || o->date == NULL ||
 	    !json_object_object_get_ex(o->obj, "indicators", &ind))
 		return -1;
-	analysis_shortest(close, sizeof(close), o->close);
+	jsonv_shortest(close, sizeof(close), o->close);
 	snprintf(score, sizeof(score), "%.2f", o->score);
 	res = db_query(p, SQL_SIGNAL, DB_ARGS(symbol, analysis_strategy_name(st), o->date,
 	    close, score, o->recommendation, db_i64(p, ANALYSIS_VERSION),

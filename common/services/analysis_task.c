@@ -6,6 +6,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "pool.h"
+#include "pool_json.h"
 #include "task.h"
 #include "valid.h"
 
@@ -30,7 +31,7 @@ analysis_task_run(struct pool *p, const struct task *t, int max_attempts)
 	int st, retry;
 
 	if (params != NULL)
-		jsonv_own(p, params);
+		pool_json(p, params);
 	symbol = param(params, "symbol");
 	st = analysis_strategy_parse(param(params, "strategy"));
 	if (strcmp(t->kind, ANALYSIS_TASK_KIND) != 0 || symbol == NULL ||

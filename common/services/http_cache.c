@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "pool.h"
+#include "valid.h"
 
 #define ENDPOINT_MAX 300   /* provider_calls.endpoint */
 #define ERROR_MAX    200   /* provider_calls.error */
@@ -127,19 +128,6 @@ http_cache_store(struct pool *p, const struct http_request *req,
 		        db_i64(p, req->cache_ttl)));
 }
 
-/* s cut to at most max bytes (on a UTF-8 character boundary). */
-static const char *
-cut(struct pool *p, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
-}
-
 const char *
 http_url_for_log(struct pool *p, const char *url)
 {
@@ -172,7 +160,7 @@ http_record_call(struct pool *p, const struct http_request *req,
 	int ok = resp->status >= 200 && resp->status <= 299 && resp->error == NULL;
 	const char *status = resp->status >= 100 && resp->status <= 599 ?
 	                     db_i64(p, resp->status) : NULL;
-	const char *error = resp->error ? cut(p, resp->error, ERROR_MAX) : NULL;
+	const char *error = resp->error ? valid_utf8_trunc(p, resp->error, ERROR_MAX) : NULL;
 	long long ms = seconds > 0 ? (long long)(seconds * 1000.0 + 0.5) : 0;
 
 	soft_query(p,
@@ -181,5 +169,5 @@ http_record_call(struct pool *p, const struct http_request *req,
 		DB_ARGS(req->provider, ok ? "true" : "false", status,
 		        db_i64(p, ms > 2000000000 ? 2000000000 : ms),
 		        db_i64(p, resp->attempts), error,
-		        cut(p, http_url_for_log(p, req->url), ENDPOINT_MAX)));
+		        valid_utf8_trunc(p, http_url_for_log(p, req->url), ENDPOINT_MAX)));
 }

@@ -36,7 +36,7 @@ add_row(json_object *rows, const struct analysis_snapshot *s,
 	json_object_object_add(o, "strategy",
 	                       json_object_new_string(analysis_strategy_name(sc->strategy)));
 	json_object_object_add(o, "day", json_object_new_string(s->date));
-	analysis_shortest(num, sizeof(num), s->close);
+	jsonv_shortest(num, sizeof(num), s->close);
 	json_object_object_add(o, "close", json_object_new_string(num));
 	snprintf(num, sizeof(num), "%.2f", sc->score);
 	json_object_object_add(o, "score", json_object_new_string(num));

@@ -260,16 +260,9 @@ fund_arg(struct pool *p, const struct fund_value *v)
 static const char *
 fund_text(struct pool *p, const char *s, size_t max)
 {
-	size_t n;
-
 	if (s == NULL || *s == '\0' || !valid_utf8(s, strlen(s)))
 		return NULL;
-	n = strlen(s);
-	if (n <= max)
-		return s;
-	while (n > max || (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80))
-		n--;
-	return pool_strndup(p, s, n);
+	return valid_utf8_trunc(p, s, max);
 }
 
 int
@@ -342,4 +335,20 @@ market_load_fundamentals(struct pool *p, const char *symbol, struct fundamentals
 	out->earnings_growth = fund_value(res, 9);
 	out->revenue_growth = fund_value(res, 10);
 	return 0;
+}
+
+int
+market_record_refresh(struct pool *p, const char *symbol, enum provider_status st,
+    const char *provider, const char *message)
+{
+	static const char sql[] =
+		"INSERT INTO market_refreshes (symbol, status, provider, message, refreshed_at) "
+		"VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'ok' THEN now() END) "
+		"ON CONFLICT (symbol) DO UPDATE SET attempted_at = now(), status = EXCLUDED.status, "
+		"  provider = EXCLUDED.provider, message = EXCLUDED.message, "
+		"  refreshed_at = coalesce(EXCLUDED.refreshed_at, market_refreshes.refreshed_at)";
+
+	return db_query(p, sql, DB_ARGS(symbol, provider_status_name(st),
+	                valid_utf8_trunc(p, provider, 32),
+	                valid_utf8_trunc(p, message, MARKET_MESSAGE_MAX))) == NULL ? -1 : 0;
 }

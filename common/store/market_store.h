@@ -48,4 +48,13 @@ int market_load_fundamentals(struct pool *p, const char *symbol,
 int market_latest(struct pool *p, const char *symbol, char out[11],
     const char **updated);
 
+/* Bytes of a provider's reason kept in market_refreshes.message. */
+#define MARKET_MESSAGE_MAX 400
+
+/* Record the outcome st of a refresh of symbol in market_refreshes: the
+ * provider used ("" when none) and its message, cut to their columns on a
+ * UTF-8 boundary. 0, or -1 on DB failure. */
+int market_record_refresh(struct pool *p, const char *symbol, enum provider_status st,
+    const char *provider, const char *message);
+
 #endif

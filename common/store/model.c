@@ -14,6 +14,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "pool.h"
+#include "pool_json.h"
 
 #define MODEL_MAX_FEATURES 64
 
@@ -42,7 +43,7 @@ array_of(struct pool *p, const char *text, size_t n)
 
 	if (a == NULL)
 		return NULL;
-	jsonv_own(p, a);
+	pool_json(p, a);
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n > 0 && json_object_array_length(a) != n))
 		return NULL;
@@ -75,7 +76,7 @@ parse_row(struct pool *p, const PGresult *res, struct model *m)
 	coef = json_tokener_parse(db_text(res, 0, 1));
 	if (coef == NULL)
 		return -1;
-	jsonv_own(p, coef);
+	pool_json(p, coef);
 	if (d == 0 || d > MODEL_MAX_FEATURES ||
 	    (means = array_of(p, db_text(res, 0, 2), d)) == NULL ||
 	    (stds = array_of(p, db_text(res, 0, 3), d)) == NULL ||
@@ -209,7 +210,7 @@ model_annotate(struct pool *p, json_object *obj)
 	o = json_object_new_object();
 	json_object_object_add(o, "version", json_object_new_int(m->version));
 	json_object_object_add(o, "win_probability",
-	                       analysis_number(round(prob * 1e4) / 1e4));
+	                       jsonv_number(round(prob * 1e4) / 1e4));
 	json_object_object_add(obj, "model", o);
 }
 
@@ -230,7 +231,7 @@ model_record_signal(struct pool *p, int64_t signal_id)
 		return 0;
 	model_input_from_signal(p, db_text(res, 0, 0), db_text(res, 0, 1), db_text(res, 0, 2),
 	                        db_text(res, 0, 3), db_text(res, 0, 4), &in);
-	analysis_shortest(prob, sizeof(prob), model_predict(m, &in));
+	jsonv_shortest(prob, sizeof(prob), model_predict(m, &in));
 	res = db_query(p, SQL_RECORD, DB_ARGS(db_i64(p, signal_id), db_i64(p, m->version), prob));
 	if (res == NULL)
 		return -1;

@@ -8,6 +8,7 @@
 
 #include "jsonv.h"
 #include "pool.h"
+#include "pool_json.h"
 
 enum feature {
 	F_CLOSE_SMA20, F_CLOSE_SMA50, F_CLOSE_SMA200, F_SMA50_SMA200, F_EMA12_EMA26,
@@ -132,7 +133,7 @@ model_input_from_signal(struct pool *p, const char *indicators, const char *clos
 
 	memset(in, 0, sizeof(*in));
 	if (ind != NULL) {
-		jsonv_own(p, ind);
+		pool_json(p, ind);
 		in->indicators = ind;
 	}
 	in->close = strtod(close, NULL);

@@ -14,6 +14,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "pool.h"
+#include "pool_json.h"
 
 static const char SQL_ROWS[] =
 	"SELECT g.id, to_char(g.day, 'YYYY-MM-DD'), g.strategy, g.recommendation, "
@@ -218,7 +219,7 @@ number(struct pool *p, double v)
 
 	if (!isfinite(v))
 		return NULL;
-	analysis_shortest(s, sizeof(s), v == 0 ? 0 : v);
+	jsonv_shortest(s, sizeof(s), v == 0 ? 0 : v);
 	return pool_strdup(p, s);
 }
 
@@ -229,7 +230,7 @@ array_json(const double *v, size_t d)
 	json_object *a = json_object_new_array();
 
 	for (size_t j = 0; j < d; j++)
-		json_object_array_add(a, analysis_number(v[j]));
+		json_object_array_add(a, jsonv_number(v[j]));
 	return a;
 }
 
@@ -239,7 +240,7 @@ array_text(struct pool *p, const double *v, size_t d)
 {
 	json_object *a = array_json(v, d);
 
-	jsonv_own(p, a);
+	pool_json(p, a);
 	return json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 }
 
@@ -251,11 +252,11 @@ store(struct pool *p, const struct dataset *ds, const struct model_train_opts *o
 	size_t k = r->hold.n, ntrain = ds->n - k, wins = 0;
 	PGresult *res;
 
-	jsonv_own(p, names);
-	jsonv_own(p, coef);
+	pool_json(p, names);
+	pool_json(p, coef);
 	for (size_t j = 0; j < ds->d; j++)
 		json_object_array_add(names, json_object_new_string(model_feature_name(j)));
-	json_object_object_add(coef, "intercept", analysis_number(r->lr.intercept));
+	json_object_object_add(coef, "intercept", jsonv_number(r->lr.intercept));
 	json_object_object_add(coef, "weights", array_json(r->lr.w, ds->d));
 	for (size_t i = 0; i < ntrain; i++)
 		wins += (size_t)ds->y[i];

@@ -99,11 +99,11 @@ task_enqueue(struct pool *p, int64_t user_id, const char *kind, const char *para
 	return 0;
 }
 
-int
-task_get(struct pool *p, int64_t id, int64_t user_id, struct task *out, int *found)
+/* The task of res (a query of at most one row) into out, *found 1 when
+ * there was one; 0, or -1 when the query failed (res NULL). */
+static int
+one_task(struct pool *p, const PGresult *res, struct task *out, int *found)
 {
-	PGresult *res = db_query(p, SQL_GET, DB_ARGS(db_i64(p, id), db_i64(p, user_id)));
-
 	memset(out, 0, sizeof(*out));
 	*found = 0;
 	if (res == NULL)
@@ -116,20 +116,17 @@ task_get(struct pool *p, int64_t id, int64_t user_id, struct task *out, int *fou
 }
 
 int
+task_get(struct pool *p, int64_t id, int64_t user_id, struct task *out, int *found)
+{
+	return one_task(p, db_query(p, SQL_GET, DB_ARGS(db_i64(p, id), db_i64(p, user_id))),
+	                out, found);
+}
+
+int
 task_claim(struct pool *p, const char *worker, const char *kind, struct task *out,
     int *found)
 {
-	PGresult *res = db_query(p, SQL_CLAIM, DB_ARGS(worker, kind));
-
-	memset(out, 0, sizeof(*out));
-	*found = 0;
-	if (res == NULL)
-		return -1;
-	if (PQntuples(res) == 1) {
-		read_task(p, res, out);
-		*found = 1;
-	}
-	return 0;
+	return one_task(p, db_query(p, SQL_CLAIM, DB_ARGS(worker, kind)), out, found);
 }
 
 /* Run an update of one claimed task: 0 done, 1 the claim is gone, -1. */

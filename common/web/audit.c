@@ -40,8 +40,7 @@ audit(struct req *r, int64_t actor_id, const char *action, const char *target,
 	if (actor_id == 0 && r->user != NULL)
 		actor_id = r->user->id;
 	if (details == NULL)
-		details = json_object_new_object();
-	req_own_json(r->pool, details);
+		details = pool_json_object(r->pool);
 	log_redact(details);
 	json = json_object_to_json_string_ext(details, JSON_C_TO_STRING_PLAIN);
 	res = db_query(r->pool,

@@ -15,7 +15,7 @@
 struct req;
 
 /* Record action by actor_id (0: r->user, or anonymous when none) on target
- * (may be NULL) with details (a JSON object taken over, may be NULL; values
+ * (may be NULL) with details (a JSON object, borrowed, may be NULL; values
  * under secret-looking key names such as "*key*" or "*token*" are redacted,
  * so put ids in target). 0, or -1 with the failure logged; inside a
  * transaction the caller decides whether to roll back. */

@@ -335,7 +335,7 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 		"AND day = (now() AT TIME ZONE 'UTC')::date AND used = $3 RETURNING used",
 		DB_ARGS(uid, quota_class, db_i64(r->pool, limit)));
 	if (res != NULL && PQntuples(res) == 1) {
-		json_object *d = json_object_new_object();
+		json_object *d = pool_json_object(r->pool);
 
 		json_object_object_add(d, "quota_class", json_object_new_string(quota_class));
 		json_object_object_add(d, "limit", json_object_new_int64(limit));

@@ -120,7 +120,6 @@ reply_json(struct req *r, int status, json_object *obj)
 	size_t len;
 	const char *text;
 
-	req_own_json(r->pool, obj);
 	text = json_object_to_json_string_length(obj,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	return reply_raw(r, status, "application/json", text, len);
@@ -130,7 +129,7 @@ int
 reply_error(struct req *r, enum err e, const char *field, const char *message)
 {
 	const struct err_info *info = err_info(e);
-	json_object *env = json_object_new_object();
+	json_object *env = pool_json_object(r->pool);
 	json_object *error = json_object_new_object();
 
 	json_object_object_add(error, "code", json_object_new_string(info->code));

@@ -2,7 +2,9 @@
  *
  * Every reply carries Status, Content-Type, X-Request-ID and X-Process-Time.
  * Each function returns the HTTP status it sent, so a handler can end with
- * `return reply_json(r, 200, obj);`. */
+ * `return reply_json(r, 200, obj);`. The objects a handler builds are the
+ * request's (the one rule is in pool_json.h): the root from
+ * pool_json_object(r->pool), its parts put into it. */
 #ifndef EDGESCOUT_REPLY_H
 #define EDGESCOUT_REPLY_H
 
@@ -10,13 +12,15 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "pool_json.h"
 
 struct req;
 
 /* Add a reply header; names and values with CR or LF are refused (assert). */
 void reply_header(struct req *r, const char *name, const char *value);
 
-/* Send obj (taken over: freed with the request) as application/json. */
+/* Send obj as application/json. obj is borrowed: it stays its owner's
+ * (normally the request's pool, see pool_json.h). */
 int reply_json(struct req *r, int status, json_object *obj);
 
 /* Send len bytes of body with the given content type. */

@@ -125,12 +125,6 @@ req_cookie(const struct req *r, const char *name)
 	return NULL;
 }
 
-void
-req_own_json(struct pool *p, json_object *obj)
-{
-	jsonv_own(p, obj);
-}
-
 json_object *
 req_parse_json(struct pool *p, const char *body, size_t len, const char **why)
 {

@@ -90,8 +90,5 @@ int req_parse_query(struct pool *p, const char *query, struct query_arg **args,
 json_object *req_parse_json(struct pool *p, const char *body, size_t len,
                             const char **why);
 
-/* Hand obj to the pool: it is released (json_object_put) with the request
- * (jsonv_own). */
-void req_own_json(struct pool *p, json_object *obj);
 
 #endif

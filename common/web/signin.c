@@ -120,16 +120,12 @@ const char *
 signin_user_agent(const struct req *r)
 {
 	const char *ua = req_header(r, "User-Agent");
-	size_t n, len;
+	size_t n;
 	char *out;
 
 	if (ua == NULL)
 		return "";
-	len = strlen(ua);
-	n = len < 256 ? len : 256;
-	/* back off to a character boundary */
-	while (n > 0 && n < len && ((unsigned char)ua[n] & 0xC0) == 0x80)
-		n--;
+	n = valid_utf8_cut(ua, strlen(ua), 256);
 	out = pool_strndup(r->pool, ua, n);
 	if (!valid_utf8(out, n)) {
 		for (char *c = out; *c != '\0'; c++)
@@ -206,10 +202,11 @@ lock_seconds(struct req *r, const char *email, int64_t *failures)
 	return until > now ? (int64_t)ceil(until - now) : 0;
 }
 
+/* The audit details {email, reason} (the request's). */
 static json_object *
-email_details(const char *email, const char *reason)
+email_details(struct req *r, const char *email, const char *reason)
 {
-	json_object *d = json_object_new_object();
+	json_object *d = pool_json_object(r->pool);
 
 	json_object_object_add(d, "email", json_object_new_string(email));
 	if (reason != NULL)
@@ -241,7 +238,7 @@ signin_throttle_or_reply(struct req *r, const char *email, int64_t user_id,
 		return 0;
 	/* the record of a refused attempt may fail without changing the answer */
 	if (audit(r, user_id, action, signin_email_target(r, email),
-	          email_details(email, "locked")) == 0)
+	          email_details(r, email, "locked")) == 0)
 		db_commit(r->pool);
 	reply_header(r, "Retry-After", pool_printf(r->pool, "%lld", (long long)wait));
 	reply_error(r, ERR_RATE_LIMITED, NULL,
@@ -258,14 +255,14 @@ signin_failure_or_reply(struct req *r, const char *email, int64_t user_id,
 
 	if (db_exec_or_reply(r, SQL_FAILURE, DB_ARGS(email, signin_ip(r))) < 0 ||
 	    audit_or_reply(r, user_id, action, signin_email_target(r, email),
-	                   email_details(email, reason)) < 0)
+	                   email_details(r, email, reason)) < 0)
 		return -1;
 	if ((wait = lock_seconds(r, email, &failures)) < 0)
 		return -1;
 	if (wait == 0)
 		return 0;
 	/* the address was not locked before this failure: a lock starts */
-	d = email_details(email, NULL);
+	d = email_details(r, email, NULL);
 	json_object_object_add(d, "failures", json_object_new_int64(failures));
 	json_object_object_add(d, "seconds", json_object_new_int64(wait));
 	return audit_or_reply(r, user_id, "auth.locked", signin_email_target(r, email), d);
@@ -281,7 +278,7 @@ signin_success_or_reply(struct req *r, const char *email, int64_t user_id)
 		return -1;
 	if (db_int(res, 0, 0) < lock_failures())
 		return 0;
-	d = email_details(email, NULL);
+	d = email_details(r, email, NULL);
 	json_object_object_add(d, "failures", json_object_new_int64(db_int(res, 0, 0)));
 	return audit_or_reply(r, user_id, "auth.unlocked", signin_email_target(r, email), d);
 }

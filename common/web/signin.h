@@ -88,24 +88,26 @@ const char *signin_refresh_token_or_reply(struct req *r, int64_t user_id,
                                           const char *family, const char *expires);
 
 /* The token reply {access_token, token_type, expires_in, refresh_token} for
- * u with a refresh token of family (as signin_refresh_token_or_reply), or
- * NULL after replying. */
+ * u with a refresh token of family (as signin_refresh_token_or_reply), owned
+ * by the request, or NULL after replying. */
 json_object *signin_token_pair_or_reply(struct req *r, const struct signin_user *u,
                                         const char *family, const char *expires);
 
 /* Start a browser session for u: store it and return {csrf_token,
- * expires_in, user} with *cookie the Set-Cookie value of its __Host- cookie
- * (for the caller to send once nothing else can fail); NULL after replying. */
+ * expires_in, user} (the request's) with *cookie the Set-Cookie value of its
+ * __Host- cookie (for the caller to send once nothing else can fail); NULL
+ * after replying. */
 json_object *signin_session_or_reply(struct req *r, const struct signin_user *u,
                                      const char **cookie);
 
-/* {id, email, role, tier} of u. */
+/* {id, email, role, tier} of u: a new part for the caller's parent. */
 json_object *signin_user_json(const struct signin_user *u);
 
 /* Rotate refresh token t in a transaction of its own: a new pair in the
- * same family (same absolute expiry), or NULL after replying 401 (unknown,
- * expired or revoked token, disabled user; a used token revokes its whole
- * family and is audited as auth.refresh_reuse) or 503/500. */
+ * same family (same absolute expiry; the request's object), or NULL after
+ * replying 401 (unknown, expired or revoked token, disabled user; a used
+ * token revokes its whole family and is audited as auth.refresh_reuse) or
+ * 503/500. */
 json_object *signin_rotate_or_reply(struct req *r, const char *t);
 
 /* In the caller's transaction: revoke the family of refresh token t when it

@@ -74,7 +74,7 @@ reused(struct req *r, int64_t user_id, const char *family)
 
 	if ((n = db_exec_or_reply(r, SQL_REVOKE_FAMILY, DB_ARGS(family))) < 0)
 		return NULL;
-	d = json_object_new_object();
+	d = pool_json_object(r->pool);
 	json_object_object_add(d, "family", json_object_new_string(family));
 	json_object_object_add(d, "revoked", json_object_new_int64(n));
 	if (audit_or_reply(r, user_id, "auth.refresh_reuse",
@@ -121,10 +121,8 @@ signin_rotate_or_reply(struct req *r, const char *t)
 	if (db_exec_or_reply(r, SQL_USED, DB_ARGS(db_text(tok, 0, 0))) < 0 ||
 	    (o = signin_token_pair_or_reply(r, &u, family, db_text(tok, 0, 1))) == NULL)
 		return NULL;
-	if (db_commit_or_reply(r) < 0) {
-		json_object_put(o);
+	if (db_commit_or_reply(r) < 0)
 		return NULL;
-	}
 	return o;
 }
 

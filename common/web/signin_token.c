@@ -94,7 +94,7 @@ signin_token_pair_or_reply(struct req *r, const struct signin_user *u,
 	if ((access = signin_access_token_or_reply(r, u)) == NULL ||
 	    (refresh = signin_refresh_token_or_reply(r, u->id, family, expires)) == NULL)
 		return NULL;
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "access_token", json_object_new_string(access));
 	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in",
@@ -131,7 +131,7 @@ signin_session_or_reply(struct req *r, const struct signin_user *u, const char *
 		return NULL;
 	*cookie = pool_printf(r->pool, "%s=%s; Path=/; Secure; HttpOnly; SameSite=Strict; "
 	                      "Max-Age=%lld", AUTH_SESSION_COOKIE, t, life);
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "csrf_token", json_object_new_string(csrf));
 	json_object_object_add(o, "expires_in", json_object_new_int64(life));
 	json_object_object_add(o, "user", signin_user_json(u));

@@ -25,7 +25,7 @@ hello(struct req *r)
 	if (name == NULL || valid_text(name, 1, 64, 256) != 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, "name",
 		                   "name must be 1 to 64 characters");
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "hello", json_object_new_string(name));
 	return reply_json(r, 200, o);
 }

@@ -225,7 +225,7 @@ leak(struct req *r)
 	char *lost = malloc(4321);
 
 	memset(lost, 'x', 4321);
-	return reply_json(r, 200, json_object_new_object());
+	return reply_json(r, 200, pool_json_object(r->pool));
 }
 """
 

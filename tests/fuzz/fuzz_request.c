@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 list_items(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	const char *q = req_query(r, "q");
 
 	json_object_object_add(o, "q", q ? json_object_new_string(q) : NULL);
@@ -43,7 +43,7 @@ add_item(struct req *r)
 		return reply_error(r, ERR_VALIDATION_FAILED, "name", "name is required");
 	if (valid_text(json_object_get_string(name), 1, 100, 400) != 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, "name", "name must be 1 to 100 characters");
-	return reply_json(r, 201, json_object_get(r->json));
+	return reply_json(r, 201, r->json);
 }
 
 static int
@@ -54,7 +54,7 @@ get_item(struct req *r)
 
 	if (req_path_i64_or_reply(r, "id", &id) < 0)
 		return r->status;
-	o = json_object_new_object();
+	o = pool_json_object(r->pool);
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	return reply_json(r, 200, o);
 }
@@ -72,7 +72,7 @@ delete_item(struct req *r)
 static int
 item_history(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	const char *session = req_cookie(r, "session");
 
 	json_object_object_add(o, "id", json_object_new_string(req_path(r, "id")));
@@ -89,7 +89,7 @@ login(struct req *r)
 	if (!json_object_object_get_ex(r->json, "email", &email) ||
 	    !valid_email(json_object_get_string(email)))
 		return reply_error(r, ERR_VALIDATION_FAILED, "email", "email is not a valid address");
-	return reply_json(r, 200, json_object_new_object());
+	return reply_json(r, 200, pool_json_object(r->pool));
 }
 
 static int

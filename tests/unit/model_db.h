@@ -110,7 +110,7 @@ check_bar(struct pool *scratch, size_t i, enum analysis_strategy st)
 	analysis_score(scratch, st, &want, NULL, &sc);
 	a = analysis_json(sym, &want, &sc);
 	assert_true(json_object_object_get_ex(a, "indicators", &ind));
-	analysis_shortest(close, sizeof(close), want.close);
+	jsonv_shortest(close, sizeof(close), want.close);
 	snprintf(score, sizeof(score), "%.2f", sc.score);
 	res = sql("SELECT close = $4::float8, score = $5::numeric, recommendation, "
 	          "indicators = $6::jsonb, source, version FROM signals "

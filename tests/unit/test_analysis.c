@@ -470,30 +470,6 @@ test_json(void **state)
 	json_object_put(o);
 }
 
-static void
-test_shortest_numbers(void **state)
-{
-	static const struct { double v; const char *want; } cases[] = {
-		{ 50, "50" }, { 0, "0" }, { 2874.560059, "2874.560059" }, { 0.1, "0.1" },
-		{ 1104100670000.0, "1104100670000" }, { 1e-7, "1e-07" }, { -35.5, "-35.5" },
-		{ 57.362695991425745, "57.362695991425745" }, { 2806.51001, "2806.51001" },
-	};
-	char out[40];
-	json_object *n;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		analysis_shortest(out, sizeof(out), cases[i].v);
-		assert_string_equal(out, cases[i].want);
-		assert_true(strtod(out, NULL) == cases[i].v);
-	}
-	assert_null(analysis_number(NAN));
-	assert_null(analysis_number(INFINITY));
-	n = analysis_number(-0.0);
-	assert_string_equal(json_object_to_json_string(n), "0");
-	json_object_put(n);
-}
-
 static const char *
 csv_field(const char *s)
 {
@@ -558,7 +534,6 @@ main(void)
 		cmocka_unit_test(test_snapshot_sp500),
 		cmocka_unit_test(test_snapshot_short_series),
 		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_shortest_numbers),
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_export_rows),
 	};

@@ -12,7 +12,7 @@
 static int
 echo_item(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	const char *q = req_query(r, "q");
 
 	json_object_object_add(o, "id", json_object_new_string(req_path(r, "id")));
@@ -23,7 +23,7 @@ echo_item(struct req *r)
 static int
 echo_json(struct req *r)
 {
-	return reply_json(r, 201, json_object_get(r->json));
+	return reply_json(r, 201, r->json);
 }
 
 static int

@@ -21,7 +21,7 @@ static char email[64];
 static int
 whoami(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 
 	json_object_object_add(o, "id", json_object_new_int64(r->user->id));
 	json_object_object_add(o, "via", json_object_new_int(r->user->via));

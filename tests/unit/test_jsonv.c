@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <stdlib.h>
@@ -251,6 +252,81 @@ test_number_is_shortest_exact(void **state)
 	assert_null(jsonv_number(INFINITY));
 }
 
+/* Significant digits of a number's text: no sign, exponent, point, leading
+ * zeros, nor the trailing zeros of a whole number. */
+static int
+significant_digits(const char *s)
+{
+	int n = 0, lead = 1, zeros = 0, point = strchr(s, '.') != NULL;
+
+	for (; *s != '\0' && *s != 'e'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (lead && *s == '0')
+			continue;
+		lead = 0;
+		n++;
+		zeros = *s == '0' ? zeros + 1 : 0;
+	}
+	return point ? n : n - zeros;
+}
+
+/* Where a second formatter printed whole numbers from 1e15 to 1e17 with all
+ * their digits (94947577054799008): one more digit than reads back. */
+static void
+test_shortest_whole_numbers_and_csv_text(void **state)
+{
+	static const struct { double v; const char *text; } cases[] = {
+		{ 94947577054799008.0, "9.4947577054799e+16" },
+		{ -1554888158956780.0, "-1.55488815895678e+15" },
+		{ 1e15, "1e+15" }, { 1e16, "1e+16" },
+		{ 999999999999999.0, "999999999999999" },
+		{ 1104100670000.0, "1104100670000" }, { 2806.51001, "2806.51001" },
+		{ 57.362695991425745, "57.362695991425745" }, { 1e-7, "1e-07" },
+		{ 0.0001, "0.0001" },
+	};
+	char out[JSONV_NUMBER_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(jsonv_shortest(out, sizeof(out), cases[i].v), 0);
+		assert_string_equal(out, cases[i].text);
+		assert_true(strtod(out, NULL) == cases[i].v);
+	}
+	assert_int_equal(jsonv_shortest(out, sizeof(out), NAN), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(jsonv_shortest(out, sizeof(out), -INFINITY), -1);
+}
+
+/* Over many doubles of every magnitude: the text reads back exactly and no
+ * text with one significant digit fewer does. */
+static void
+test_shortest_is_exact_and_minimal(void **state)
+{
+	char out[JSONV_NUMBER_MAX], less[320];
+	unsigned long long x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		double v;
+		int k;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;     /* xorshift64 */
+		v = ldexp((double)(x >> 11) / 9007199254740992.0, (int)(x % 160) - 80);
+		if (i % 3 == 0)
+			v = floor(v * 1e6);
+		if (i % 2)
+			v = -v;
+		assert_int_equal(jsonv_shortest(out, sizeof(out), v), 0);
+		assert_true(strtod(out, NULL) == v);
+		k = significant_digits(out);
+		if (k > 1) {
+			snprintf(less, sizeof(less), "%.*g", k - 1, v);
+			assert_false(strtod(less, NULL) == v);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +339,8 @@ main(void)
 		cmocka_unit_test(test_small_depth_limits),
 		cmocka_unit_test(test_reads_only_n_bytes),
 		cmocka_unit_test(test_number_is_shortest_exact),
+		cmocka_unit_test(test_shortest_whole_numbers_and_csv_text),
+		cmocka_unit_test(test_shortest_is_exact_and_minimal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,28 +71,6 @@ test_escape_keeps_valid_and_replaces_invalid_utf8(void **state)
 	assert_non_null(esc(all, sizeof(all)));
 }
 
-static void
-test_utf8_cut_never_splits_a_sequence(void **state)
-{
-	char s[300];
-
-	(void)state;
-	assert_int_equal(log_utf8_cut("abc", 3, 256), 3);
-	assert_int_equal(log_utf8_cut("abcdef", 6, 4), 4);
-	/* "é" over bytes 3..4 */
-	assert_int_equal(log_utf8_cut("abc\xc3\xa9xy", 7, 4), 3);
-	assert_int_equal(log_utf8_cut("abc\xc3\xa9xy", 7, 5), 5);
-	/* a 4-byte emoji over bytes 2..5 */
-	for (size_t max = 3; max <= 5; max++)
-		assert_int_equal(log_utf8_cut("ab\xf0\x9f\x98\x80z", 7, max), 2);
-	assert_int_equal(log_utf8_cut("ab\xf0\x9f\x98\x80z", 7, 6), 6);
-	/* stray continuation bytes are no sequence to protect */
-	assert_int_equal(log_utf8_cut("ab\x80\x80\x80\x80\x80", 7, 4), 4);
-	memset(s, 'a', sizeof(s));
-	memcpy(s + 255, "\xe2\x82\xac", 3);
-	assert_int_equal(log_utf8_cut(s, sizeof(s), 256), 255);
-}
-
 static json_object *
 request_line(const struct log_request *lr, const char **text)
 {
@@ -220,7 +198,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_escape_quote_backslash_and_control_characters),
 		T(test_escape_keeps_valid_and_replaces_invalid_utf8),
-		T(test_utf8_cut_never_splits_a_sequence),
 		T(test_request_line_keys_in_order),
 		T(test_request_line_optional_fields_absent),
 		T(test_request_line_hostile_path_and_method),

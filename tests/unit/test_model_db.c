@@ -14,6 +14,7 @@
 #include "unit.h"
 
 #include "model_db.h"
+#include "pool_json.h"
 
 /* ---- on the S&P 500 series --------------------------------------------- */
 
@@ -198,7 +199,7 @@ test_retrain_is_deterministic(void **state)
 	assert_true(r1.hold.auc > 0 && r1.hold.auc < 1);
 	print_message("the same holdout from recommendation and strategy alone: AUC %.4f\n",
 	              recommendation_only_auc());
-	analysis_shortest(shortest, sizeof(shortest), r1.hold.auc);
+	jsonv_shortest(shortest, sizeof(shortest), r1.hold.auc);
 	assert_string_equal(model_text(r1.version, "auc"), shortest);
 	assert_string_equal(model_text(r1.version, pool_printf(pool,
 	    "training_rows + holdout_rows = %lld", (long long)labelled)), "t");
@@ -321,7 +322,7 @@ signal_input(int64_t id, struct model_input *in, json_object **analysis)
 	json_object_object_add(o, "strategy", json_object_new_string(db_text(res, 0, 4)));
 	json_object_object_add(o, "recommendation", json_object_new_string(db_text(res, 0, 5)));
 	json_object_object_add(o, "indicators", json_tokener_parse(db_text(res, 0, 1)));
-	req_own_json(pool, o);
+	pool_json(pool, o);
 	assert_int_equal(model_input_from_analysis(o, in), 0);
 	*analysis = o;
 	return db_int(res, 0, 0);

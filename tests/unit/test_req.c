@@ -447,7 +447,7 @@ test_parse_json_object_is_owned_by_the_pool(void **state)
 	o = req_parse_json(p, "{\"a\":[1,2,3]}", 13, &why);
 	assert_non_null(o);
 	assert_null(req_parse_json(p, "[{\"a\":1}]", 9, &why));   /* parsed, then refused */
-	req_own_json(p, json_object_new_string("owned"));
+	pool_json(p, json_object_new_string("owned"));
 	pool_free(p);
 }
 

@@ -118,7 +118,7 @@ live_features(struct pool *p, const struct candles *c, size_t i, enum analysis_s
 	if (scored) {
 		/* as analysis_store_signal() writes it */
 		assert_true(json_object_object_get_ex(obj, "indicators", &ind));
-		analysis_shortest(close, sizeof(close), in.close);
+		jsonv_shortest(close, sizeof(close), in.close);
 		snprintf(score, sizeof(score), "%.2f", in.score);
 		model_input_from_signal(p, json_object_to_json_string_ext(ind,
 		    JSON_C_TO_STRING_PLAIN), close, score, analysis_strategy_name(st),

@@ -1,0 +1,63 @@
+/* reply_rows.c: rows of a result as JSON objects, column by descriptor. */
+#include "reply_rows.h"
+
+#include <stdlib.h>
+
+#include "db.h"
+#include "jsonv.h"
+
+json_object *
+reply_col_json(const PGresult *res, int row, int col, enum reply_col_type type,
+               int nullable)
+{
+	const char *t = db_text(res, row, col);
+	json_object *v;
+
+	if (nullable && PQgetisnull(res, row, col))
+		return NULL;
+	switch (type) {
+	case RCOL_INT:
+		return json_object_new_int64(db_int(res, row, col));
+	case RCOL_NUMBER:
+		return jsonv_number(strtod(t, NULL));
+	case RCOL_BOOL:
+		return json_object_new_boolean(t[0] == 't');
+	case RCOL_JSON:
+		v = json_tokener_parse(t);
+		return v != NULL || nullable ? v : json_object_new_object();
+	case RCOL_TEXT:
+	default:
+		return json_object_new_string(t);
+	}
+}
+
+void
+reply_row_add(json_object *o, const PGresult *res, int row, const struct reply_col *cols)
+{
+	for (const struct reply_col *c = cols; c->name != NULL; c++)
+		json_object_object_add(o, c->name,
+		                       reply_col_json(res, row, c->col, c->type, c->nullable));
+}
+
+json_object *
+reply_row_json(const PGresult *res, int row, const struct reply_col *cols)
+{
+	json_object *o = json_object_new_object();
+
+	reply_row_add(o, res, row, cols);
+	return o;
+}
+
+json_object *
+reply_rows_json(const PGresult *res, int limit, const struct reply_col *cols)
+{
+	int n = PQntuples(res);
+	json_object *a;
+
+	if (limit >= 0 && limit < n)
+		n = limit;
+	a = json_object_new_array_ext(n > 0 ? n : 1);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, reply_row_json(res, i, cols));
+	return a;
+}

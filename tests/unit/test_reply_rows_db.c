@@ -1,0 +1,139 @@
+/* test_reply_rows_db.c: database rows as reply JSON by column descriptors
+ * (common/reply_rows.h), on real results of the test stack's PostgreSQL:
+ * each type, SQL NULL in nullable and NOT NULL columns, numbers printed
+ * shortest exact, limits. Tests named *_db get the stack's
+ * EDGESCOUT_ENV_FILE. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "reply_rows.h"
+
+static struct pool *pool;
+
+/* Three rows; the first is all NULL, the last has a NaN and text that is
+ * not JSON. */
+static const char SQL_ROWS[] =
+	"SELECT * FROM (VALUES "
+	"  (1::bigint, 'a\"b'::text, 2.50::numeric, true, '{\"k\": [1, 2]}'::text, "
+	"   0.1::float8, 9007199254740993::bigint), "
+	"  (NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+	"  (3, '', 'NaN'::numeric, false, 'not json', 1e16::float8, -1)"
+	") AS t(i, s, n, b, j, f, big) ORDER BY i NULLS FIRST";
+
+static const struct reply_col ALL_NULLABLE[] = {
+	{ "i", 0, RCOL_INT, RCOL_NULLABLE },
+	{ "s", 1, RCOL_TEXT, RCOL_NULLABLE },
+	{ "n", 2, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "b", 3, RCOL_BOOL, RCOL_NULLABLE },
+	{ "j", 4, RCOL_JSON, RCOL_NULLABLE },
+	{ "f", 5, RCOL_NUMBER, RCOL_NULLABLE },
+	{ "big", 6, RCOL_INT, RCOL_NULLABLE },
+	{ NULL }
+};
+
+static const struct reply_col NONE_NULLABLE[] = {
+	{ "i", 0, RCOL_INT, 0 },
+	{ "s", 1, RCOL_TEXT, 0 },
+	{ "n", 2, RCOL_NUMBER, 0 },
+	{ "b", 3, RCOL_BOOL, 0 },
+	{ "j", 4, RCOL_JSON, 0 },
+	{ NULL }
+};
+
+static PGresult *
+rows(void)
+{
+	PGresult *res = db_query(pool, SQL_ROWS, NULL, 0);
+
+	if (res == NULL)
+		fail_msg("query failed: %s", SQL_ROWS);
+	assert_int_equal(PQntuples(res), 3);
+	return res;
+}
+
+static void
+assert_json(json_object *o, const char *want)
+{
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                    JSON_C_TO_STRING_NOSLASHESCAPE), want);
+}
+
+static void
+test_each_type_and_null(void **state)
+{
+	PGresult *res = rows();
+	json_object *o;
+
+	(void)state;
+	o = pool_json(pool, reply_row_json(res, 0, ALL_NULLABLE));
+	assert_json(o, "{\"i\":null,\"s\":null,\"n\":null,\"b\":null,\"j\":null,\"f\":null,"
+	               "\"big\":null}");
+	o = pool_json(pool, reply_row_json(res, 1, ALL_NULLABLE));
+	assert_json(o, "{\"i\":1,\"s\":\"a\\\"b\",\"n\":2.5,\"b\":true,\"j\":{\"k\":[1,2]},"
+	               "\"f\":0.1,\"big\":9007199254740993}");
+	o = pool_json(pool, reply_row_json(res, 2, ALL_NULLABLE));
+	assert_json(o, "{\"i\":3,\"s\":\"\",\"n\":null,\"b\":false,\"j\":null,"
+	               "\"f\":1e+16,\"big\":-1}");
+	/* NOT NULL columns that are NULL anyway give the type's zero */
+	o = pool_json(pool, reply_row_json(res, 0, NONE_NULLABLE));
+	assert_json(o, "{\"i\":0,\"s\":\"\",\"n\":0,\"b\":false,\"j\":{}}");
+	o = pool_json(pool, reply_row_json(res, 2, NONE_NULLABLE));
+	assert_json(o, "{\"i\":3,\"s\":\"\",\"n\":null,\"b\":false,\"j\":{}}");
+	pool_reset(pool);
+}
+
+static void
+test_rows_limit_and_add(void **state)
+{
+	PGresult *res = rows();
+	json_object *a, *o;
+
+	(void)state;
+	a = pool_json(pool, reply_rows_json(res, -1, NONE_NULLABLE));
+	assert_int_equal(json_object_array_length(a), 3);
+	a = pool_json(pool, reply_rows_json(res, 2, NONE_NULLABLE));
+	assert_int_equal(json_object_array_length(a), 2);
+	assert_json(json_object_array_get_idx(a, 1),
+	            "{\"i\":1,\"s\":\"a\\\"b\",\"n\":2.5,\"b\":true,\"j\":{\"k\":[1,2]}}");
+	a = pool_json(pool, reply_rows_json(res, 9, NONE_NULLABLE));
+	assert_int_equal(json_object_array_length(a), 3);
+	a = pool_json(pool, reply_rows_json(res, 0, NONE_NULLABLE));
+	assert_json(a, "[]");
+	o = pool_json_object(pool);
+	json_object_object_add(o, "first", json_object_new_int(7));
+	reply_row_add(o, res, 2, (const struct reply_col[]){ { "s", 1, RCOL_TEXT, 0 },
+	                                                     { "b", 3, RCOL_BOOL, 0 },
+	                                                     { NULL } });
+	assert_json(o, "{\"first\":7,\"s\":\"\",\"b\":false}");
+	pool_reset(pool);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_type_and_null),
+		cmocka_unit_test(test_rows_limit_and_add),
+	};
+	char err[256] = "";
+	int rc;
+
+	if (config_load(NULL, err, sizeof(err)) != 0 || config_get("DATABASE_URL") == NULL) {
+		fprintf(stderr, "test_reply_rows_db: needs EDGESCOUT_ENV_FILE of a stack %s\n", err);
+		return 1;
+	}
+	setenv("LOG_LEVEL", "error", 1);
+	log_init("test_reply_rows_db");
+	pool = pool_new();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	pool_free(pool);
+	db_close();
+	return rc;
+}
