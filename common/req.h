@@ -93,12 +93,6 @@ char *req_decode(struct pool *p, const char *s, size_t n, int plus_space);
 json_object *req_parse_json(struct pool *p, const char *body, size_t len,
                             const char **why);
 
-/* The page of a keyset-paginated list from the query: limit (1..max,
- * default def) and cursor (1..cursor_max, 0 when absent). 0, or -1 after
- * replying 422 VALIDATION_FAILED naming the field. */
-int req_page_or_reply(struct req *r, int64_t def, int64_t max, int64_t cursor_max,
-                      int64_t *limit, int64_t *cursor);
-
 /* Hand obj to the pool: it is released (json_object_put) with the request. */
 void req_own_json(struct pool *p, json_object *obj);
 
