@@ -139,7 +139,7 @@ def no_model_before_the_first_retrain():
     assert "no model" in r.json()["error"]["message"]
     r = call("GET", "/api/models", token=token())
     expect_status(r, 200)
-    assert r.json() == {"items": [], "limit": 20, "next_cursor": None}, r.json()
+    assert r.json() == {"items": [], "next_cursor": None}, r.json()
 
 
 @test
