@@ -92,10 +92,13 @@ scope_bits(const struct req *r)
 	return bits;
 }
 
+/* POST /api/auth/api-keys {name, scopes}: 201 with the secret, shown once;
+ * 409 past KEYS_MAX. */
 static int
 create_key(struct req *r)
 {
-	const char *name = req_str(r, "name"), *key, *prefix, *hash, *scopes, *uid = db_i64(r->pool, r->user->id);
+	const char *name = req_str(r, "name"), *key, *prefix, *hash, *scopes;
+	const char *uid = db_i64(r->pool, r->user->id);
 	json_object *o, *d;
 	PGresult *res;
 	unsigned bits = scope_bits(r);
@@ -144,6 +147,7 @@ text_or_null(const PGresult *res, int row, int col)
 	return json_object_new_string(db_text(res, row, col));
 }
 
+/* GET /api/auth/api-keys: the caller's keys, revoked ones too, in one page. */
 static int
 list_keys(struct req *r)
 {

@@ -79,13 +79,11 @@ static const char SQL_SIGNED_IN[] =
 
 static const char SQL_END_SESSION[] =
 	"UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
-
 static const char SQL_NEXT_GENERATION[] =
 	"UPDATE users SET token_generation = token_generation + 1, updated_at = now() "
 	"WHERE id = $1";
 
-static const char SQL_PASSWORD_OF[] =
-	"SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
+static const char SQL_PASSWORD_OF[] = "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
 
 static const char SQL_NEW_PASSWORD[] =
 	"UPDATE users SET password_hash = $2, token_generation = token_generation + 1, "
@@ -234,6 +232,7 @@ login(struct req *r)
 	return reply_error(r, ERR_UNAUTHORIZED, NULL, "invalid email or password");
 }
 
+/* POST /api/auth/refresh {refresh_token}: a new pair, or 401. */
 static int
 refresh(struct req *r)
 {
@@ -320,6 +319,7 @@ logout_all(struct req *r)
 	return signed_out(r);
 }
 
+/* GET /api/auth/me: the caller and how they signed in. */
 static int
 me(struct req *r)
 {

@@ -131,6 +131,7 @@ filename(struct req *r, const struct export *x, const char *ext)
 	                   x->from ? x->from : "start", x->to ? x->to : "end", ext);
 }
 
+/* GET /api/v1/export.csv?symbols=&from=&to=: RFC 4180 rows, streamed. */
 static int
 export_csv(struct req *r)
 {
@@ -153,6 +154,7 @@ json_date(struct req *r, const char *d)
 	return d ? pool_printf(r->pool, "\"%s\"", d) : "null";
 }
 
+/* GET /api/v1/export.json?symbols=&from=&to=: the same rows as JSON, streamed. */
 static int
 export_json(struct req *r)
 {
@@ -180,6 +182,7 @@ export_json(struct req *r)
 
 /* ---- candles for charts ------------------------------------------------ */
 
+/* GET /api/candles?symbol=&from=&to=: the prices as columns; 404 unknown symbol. */
 static int
 candles(struct req *r)
 {

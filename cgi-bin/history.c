@@ -71,6 +71,7 @@ entry(const PGresult *res, int i)
 	return e;
 }
 
+/* GET /api/search-history?limit=&cursor=: a page, newest first. */
 static int
 list_history(struct req *r)
 {
@@ -92,6 +93,7 @@ list_history(struct req *r)
 	return reply_page(r, items, n > limit ? db_text(res, (int)limit - 1, 0) : NULL);
 }
 
+/* DELETE /api/search-history: 204 once the caller's history is gone. */
 static int
 clear_history(struct req *r)
 {

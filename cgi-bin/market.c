@@ -214,6 +214,7 @@ run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_objec
 	return 0;
 }
 
+/* POST /api/v1/run {symbols, strategy}: a signal or an error per symbol. */
 static int
 run(struct req *r)
 {

@@ -144,6 +144,7 @@ json_col(struct req *r, const PGresult *res, int col)
 	return v;
 }
 
+/* GET /api/models/current: the promoted model; 404 before the first. */
 static int
 current_model(struct req *r)
 {
@@ -184,6 +185,7 @@ current_model(struct req *r)
 	return reply_json(r, 200, o);
 }
 
+/* GET /api/models?limit=&cursor=: every version, newest first. */
 static int
 list_models(struct req *r)
 {

@@ -36,6 +36,7 @@ string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/* GET /api/tasks/{id}: one of the caller's tasks; 404 for any other id. */
 static int
 get_task(struct req *r)
 {

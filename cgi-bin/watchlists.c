@@ -23,16 +23,13 @@ static int plain_name(const char *s);
 static const struct param name_body[] = {
 	{ .name = "name", .type = PARAM_TEXT, .required = 1, .min = 1, .max = NAME_MAX_CHARS,
 	  .check = plain_name, .rule = "without tabs, line breaks or surrounding spaces",
-	  .desc = "the list's name, unique per user ignoring case" },
-	{ 0 }
+	  .desc = "the list's name, unique per user ignoring case" }, { 0 }
 };
 static const struct param symbol_body[] = {
 	{ .name = "symbol", .type = PARAM_STRING, .required = 1, .max = VALID_SYMBOL_MAX,
 	  .check = valid_symbol, .rule = "an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
-	  "^ first for an index", .desc = "the ticker symbol to add" },
-	{ 0 }
+	  "^ first for an index", .desc = "the ticker symbol to add" }, { 0 }
 };
-
 #define LIST "id:int, name:str, is_default:bool, symbol_count:int, created_at:str, " \
 	"updated_at:str"
 #define FULL "{" LIST ", symbols:[{symbol:str, name:str?, added_at:str, " \
@@ -58,8 +55,7 @@ static const struct route routes[] = {
 	  .status_also = 200, .reply = ENTRY,
 	  .summary = "add a symbol (200 when the list already has it)" },
 	{ .method = "DELETE", .path = "/api/watchlists/{id}/symbols/{symbol}",
-	  .handler = remove_symbol, .flags = NEED_AUTH, .status = 204,
-	  .summary = "remove a symbol" },
+	  .handler = remove_symbol, .flags = NEED_AUTH, .status = 204, .summary = "remove a symbol" },
 	{ 0 }
 };
 
@@ -218,6 +214,7 @@ reply_list(struct req *r, int status, const char *id)
 	return reply_json(r, status, o);
 }
 
+/* GET /api/watchlists: the caller's lists, the default made on first use. */
 static int
 list_watchlists(struct req *r)
 {
@@ -233,6 +230,7 @@ list_watchlists(struct req *r)
 	return reply_page(r, a, NULL);
 }
 
+/* POST /api/watchlists {name}: 201 with the list; 409 name taken or too many. */
 static int
 create_watchlist(struct req *r)
 {
@@ -259,6 +257,7 @@ create_watchlist(struct req *r)
 	return reply_list(r, 201, id);
 }
 
+/* GET /api/watchlists/{id}: the list with its symbols; 404 unknown. */
 static int
 get_watchlist(struct req *r)
 {
@@ -269,6 +268,7 @@ get_watchlist(struct req *r)
 	return reply_list(r, 200, db_i64(r->pool, id));
 }
 
+/* PATCH /api/watchlists/{id} {name}: the renamed list; 409 name taken. */
 static int
 rename_watchlist(struct req *r)
 {
@@ -292,6 +292,7 @@ rename_watchlist(struct req *r)
 	return reply_list(r, 200, id);
 }
 
+/* DELETE /api/watchlists/{id}: 204; 409 for the default list, 404 unknown. */
 static int
 delete_watchlist(struct req *r)
 {
@@ -372,6 +373,7 @@ add_symbol(struct req *r)
 	return reply_symbol(r, 201, n, symbol, added);
 }
 
+/* DELETE /api/watchlists/{id}/symbols/{symbol}: 204, or 404. */
 static int
 remove_symbol(struct req *r)
 {
