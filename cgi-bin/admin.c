@@ -14,6 +14,7 @@
 	"AND ($2::text IS NULL OR role = $2) AND ($3::text IS NULL OR tier = $3) " \
 	"AND ($4::boolean IS NULL OR disabled = $4) AND id > $5::bigint " \
 	"ORDER BY id LIMIT $6::int"
+#define SQL_USER_EXISTS "SELECT 1 FROM users WHERE id = $1::bigint"
 #define SQL_LOCK_USER "SELECT " USER_COLS " FROM users WHERE id = $1::bigint FOR UPDATE"
 /* A role change or disabling bumps the token generation: the user's access
  * tokens die at once instead of living on with stale claims. */
@@ -28,81 +29,50 @@
 	"UPDATE refresh_tokens SET revoked_at = now() " \
 	"WHERE user_id = $1::bigint AND revoked_at IS NULL"
 
+/* A user as the API shows one. */
+#define USER "{id:int, email:str, role:str(user|admin), tier:str(free|pro), " \
+	"disabled:bool, created_at:str?, last_login_at:str?}"
+
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 100
 
 static int users_list(struct req *r);
 static int user_patch(struct req *r);
 
+static const char *const roles[] = { "user", "admin", NULL };
+static const char *const tiers[] = { "free", "pro", NULL };
+static const char *const bools[] = { "true", "false", NULL };
+
+static const struct param users_query[] = {
+	{ .name = "email", .type = PARAM_TEXT, .min = 1, .max = VALID_EMAIL_MAX,
+	  .desc = "users whose e-mail starts with this, ignoring case" },
+	{ .name = "role", .type = PARAM_ENUM, .values = roles, .desc = "only this role" },
+	{ .name = "tier", .type = PARAM_ENUM, .values = tiers, .desc = "only this tier" },
+	{ .name = "disabled", .type = PARAM_ENUM, .values = bools,
+	  .desc = "only disabled (true) or enabled (false) users" },
+	PARAM_PAGE(PAGE_MAX),
+	{ 0 }
+};
+
+static const struct param patch_body[] = {
+	{ .name = "tier", .type = PARAM_ENUM, .values = tiers, .desc = "the new tier" },
+	{ .name = "role", .type = PARAM_ENUM, .values = roles, .desc = "the new role" },
+	{ .name = "disabled", .type = PARAM_BOOL,
+	  .desc = "disable (revoking every session) or enable the account" },
+	{ 0 }
+};
+
 static const struct route routes[] = {
-	{ "GET",   "/api/admin/users",      users_list, NEED_ADMIN | NO_API_KEY },
-	{ "PATCH", "/api/admin/users/{id}", user_patch,
-	  NEED_ADMIN | NO_API_KEY | NEED_JSON },
+	{ .method = "GET", .path = "/api/admin/users", .handler = users_list,
+	  .flags = NEED_ADMIN | NO_API_KEY, .query = users_query, .reply = SHAPE_PAGE(USER),
+	  .summary = "users, filtered, a page at a time" },
+	{ .method = "PATCH", .path = "/api/admin/users/{id}", .handler = user_patch,
+	  .flags = NEED_ADMIN | NO_API_KEY | NEED_JSON, .body = patch_body, .reply = USER,
+	  .summary = "change a user's tier, role or disabled state" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
-
-static const char *const roles[] = { "user", "admin", NULL };
-static const char *const tiers[] = { "free", "pro", NULL };
-
-/* name as an error's field when it looks like one (it echoes input), else NULL. */
-static const char *
-field_name(const char *name)
-{
-	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
-
-	return n >= 1 && n <= 32 && name[n] == '\0' ? name : NULL;
-}
-
-/* 0 when every query argument is in allowed and none is repeated; else -1
- * after replying 422 naming it. */
-static int
-query_only_or_reply(struct req *r, const char *const *allowed)
-{
-	for (int i = 0; i < r->nargs; i++) {
-		const char *name = r->args[i].name;
-
-		if (valid_enum(name, allowed) < 0)
-			return reply_error(r, ERR_VALIDATION_FAILED, field_name(name),
-			                   "unknown query parameter"), -1;
-		for (int k = 0; k < i; k++)
-			if (strcmp(r->args[k].name, name) == 0)
-				return reply_error(r, ERR_VALIDATION_FAILED, name,
-				                   "given more than once"), -1;
-	}
-	return 0;
-}
-
-/* The query argument name, absent (*out NULL) or one of allowed. */
-static int
-query_enum_or_reply(struct req *r, const char *name, const char *const *allowed,
-                    const char **out)
-{
-	*out = req_query(r, name);
-	if (*out != NULL && valid_enum(*out, allowed) < 0)
-		return reply_errorf(r, ERR_VALIDATION_FAILED, name, "must be %s or %s",
-		                    allowed[0], allowed[1]), -1;
-	return 0;
-}
-
-/* limit (1..100, default 50) and cursor (the id after which the page
- * starts, 0 for the first page). */
-static int
-query_page_or_reply(struct req *r, int64_t *limit, int64_t *cursor)
-{
-	const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
-
-	*limit = PAGE_DEFAULT;
-	*cursor = 0;
-	if (l != NULL && valid_i64(l, 1, PAGE_MAX, limit) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "limit",
-		                   "must be a whole number from 1 to 100"), -1;
-	if (c != NULL && valid_i64(c, 1, INT64_MAX, cursor) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
-		                   "must be a next_cursor from an earlier page"), -1;
-	return 0;
-}
 
 /* A LIKE pattern matching strings that start with s: its wildcards and the
  * escape character escaped with a backslash, then '%'. */
@@ -133,52 +103,25 @@ static const struct reply_col USER_JSON[] = {
 	{ NULL }
 };
 
-/* The page envelope: items under name, and the cursor of the next page
- * (the id of this page's last row) when more rows follow. */
-static int
-reply_page(struct req *r, const char *name, json_object *items, const PGresult *res,
-           int limit)
-{
-	json_object *o = pool_json_object(r->pool);
-	int n = PQntuples(res);
-
-	json_object_object_add(o, name, items);
-	json_object_object_add(o, "next_cursor", n > limit
-		? json_object_new_string(db_text(res, limit - 1, 0)) : NULL);
-	return reply_json(r, 200, o);
-}
-
 /* GET /api/admin/users?email=&role=&tier=&disabled=&limit=&cursor= */
 static int
 users_list(struct req *r)
 {
-	static const char *const allowed[] = {
-		"email", "role", "tier", "disabled", "limit", "cursor", NULL
-	};
-	static const char *const bools[] = { "true", "false", NULL };
-	const char *email = req_query(r, "email"), *role, *tier, *disabled, *like = NULL;
-	int64_t limit, after;
+	const char *email = req_str(r, "email");
+	int64_t limit = req_int(r, "limit", PAGE_DEFAULT), after = req_int(r, "cursor", 0);
 	json_object *users;
 	PGresult *res;
 
-	if (query_only_or_reply(r, allowed) < 0 ||
-	    query_enum_or_reply(r, "role", roles, &role) < 0 ||
-	    query_enum_or_reply(r, "tier", tiers, &tier) < 0 ||
-	    query_enum_or_reply(r, "disabled", bools, &disabled) < 0 ||
-	    query_page_or_reply(r, &limit, &after) < 0)
+	if (page_cursor_or_reply(r, SQL_USER_EXISTS, after, NULL) < 0)
 		return r->status;
-	if (email != NULL) {
-		if (valid_text(email, 1, VALID_EMAIL_MAX, VALID_EMAIL_MAX) != 0)
-			return reply_error(r, ERR_VALIDATION_FAILED, "email",
-			                   "must be 1 to 254 characters of text");
-		like = like_prefix(r->pool, email);
-	}
-	res = db_query_or_reply(r, SQL_USERS, DB_ARGS(like, role, tier, disabled,
+	res = db_query_or_reply(r, SQL_USERS, DB_ARGS(email ? like_prefix(r->pool, email) : NULL,
+	                        req_str(r, "role"), req_str(r, "tier"), req_str(r, "disabled"),
 	                        db_i64(r->pool, after), db_i64(r->pool, limit + 1)));
 	if (res == NULL)
 		return r->status;
 	users = reply_rows_json(res, (int)limit, USER_JSON);
-	return reply_page(r, "users", users, res, (int)limit);
+	return reply_page(r, users, PQntuples(res) > limit ?
+	                  db_text(res, (int)limit - 1, 0) : NULL);
 }
 
 struct patch {
@@ -186,39 +129,14 @@ struct patch {
 	int disabled;             /* -1: not given */
 };
 
-/* The body of a PATCH: tier, role and disabled only, at least one. */
+/* The body of a PATCH (checked by the contract): at least one field. */
 static int
 patch_body_or_reply(struct req *r, struct patch *c)
 {
-	int given = 0;
-
-	c->tier = c->role = NULL;
-	c->disabled = -1;
-	json_object_object_foreach(r->json, name, val) {
-		int is_string = json_object_is_type(val, json_type_string);
-
-		given++;
-		if (strcmp(name, "tier") == 0) {
-			c->tier = is_string ? json_object_get_string(val) : NULL;
-			if (valid_enum(c->tier, tiers) < 0)
-				return reply_error(r, ERR_VALIDATION_FAILED, "tier",
-				                   "must be \"free\" or \"pro\""), -1;
-		} else if (strcmp(name, "role") == 0) {
-			c->role = is_string ? json_object_get_string(val) : NULL;
-			if (valid_enum(c->role, roles) < 0)
-				return reply_error(r, ERR_VALIDATION_FAILED, "role",
-				                   "must be \"user\" or \"admin\""), -1;
-		} else if (strcmp(name, "disabled") == 0) {
-			if (!json_object_is_type(val, json_type_boolean))
-				return reply_error(r, ERR_VALIDATION_FAILED, "disabled",
-				                   "must be true or false"), -1;
-			c->disabled = json_object_get_boolean(val);
-		} else {
-			return reply_error(r, ERR_VALIDATION_FAILED, field_name(name),
-			                   "unknown field: give tier, role or disabled"), -1;
-		}
-	}
-	if (given == 0)
+	c->tier = req_str(r, "tier");
+	c->role = req_str(r, "role");
+	c->disabled = req_bool(r, "disabled", -1);
+	if (c->tier == NULL && c->role == NULL && c->disabled < 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, NULL,
 		                   "give at least one of tier, role and disabled"), -1;
 	return 0;

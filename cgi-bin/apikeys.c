@@ -6,22 +6,11 @@
 #include <string.h>
 
 #include "reply_rows.h"
-#include "signin.h"
 #include "token.h"
 
 static int create_key(struct req *r);
 static int list_keys(struct req *r);
 static int revoke_key(struct req *r);
-
-static const struct route routes[] = {
-	{ "POST",   "/api/auth/api-keys",      create_key,
-	  NEED_AUTH | NO_API_KEY | NEED_JSON, NULL },
-	{ "GET",    "/api/auth/api-keys",      list_keys,  NEED_AUTH | NO_API_KEY, NULL },
-	{ "DELETE", "/api/auth/api-keys/{id}", revoke_key, NEED_AUTH | NO_API_KEY, NULL },
-	{ 0 }
-};
-
-int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
 #define KEYS_MAX 20             /* active keys per user */
 #define NAME_MAX_CHARS 100
@@ -49,6 +38,35 @@ static const char SQL_REVOKE[] =
 static const char SQL_OWN_KEY[] =
 	"SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2";
 
+static const char *const scope_names[] = { "read", "write", "export", NULL };
+
+static const struct param create_body[] = {
+	{ .name = "name", .type = PARAM_TEXT, .required = 1, .min = 1, .max = NAME_MAX_CHARS,
+	  .desc = "what the key is for" },
+	{ .name = "scopes", .type = PARAM_LIST, .required = 1, .min = 1, .max = 3,
+	  .values = scope_names, .desc = "what the key may do" },
+	{ 0 }
+};
+
+#define KEY_FIELDS "id:int, name:str, prefix:str, scopes:[str(read|write|export)]"
+
+static const struct route routes[] = {
+	{ .method = "POST", .path = "/api/auth/api-keys", .handler = create_key,
+	  .flags = NEED_AUTH | NO_API_KEY | NEED_JSON, .body = create_body, .status = 201,
+	  .reply = "{" KEY_FIELDS ", created_at:str, key:str}",
+	  .summary = "a new API key; its secret is shown this once" },
+	{ .method = "GET", .path = "/api/auth/api-keys", .handler = list_keys,
+	  .flags = NEED_AUTH | NO_API_KEY,
+	  .reply = SHAPE_PAGE("{" KEY_FIELDS ", created_at:str?, last_used_at:str?, "
+	                      "revoked:bool, revoked_at:str?}"),
+	  .summary = "the caller's API keys (one page: at most 500)" },
+	{ .method = "DELETE", .path = "/api/auth/api-keys/{id}", .handler = revoke_key,
+	  .flags = NEED_AUTH | NO_API_KEY, .status = 204, .summary = "revoke a key" },
+	{ 0 }
+};
+
+int main(int argc, char **argv) { return app_main(argc, argv, routes); }
+
 /* scopes as a JSON array in the canonical order, from a bit set. */
 static json_object *
 scopes_json(unsigned bits)
@@ -62,57 +80,30 @@ scopes_json(unsigned bits)
 	return a;
 }
 
-/* The scopes member: a non-empty array of distinct known scope names.
- * Their bits, or 0 after replying 422. */
+/* The bits of the scopes member (distinct known names: the contract). */
 static unsigned
-scopes_or_reply(struct req *r)
+scope_bits(const struct req *r)
 {
-	json_object *a;
+	const char **v;
+	int n = req_list(r, "scopes", &v);
 	unsigned bits = 0;
-	size_t n;
 
-	json_object_object_get_ex(r->json, "scopes", &a);
-	n = json_object_array_length(a);
-	if (n == 0 || n > 3)
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(a, i);
-		int bit;
-
-		if (!json_object_is_type(s, json_type_string) ||
-		    (bit = auth_scope_bit(json_object_get_string(s))) <= 0 ||
-		    (bits & (unsigned)bit))
-			goto bad;
-		bits |= (unsigned)bit;
-	}
+	for (int i = 0; i < n; i++)
+		bits |= (unsigned)auth_scope_bit(v[i]);
 	return bits;
-bad:
-	reply_error(r, ERR_VALIDATION_FAILED, "scopes",
-	            "scopes must be distinct names from read, write, export (at least one)");
-	return 0;
 }
 
+/* POST /api/auth/api-keys {name, scopes}: 201 with the secret, shown once;
+ * 409 past KEYS_MAX. */
 static int
 create_key(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "name", json_type_string, 1, NAME_MAX_CHARS * 4 },
-		{ "scopes", json_type_array, 1, 0 },
-		{ NULL, json_type_null, 0, 0 }
-	};
-	const char *name, *key, *prefix, *hash, *scopes, *uid = db_i64(r->pool, r->user->id);
+	const char *name = req_str(r, "name"), *key, *prefix, *hash, *scopes;
+	const char *uid = db_i64(r->pool, r->user->id);
 	json_object *o, *d;
 	PGresult *res;
-	unsigned bits;
+	unsigned bits = scope_bits(r);
 
-	if (signin_fields_or_reply(r, fields) < 0)
-		return r->status;
-	name = signin_str(r, "name");
-	if (valid_text(name, 1, NAME_MAX_CHARS, NAME_MAX_CHARS * 4) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "name",
-		                   "name must be 1 to 100 characters of text");
-	if ((bits = scopes_or_reply(r)) == 0)
-		return r->status;
 	scopes = auth_scope_names(r, bits);
 	key = token_new(r->pool, AUTH_API_KEY_PREFIX, 32);
 	prefix = pool_strndup(r->pool, key, PREFIX_LEN);
@@ -159,11 +150,12 @@ static const struct reply_col KEY_COLS[] = {
 	{ NULL }
 };
 
+/* GET /api/auth/api-keys: the caller's keys, revoked ones too, in one page. */
 static int
 list_keys(struct req *r)
 {
 	PGresult *res = db_query_or_reply(r, SQL_KEYS, DB_ARGS(db_i64(r->pool, r->user->id)));
-	json_object *o, *keys;
+	json_object *keys;
 
 	if (res == NULL)
 		return r->status;
@@ -181,9 +173,7 @@ list_keys(struct req *r)
 		                       json_object_new_boolean(!PQgetisnull(res, i, 6)));
 		json_object_array_add(keys, k);
 	}
-	o = pool_json_object(r->pool);
-	json_object_object_add(o, "api_keys", keys);
-	return reply_json(r, 200, o);
+	return reply_page(r, keys, NULL);
 }
 
 /* Revoke one of the caller's keys; others' keys and unknown ids are 404,

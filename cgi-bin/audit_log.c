@@ -19,10 +19,36 @@
 #define ACTION_MAX 64
 #define OFFSET_MAX_HOURS 15     /* PostgreSQL's limit; real zones stay within 14 */
 
+#define SQL_EVENT_EXISTS "SELECT 1 FROM audit_log WHERE id = $1::bigint"
+
+/* An event of the trail as the API shows it. */
+#define EVENT "{id:int, at:str?, actor_id:int?, action:str?, target:str?, ip:str?, " \
+	"user_agent:str?, request_id:str?, details:obj}"
+
 static int audit_list(struct req *r);
+static int rfc3339(const char *s);
+static int action_name(const char *s);
+
+static const struct param audit_query[] = {
+	{ .name = "actor", .type = PARAM_INT, .min = 1, .max = INT64_MAX,
+	  .desc = "only events by this user id" },
+	{ .name = "action", .type = PARAM_STRING, .min = 1, .max = ACTION_MAX,
+	  .check = action_name, .rule = "1 to 64 of a-z, '_' and '.'",
+	  .desc = "only this action (auth.login, admin.user_updated, ...)" },
+	{ .name = "from", .type = PARAM_STRING, .max = 64, .check = rfc3339,
+	  .rule = "an RFC 3339 timestamp such as 2024-05-01T12:00:00Z",
+	  .format = "date-time", .desc = "events at or after this time" },
+	{ .name = "to", .type = PARAM_STRING, .max = 64, .check = rfc3339,
+	  .rule = "an RFC 3339 timestamp such as 2024-05-01T12:00:00Z",
+	  .format = "date-time", .desc = "events at or before this time" },
+	PARAM_PAGE(PAGE_MAX),
+	{ 0 }
+};
 
 static const struct route routes[] = {
-	{ "GET", "/api/admin/audit", audit_list, NEED_ADMIN | NO_API_KEY },
+	{ .method = "GET", .path = "/api/admin/audit", .handler = audit_list,
+	  .flags = NEED_ADMIN | NO_API_KEY, .query = audit_query, .reply = SHAPE_PAGE(EVENT),
+	  .summary = "the audit trail, newest first, a page at a time" },
 	{ 0 }
 };
 
@@ -112,6 +138,14 @@ parse_rfc3339(const char *s, struct instant *out)
 }
 
 static int
+rfc3339(const char *s)
+{
+	struct instant t;
+
+	return parse_rfc3339(s, &t) == 0;
+}
+
+static int
 instant_cmp(const struct instant *a, const struct instant *b)
 {
 	if (a->sec != b->sec)
@@ -128,65 +162,23 @@ action_name(const char *s)
 	return n >= 1 && n <= ACTION_MAX && s[n] == '\0';
 }
 
-/* 0 when every query argument is in allowed and none is repeated; else -1
- * after replying 422 naming it (when it looks like a name: it echoes input). */
-static int
-query_only_or_reply(struct req *r, const char *const *allowed)
-{
-	for (int i = 0; i < r->nargs; i++) {
-		const char *name = r->args[i].name;
-		size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz_");
-
-		if (valid_enum(name, allowed) < 0)
-			return reply_error(r, ERR_VALIDATION_FAILED,
-			                   n >= 1 && n <= 32 && name[n] == '\0' ? name : NULL,
-			                   "unknown query parameter"), -1;
-		for (int k = 0; k < i; k++)
-			if (strcmp(r->args[k].name, name) == 0)
-				return reply_error(r, ERR_VALIDATION_FAILED, name,
-				                   "given more than once"), -1;
-	}
-	return 0;
-}
-
-/* The page's filters, validated; -1 after replying 422. */
+/* The page's filters (their form checked by the contract): from not after
+ * to, and a cursor naming an event. -1 after replying 422. */
 static int
 filters_or_reply(struct req *r, const char **args, int64_t *limit)
 {
-	static const char *const allowed[] = {
-		"actor", "action", "from", "to", "limit", "cursor", NULL
-	};
-	static const char *const rfc3339_msg =
-		"must be an RFC 3339 timestamp such as 2024-05-01T12:00:00Z";
-	const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
 	struct instant from = { 0, 0 }, to = { 0, 0 };
 
-	if (query_only_or_reply(r, allowed) < 0)
-		return -1;
-	args[0] = req_query(r, "actor");
-	args[1] = req_query(r, "action");
-	args[2] = req_query(r, "from");
-	args[3] = req_query(r, "to");
-	args[4] = c;
-	*limit = PAGE_DEFAULT;
-	if (args[0] != NULL && valid_i64(args[0], 1, INT64_MAX, NULL) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "actor", "must be a user id"), -1;
-	if (args[1] != NULL && !action_name(args[1]))
-		return reply_error(r, ERR_VALIDATION_FAILED, "action",
-		                   "must be 1 to 64 of a-z, '_' and '.'"), -1;
-	if (args[2] != NULL && parse_rfc3339(args[2], &from) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "from", rfc3339_msg), -1;
-	if (args[3] != NULL && parse_rfc3339(args[3], &to) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "to", rfc3339_msg), -1;
-	if (args[2] != NULL && args[3] != NULL && instant_cmp(&from, &to) > 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "to", "must not be before from"), -1;
-	if (l != NULL && valid_i64(l, 1, PAGE_MAX, limit) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "limit",
-		                   "must be a whole number from 1 to 100"), -1;
-	if (c != NULL && valid_i64(c, 1, INT64_MAX, NULL) != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "cursor",
-		                   "must be a next_cursor from an earlier page"), -1;
-	return 0;
+	args[0] = req_str(r, "actor");
+	args[1] = req_str(r, "action");
+	args[2] = req_str(r, "from");
+	args[3] = req_str(r, "to");
+	args[4] = req_str(r, "cursor");
+	*limit = req_int(r, "limit", PAGE_DEFAULT);
+	if (args[2] != NULL && args[3] != NULL && parse_rfc3339(args[2], &from) == 0 &&
+	    parse_rfc3339(args[3], &to) == 0 && instant_cmp(&from, &to) > 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "to", "to must not be before from"), -1;
+	return page_cursor_or_reply(r, SQL_EVENT_EXISTS, req_int(r, "cursor", 0), NULL);
 }
 
 /* An event: the columns of SQL_AUDIT. */
@@ -210,7 +202,7 @@ audit_list(struct req *r)
 {
 	const char *args[5];
 	int64_t limit;
-	json_object *o, *events;
+	json_object *events;
 	PGresult *res;
 	int n;
 
@@ -222,9 +214,5 @@ audit_list(struct req *r)
 		return r->status;
 	n = PQntuples(res);
 	events = reply_rows_json(res, (int)limit, EVENT_COLS);
-	o = pool_json_object(r->pool);
-	json_object_object_add(o, "events", events);
-	json_object_object_add(o, "next_cursor", n > limit
-		? json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
-	return reply_json(r, 200, o);
+	return reply_page(r, events, n > limit ? db_text(res, (int)limit - 1, 0) : NULL);
 }

@@ -16,22 +16,54 @@ static int logout_all(struct req *r);
 static int me(struct req *r);
 static int change_password(struct req *r);
 
+#define EMAIL_MAX_BYTES 320     /* as sent, before trimming */
+#define TOKEN_MAX_BYTES 256
+#define EMAIL { .name = "email", .type = PARAM_STRING, .required = 1, \
+	.max = EMAIL_MAX_BYTES, .desc = "the account's e-mail address" }
+#define PASSWORD(n, what) { .name = n, .type = PARAM_STRING, .required = 1, \
+	.max = PASSWORD_MAX_BYTES, .desc = what }
+#define REFRESH(req) { .name = "refresh_token", .type = PARAM_STRING, .required = (req), \
+	.max = TOKEN_MAX_BYTES, .desc = "a refresh token" }
+
+static const struct param register_body[] = {
+	EMAIL, PASSWORD("password", "12+ characters, not common"), { 0 } };
+static const struct param login_body[] = { EMAIL, PASSWORD("password", "the password"),
+	{ .name = "session", .type = PARAM_ENUM, .values = (const char *const[]){ "cookie", NULL },
+	  .desc = "cookie: a browser session instead of tokens" }, { 0 } };
+static const struct param refresh_body[] = { REFRESH(1), { 0 } };
+static const struct param logout_body[] = { REFRESH(0), { 0 } };
+static const struct param password_body[] = { PASSWORD("current_password", "the password"),
+	PASSWORD("new_password", "12+ characters, not common"), { 0 } };
+#define TOKENS "access_token~:str, token_type~:str(Bearer), refresh_token~:str"
+#define USER "id:int, email:str, role:str(user|admin), tier:str(free|pro)"
+
 static const struct route routes[] = {
-	{ "POST", "/api/auth/register",   do_register, RL_REGISTER | NEED_JSON, NULL },
-	{ "POST", "/api/auth/login",      login,       RL_LOGIN | NEED_JSON, NULL },
-	{ "POST", "/api/auth/refresh",    refresh,     RL_LOGIN | NEED_JSON, NULL },
-	{ "POST", "/api/auth/logout",     logout,      NEED_AUTH | NO_API_KEY, NULL },
-	{ "POST", "/api/auth/logout-all", logout_all,  NEED_AUTH | NO_API_KEY, NULL },
-	{ "GET",  "/api/auth/me",         me,          NEED_SCOPE(SCOPE_READ), NULL },
-	{ "POST", "/api/auth/password",   change_password,
-	  NEED_AUTH | NO_API_KEY | NEED_JSON, NULL },
+	{ .method = "POST", .path = "/api/auth/register", .handler = do_register,
+	  .flags = RL_REGISTER | NEED_JSON, .body = register_body, .status = 201,
+	  .reply = "{email:str, role:str(user), tier:str(free)}",
+	  .summary = "create an account (the same reply whether or not it existed)" },
+	{ .method = "POST", .path = "/api/auth/login", .handler = login,
+	  .flags = RL_LOGIN | NEED_JSON, .body = login_body, .summary = "sign in",
+	  .reply = "{" TOKENS ", expires_in:int, csrf_token~:str, user~:{" USER "}}" },
+	{ .method = "POST", .path = "/api/auth/refresh", .handler = refresh,
+	  .flags = RL_LOGIN | NEED_JSON, .body = refresh_body, .summary = "rotate a refresh token",
+	  .reply = "{access_token:str, token_type:str(Bearer), expires_in:int, refresh_token:str}" },
+	{ .method = "POST", .path = "/api/auth/logout", .handler = logout, .status = 204,
+	  .flags = NEED_AUTH | NO_API_KEY, .body = logout_body, .summary = "sign out" },
+	{ .method = "POST", .path = "/api/auth/logout-all", .handler = logout_all, .status = 204,
+	  .flags = NEED_AUTH | NO_API_KEY, .summary = "sign out everywhere" },
+	{ .method = "GET", .path = "/api/auth/me", .handler = me, .flags = NEED_SCOPE(SCOPE_READ),
+	  .reply = "{" USER ", created_at:str, auth:str(bearer|cookie|api_key)}",
+	  .summary = "who the caller is" },
+	{ .method = "POST", .path = "/api/auth/password", .handler = change_password,
+	  .flags = NEED_AUTH | NO_API_KEY | NEED_JSON, .body = password_body,
+	  .reply = "{" TOKENS ", expires_in~:int, password_changed:bool}",
+	  .summary = "change the password; every other sign-in ends" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
-#define EMAIL_MAX_BYTES 320     /* as sent, before trimming */
-#define TOKEN_MAX_BYTES 256
 
 static const char SQL_REGISTER[] =
 	"INSERT INTO users (email, password_hash) VALUES ($1, $2) "
@@ -47,13 +79,11 @@ static const char SQL_SIGNED_IN[] =
 
 static const char SQL_END_SESSION[] =
 	"UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
-
 static const char SQL_NEXT_GENERATION[] =
 	"UPDATE users SET token_generation = token_generation + 1, updated_at = now() "
 	"WHERE id = $1";
 
-static const char SQL_PASSWORD_OF[] =
-	"SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
+static const char SQL_PASSWORD_OF[] = "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
 
 static const char SQL_NEW_PASSWORD[] =
 	"UPDATE users SET password_hash = $2, token_generation = token_generation + 1, "
@@ -70,7 +100,7 @@ user_target(struct req *r, int64_t id)
 static const char *
 email_or_reply(struct req *r)
 {
-	const char *email = account_normalize_email(r->pool, signin_str(r, "email"));
+	const char *email = account_normalize_email(r->pool, req_str(r, "email"));
 
 	if (email == NULL)
 		reply_error(r, ERR_VALIDATION_FAILED, "email", "email is not a valid address");
@@ -83,19 +113,14 @@ email_or_reply(struct req *r)
 static int
 do_register(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "email", json_type_string, 1, EMAIL_MAX_BYTES },
-		{ "password", json_type_string, 1, PASSWORD_MAX_BYTES },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	const char *email, *pw, *why, *hash, *action = "auth.register";
 	json_object *o, *d;
 	PGresult *res;
 	int64_t id = 0, actor;
 
-	if (signin_fields_or_reply(r, fields) < 0 || (email = email_or_reply(r)) == NULL)
+	if ((email = email_or_reply(r)) == NULL)
 		return r->status;
-	pw = signin_str(r, "password");
+	pw = req_str(r, "password");
 	if ((why = password_weakness(pw, email)) != NULL)
 		return reply_errorf(r, ERR_VALIDATION_FAILED, "password", "password %s", why);
 	if ((hash = password_hash(r->pool, pw)) == NULL)
@@ -159,23 +184,14 @@ signed_in(struct req *r, const struct signin_user *u, const char *hash, const ch
 static int
 login(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "email", json_type_string, 1, EMAIL_MAX_BYTES },
-		{ "password", json_type_string, 1, PASSWORD_MAX_BYTES },
-		{ "session", json_type_string, 0, 16 },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	const char *email, *pw, *session, *reason = NULL, *hash = NULL;
 	struct signin_user u = { 0 };
 	PGresult *res;
 
-	if (signin_fields_or_reply(r, fields) < 0 || (email = email_or_reply(r)) == NULL)
+	if ((email = email_or_reply(r)) == NULL)
 		return r->status;
-	session = signin_str(r, "session");
-	if (session != NULL && strcmp(session, "cookie") != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "session",
-		                   "session must be \"cookie\" when given");
-	pw = signin_str(r, "password");
+	session = req_str(r, "session");
+	pw = req_str(r, "password");
 	if (db_begin_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_USER_BY_EMAIL, DB_ARGS(email))) == NULL)
 		return r->status;
@@ -203,17 +219,13 @@ login(struct req *r)
 	return reply_error(r, ERR_UNAUTHORIZED, NULL, "invalid email or password");
 }
 
+/* POST /api/auth/refresh {refresh_token}: a new pair, or 401. */
 static int
 refresh(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "refresh_token", json_type_string, 1, TOKEN_MAX_BYTES },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	json_object *o;
 
-	if (signin_fields_or_reply(r, fields) < 0 ||
-	    (o = signin_rotate_or_reply(r, signin_str(r, "refresh_token"))) == NULL)
+	if ((o = signin_rotate_or_reply(r, req_str(r, "refresh_token"))) == NULL)
 		return r->status;
 	return reply_json(r, 200, o);
 }
@@ -245,19 +257,13 @@ signed_out(struct req *r)
 static int
 logout(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "refresh_token", json_type_string, 0, TOKEN_MAX_BYTES },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	const char *t;
 	int revoked = 0;
 	json_object *d;
 
-	if (signin_optional_json_or_reply(r) < 0 ||
-	    (r->json != NULL && signin_fields_or_reply(r, fields) < 0) ||
-	    db_begin_or_reply(r) < 0)
+	if (db_begin_or_reply(r) < 0)
 		return r->status;
-	if ((t = signin_str(r, "refresh_token")) != NULL &&
+	if ((t = req_str(r, "refresh_token")) != NULL &&
 	    signin_revoke_family_or_reply(r, r->user->id, t, &revoked) < 0)
 		return r->status;
 	if (r->user->via == AUTH_COOKIE &&
@@ -301,6 +307,7 @@ logout_all(struct req *r)
 	return signed_out(r);
 }
 
+/* GET /api/auth/me: the caller and how they signed in. */
 static int
 me(struct req *r)
 {
@@ -332,11 +339,6 @@ wrong_current(struct req *r)
 static int
 change_password(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "current_password", json_type_string, 1, PASSWORD_MAX_BYTES },
-		{ "new_password", json_type_string, 1, PASSWORD_MAX_BYTES },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	const char *cur, *pw, *why, *hash, *uid = db_i64(r->pool, r->user->id);
 	int cookie = r->user->via == AUTH_COOKIE;
 	struct signin_user u;
@@ -344,10 +346,8 @@ change_password(struct req *r)
 	json_object *o;
 	PGresult *res;
 
-	if (signin_fields_or_reply(r, fields) < 0)
-		return r->status;
-	cur = signin_str(r, "current_password");
-	pw = signin_str(r, "new_password");
+	cur = req_str(r, "current_password");
+	pw = req_str(r, "new_password");
 	if ((why = password_weakness(pw, r->user->email)) != NULL)
 		return reply_errorf(r, ERR_VALIDATION_FAILED, "new_password",
 		                    "new_password %s", why);

@@ -13,10 +13,37 @@ static int export_csv(struct req *r);
 static int export_json(struct req *r);
 static int candles(struct req *r);
 
+static const struct param export_query[] = {
+	{ .name = "symbols", .type = PARAM_STRING, .required = 1, .min = 1,
+	  .max = ANALYSIS_MAX_SYMBOLS * (VALID_SYMBOL_MAX + 1),
+	  .desc = "comma-separated distinct ticker symbols, each with stored prices" },
+	ANALYSIS_PARAM_DATE("from", "the first day"), ANALYSIS_PARAM_DATE("to", "the last day"),
+	{ 0 }
+};
+static const struct param candles_query[] = {
+	ANALYSIS_PARAM_SYMBOL,
+	ANALYSIS_PARAM_DATE("from", "the first day"), ANALYSIS_PARAM_DATE("to", "the last day"),
+	{ 0 }
+};
+
+#define ROW "{symbol:str, date:str, open:num?, high:num?, low:num?, close:num?, " \
+	"adjclose:num?, volume:int?}"
+#define COLUMN "[num?]"
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/export.csv",  export_csv,  NEED_SCOPE(SCOPE_EXPORT), "export" },
-	{ "GET", "/api/v1/export.json", export_json, NEED_SCOPE(SCOPE_EXPORT), "export" },
-	{ "GET", "/api/candles",        candles,     NEED_SCOPE(SCOPE_READ),   "default" },
+	{ .method = "GET", .path = "/api/v1/export.csv", .handler = export_csv,
+	  .flags = NEED_SCOPE(SCOPE_EXPORT), .quota = "export", .query = export_query,
+	  .reply = "str", .media = "text/csv", .summary = "daily prices as CSV (RFC 4180)" },
+	{ .method = "GET", .path = "/api/v1/export.json", .handler = export_json,
+	  .flags = NEED_SCOPE(SCOPE_EXPORT), .quota = "export", .query = export_query,
+	  .reply = "{symbols:[str], from:str?, to:str?, rows:[" ROW "], count:int}",
+	  .summary = "daily prices as JSON rows" },
+	{ .method = "GET", .path = "/api/candles", .handler = candles,
+	  .flags = NEED_SCOPE(SCOPE_READ), .quota = "default", .query = candles_query,
+	  .reply = "{symbol:str, from:str?, to:str?, count:int, dates:[str], open:" COLUMN
+	           ", high:" COLUMN ", low:" COLUMN ", close:" COLUMN ", adjclose:" COLUMN
+	           ", volume:[int], freshness:" ANALYSIS_FRESHNESS_SHAPE "}",
+	  .summary = "a symbol's daily prices as columns, for charts" },
 	{ 0 }
 };
 
@@ -35,11 +62,9 @@ struct export {
 static int
 export_or_reply(struct req *r, struct export *x)
 {
-	static const char *const allowed[] = { "symbols", "from", "to", NULL };
 	char latest[11];
 
-	if (analysis_query_or_reply(r, allowed) < 0 ||
-	    analysis_symbol_list_or_reply(r, "symbols", req_query(r, "symbols"), &x->symbols,
+	if (analysis_symbol_list_or_reply(r, "symbols", req_str(r, "symbols"), &x->symbols,
 	                                  &x->n) < 0 ||
 	    analysis_range_or_reply(r, &x->from, &x->to) < 0)
 		return -1;
@@ -108,6 +133,7 @@ filename(struct req *r, const struct export *x, const char *ext)
 	                   x->from ? x->from : "start", x->to ? x->to : "end", ext);
 }
 
+/* GET /api/v1/export.csv?symbols=&from=&to=: RFC 4180 rows, streamed. */
 static int
 export_csv(struct req *r)
 {
@@ -130,6 +156,7 @@ json_date(struct req *r, const char *d)
 	return d ? pool_printf(r->pool, "\"%s\"", d) : "null";
 }
 
+/* GET /api/v1/export.json?symbols=&from=&to=: the same rows as JSON, streamed. */
 static int
 export_json(struct req *r)
 {
@@ -157,19 +184,17 @@ export_json(struct req *r)
 
 /* ---- candles for charts ------------------------------------------------ */
 
+/* GET /api/candles?symbol=&from=&to=: the prices as columns; 404 unknown symbol. */
 static int
 candles(struct req *r)
 {
-	static const char *const allowed[] = { "symbol", "from", "to", NULL };
 	static const char *const cols[] = { "open", "high", "low", "close", "adjclose" };
-	const char *symbol = req_query(r, "symbol"), *from, *to;
+	const char *symbol = req_str(r, "symbol"), *from, *to;
 	struct analysis_data d;
 	struct candles c;
 	json_object *o, *dates, *a[5], *vol;
 
-	if (analysis_query_or_reply(r, allowed) < 0 ||
-	    analysis_symbol_or_reply(r, "symbol", symbol) < 0 ||
-	    analysis_range_or_reply(r, &from, &to) < 0)
+	if (analysis_range_or_reply(r, &from, &to) < 0)
 		return r->status;
 	if (analysis_prepare(r->pool, symbol, &d) < 0)
 		return reply_error(r, d.err, d.err == ERR_NOT_FOUND ? "symbol" : NULL, d.message);

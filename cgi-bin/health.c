@@ -13,11 +13,24 @@ static int health(struct req *r);
 static int health_detailed(struct req *r);
 static int version(struct req *r);
 
+#define LIVE "{status:str(healthy), service:str, version:str}"
+#define CHECK "{status:str(ok|failing|unknown), *:any}"
+#define READY "{status:str(healthy|degraded), checks:{database:" CHECK ", " \
+	"migrations:" CHECK ", disk:" CHECK ", jobs:" CHECK "}, " \
+	"failing:[str(database|migrations|disk|jobs)]}"
+
 static const struct route routes[] = {
-	{ "GET", "/health",          health,          RL_NONE },
-	{ "GET", "/healthz",         health,          RL_NONE },
-	{ "GET", "/health/detailed", health_detailed, RL_NONE },
-	{ "GET", "/api/version",     version,         0 },
+	{ .method = "GET", .path = "/health", .handler = health, .flags = RL_NONE,
+	  .reply = LIVE, .summary = "liveness, no database" },
+	{ .method = "GET", .path = "/healthz", .handler = health, .flags = RL_NONE,
+	  .reply = LIVE, .summary = "liveness, no database" },
+	{ .method = "GET", .path = "/health/detailed", .handler = health_detailed,
+	  .flags = RL_NONE, .reply = READY, .status_also = 503,
+	  .summary = "readiness: database, schema, disk and jobs (503 when degraded)" },
+	{ .method = "GET", .path = "/api/version", .handler = version,
+	  .reply = "{version:str, commit:str, build_time:str, schema_version:str, "
+	           "libraries:{*:str}, postgresql:str?, *:any}",
+	  .summary = "version, commit, build time, library and server versions" },
 	{ 0 }
 };
 

@@ -9,16 +9,25 @@
 static int list_history(struct req *r);
 static int clear_history(struct req *r);
 
+#define LIMIT_DEFAULT 20
+#define LIMIT_MAX 100
+
+static const struct param page_query[] = { PARAM_PAGE(LIMIT_MAX), { 0 } };
+
+#define ENTRY "{id:int, symbol:str, strategy:str, mode:str(sync|async), status:int, " \
+	"task_id:int?, score:num?, recommendation:str?, error_code:str?, cache:str?, " \
+	"created_at:str}"
+
 static const struct route routes[] = {
-	{ "GET",    "/api/search-history", list_history,  NEED_AUTH },
-	{ "DELETE", "/api/search-history", clear_history, NEED_AUTH },
+	{ .method = "GET", .path = "/api/search-history", .handler = list_history,
+	  .flags = NEED_AUTH, .query = page_query, .reply = SHAPE_PAGE(ENTRY),
+	  .summary = "the caller's analysis calls, newest first" },
+	{ .method = "DELETE", .path = "/api/search-history", .handler = clear_history,
+	  .flags = NEED_AUTH, .status = 204, .summary = "forget the caller's history" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
-
-#define LIMIT_DEFAULT 20
-#define LIMIT_MAX 100
 
 /* One row more than the page, to tell whether another page follows. */
 static const char SQL_PAGE[] =
@@ -26,6 +35,9 @@ static const char SQL_PAGE[] =
 	"       error_code, " DB_TIME("created_at") ", cache "
 	"FROM search_history WHERE user_id = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
 	"ORDER BY id DESC LIMIT $3";
+
+static const char SQL_EXISTS[] =
+	"SELECT 1 FROM search_history WHERE id = $1 AND user_id = $2";
 
 static const char SQL_CLEAR[] = "DELETE FROM search_history WHERE user_id = $1";
 
@@ -45,18 +57,16 @@ static const struct reply_col ENTRY_COLS[] = {
 	{ NULL }
 };
 
+/* GET /api/search-history?limit=&cursor=: a page, newest first. */
 static int
 list_history(struct req *r)
 {
-	static const char *const allowed[] = { "limit", "cursor", NULL };
-	int64_t limit, cursor;
-	json_object *o, *items;
+	int64_t limit = req_int(r, "limit", LIMIT_DEFAULT), cursor = req_int(r, "cursor", 0);
+	json_object *items;
 	PGresult *res;
 	int n;
 
-	if (analysis_query_or_reply(r, allowed) < 0)
-		return r->status;
-	if (req_page_or_reply(r, LIMIT_DEFAULT, LIMIT_MAX, INT64_MAX, &limit, &cursor) < 0)
+	if (page_cursor_or_reply(r, SQL_EXISTS, cursor, db_i64(r->pool, r->user->id)) < 0)
 		return r->status;
 	res = db_query_or_reply(r, SQL_PAGE, DB_ARGS(db_i64(r->pool, r->user->id),
 	                        db_i64(r->pool, cursor), db_i64(r->pool, limit + 1)));
@@ -64,21 +74,14 @@ list_history(struct req *r)
 		return r->status;
 	n = PQntuples(res);
 	items = reply_rows_json(res, (int)limit, ENTRY_COLS);
-	o = pool_json_object(r->pool);
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "limit", json_object_new_int64(limit));
-	json_object_object_add(o, "next_cursor", n > limit ?
-	    json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
-	return reply_json(r, 200, o);
+	return reply_page(r, items, n > limit ? db_text(res, (int)limit - 1, 0) : NULL);
 }
 
+/* DELETE /api/search-history: 204 once the caller's history is gone. */
 static int
 clear_history(struct req *r)
 {
-	static const char *const allowed[] = { NULL };
-
-	if (analysis_query_or_reply(r, allowed) < 0 ||
-	    db_exec_or_reply(r, SQL_CLEAR, DB_ARGS(db_i64(r->pool, r->user->id))) < 0)
+	if (db_exec_or_reply(r, SQL_CLEAR, DB_ARGS(db_i64(r->pool, r->user->id))) < 0)
 		return r->status;
 	return reply_raw(r, 204, NULL, "", 0);
 }

@@ -15,12 +15,49 @@ static int analysis_get_q(struct req *r);
 static int analysis_post(struct req *r);
 static int run(struct req *r);
 
+static const struct param get_query[] = {
+	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_STRATEGY,
+	{ .name = "async", .type = PARAM_BOOL, .desc = "true: queue it, 202 with the task" },
+	{ 0 }
+};
+static const struct param post_body[] = {
+	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_STRATEGY,
+	{ .name = "async", .type = PARAM_BOOL, .desc = "true: queue it, 202 with the task" },
+	{ 0 }
+};
+static const struct param run_body[] = {
+	{ .name = "symbols", .type = PARAM_LIST, .required = 1, .min = 1,
+	  .max = ANALYSIS_MAX_SYMBOLS, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE,
+	  .desc = "distinct ticker symbols (the tier caps how many)" },
+	ANALYSIS_PARAM_STRATEGY,
+	{ 0 }
+};
+
+/* The analysis (analysis_json.c, freshness and model added), or the
+ * queued task of an async call. */
+#define COMPONENT "{name:str, available:bool, value:num?, score:num?, weight:num?, " \
+	"base_weight:num?, explanation:str}"
+#define ANALYSIS_REPLY "{symbol:str, strategy:str, date:str, close:num?, bars:int, " \
+	"indicators:obj, score:num?, recommendation:str(buy|hold|sell)?, " \
+	"components:[" COMPONENT "], missing:[str], thresholds:{buy:num, sell:num}, " \
+	"version:int, freshness:" ANALYSIS_FRESHNESS_SHAPE ", model:obj?}" \
+	" | {task_id:int, status:str(queued), symbol:str, strategy:str}"
+#define RUN_REPLY "{strategy:str, count:int, errors:int, signals:[{symbol:str, " \
+	"date~:str, close~:num?, score~:num?, recommendation~:str?, signal_id~:int?, " \
+	"cache~:str, error~:{code:str, message:str}}]}"
+
 static const struct route routes[] = {
-	{ "GET",  "/api/stock-analysis", analysis_get_q, NEED_SCOPE(SCOPE_READ), "analysis" },
-	{ "POST", "/api/stock-analysis", analysis_post,
-	  NEED_SCOPE(SCOPE_READ) | NEED_JSON, "analysis" },
-	{ "POST", "/api/v1/run",         run,
-	  NEED_SCOPE(SCOPE_READ) | NEED_JSON, "run" },
+	{ .method = "GET", .path = "/api/stock-analysis", .handler = analysis_get_q,
+	  .flags = NEED_SCOPE(SCOPE_READ), .quota = "analysis", .query = get_query,
+	  .status_also = 202, .reply = ANALYSIS_REPLY,
+	  .summary = "a symbol's analysis under a strategy (202 and a task when async)" },
+	{ .method = "POST", .path = "/api/stock-analysis", .handler = analysis_post,
+	  .flags = NEED_SCOPE(SCOPE_READ) | NEED_JSON, .quota = "analysis", .body = post_body,
+	  .status_also = 202, .reply = ANALYSIS_REPLY,
+	  .summary = "the same as GET, from a JSON body" },
+	{ .method = "POST", .path = "/api/v1/run", .handler = run,
+	  .flags = NEED_SCOPE(SCOPE_READ) | NEED_JSON, .quota = "run", .body = run_body,
+	  .reply = RUN_REPLY, .summary = "a signal per symbol" },
 	{ 0 }
 };
 
@@ -99,44 +136,21 @@ analyse(struct req *r, const char *symbol, enum analysis_strategy st, int async)
 	return reply_json(r, 200, o.obj);
 }
 
+/* GET /api/stock-analysis?symbol=&strategy=&async=: the analysis now, or
+ * 202 with a task when async; 404 for a symbol no provider knows. */
 static int
 analysis_get_q(struct req *r)
 {
-	static const char *const allowed[] = { "symbol", "strategy", "async", NULL };
-	const char *symbol = req_query(r, "symbol"), *async = req_query(r, "async");
-	enum analysis_strategy st;
-
-	if (analysis_query_or_reply(r, allowed) < 0 ||
-	    analysis_symbol_or_reply(r, "symbol", symbol) < 0 ||
-	    analysis_strategy_or_reply(r, req_query(r, "strategy"), &st) < 0)
-		return r->status;
-	if (async != NULL && strcmp(async, "true") != 0 && strcmp(async, "false") != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "async",
-		                   "async must be true or false");
-	return analyse(r, symbol, st, async != NULL && strcmp(async, "true") == 0);
+	return analyse(r, req_str(r, "symbol"),
+	               (enum analysis_strategy)analysis_strategy_parse(req_str(r, "strategy")),
+	               req_bool(r, "async", 0));
 }
 
+/* POST /api/stock-analysis {symbol, strategy, async?}: as the GET. */
 static int
 analysis_post(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "symbol", json_type_string, 1, 64 },
-		{ "strategy", json_type_string, 1, 64 },
-		{ "async", json_type_boolean, 0, 0 },
-		{ NULL, json_type_null, 0, 0 }
-	};
-	const char *symbol;
-	enum analysis_strategy st;
-	json_object *a;
-
-	if (signin_fields_or_reply(r, fields) < 0)
-		return r->status;
-	symbol = signin_str(r, "symbol");
-	if (analysis_symbol_or_reply(r, "symbol", symbol) < 0 ||
-	    analysis_strategy_or_reply(r, signin_str(r, "strategy"), &st) < 0)
-		return r->status;
-	return analyse(r, symbol, st, json_object_object_get_ex(r->json, "async", &a) &&
-	                              json_object_get_boolean(a));
+	return analysis_get_q(r);
 }
 
 /* ---- batch signals ----------------------------------------------------- */
@@ -153,45 +167,18 @@ run_cap(const struct req *r)
 	return cap < 1 || cap > ANALYSIS_MAX_SYMBOLS ? def : (int)cap;
 }
 
-/* The symbols member: 1..cap distinct valid symbols. *n of them in *out,
- * or -1 after replying 422. */
+/* The symbols member (distinct valid symbols: the contract) within the
+ * tier's cap. *n of them in *out, or -1 after replying 422. */
 static int
 run_symbols_or_reply(struct req *r, const char ***out, int *n)
 {
-	json_object *a;
-	size_t len;
 	int cap = run_cap(r);
-	const char **v;
 
-	json_object_object_get_ex(r->json, "symbols", &a);
-	len = json_object_array_length(a);
-	if (len == 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "symbols",
-		                   "symbols must list at least one symbol"), -1;
-	if (len > ANALYSIS_MAX_SYMBOLS)
-		return reply_errorf(r, ERR_VALIDATION_FAILED, "symbols",
-		                    "at most %d symbols per call", ANALYSIS_MAX_SYMBOLS), -1;
-	if (len > (size_t)cap)
+	*n = req_list(r, "symbols", out);
+	if (*n > cap)
 		return reply_errorf(r, ERR_VALIDATION_FAILED, "symbols",
 		                    "the %s tier allows at most %d symbols per call",
 		                    r->user->tier, cap), -1;
-	v = pool_alloc(r->pool, sizeof(*v) * len);
-	for (size_t i = 0; i < len; i++) {
-		json_object *s = json_object_array_get_idx(a, i);
-
-		if (!json_object_is_type(s, json_type_string) ||
-		    !valid_symbol(json_object_get_string(s)))
-			return reply_errorf(r, ERR_VALIDATION_FAILED, "symbols",
-			    "symbols[%zu] must be an upper-case ticker of 1 to 10 "
-			    "characters A-Z 0-9 . - (a leading ^ for an index)", i), -1;
-		v[i] = json_object_get_string(s);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(v[j], v[i]) == 0)
-				return reply_errorf(r, ERR_VALIDATION_FAILED, "symbols",
-				                    "symbols[%zu] repeats %s", i, v[i]), -1;
-	}
-	*out = v;
-	*n = (int)len;
 	return 0;
 }
 
@@ -227,22 +214,17 @@ run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_objec
 	return 0;
 }
 
+/* POST /api/v1/run {symbols, strategy}: a signal or an error per symbol. */
 static int
 run(struct req *r)
 {
-	static const struct signin_field fields[] = {
-		{ "symbols", json_type_array, 1, 0 },
-		{ "strategy", json_type_string, 1, 64 },
-		{ NULL, json_type_null, 0, 0 }
-	};
 	const char **symbols;
 	enum analysis_strategy st;
 	json_object *o, *list;
 	int n, errors = 0;
 
-	if (signin_fields_or_reply(r, fields) < 0 ||
-	    analysis_strategy_or_reply(r, signin_str(r, "strategy"), &st) < 0 ||
-	    run_symbols_or_reply(r, &symbols, &n) < 0)
+	st = (enum analysis_strategy)analysis_strategy_parse(req_str(r, "strategy"));
+	if (run_symbols_or_reply(r, &symbols, &n) < 0)
 		return r->status;
 	list = pool_json_array(r->pool);
 	for (int i = 0; i < n; i++) {

@@ -19,7 +19,9 @@
 static int metrics_get(struct req *r);
 
 static const struct route routes[] = {
-	{ "GET", "/metrics", metrics_get, INTERNAL_ONLY | RL_NONE },
+	{ .method = "GET", .path = "/metrics", .handler = metrics_get,
+	  .flags = INTERNAL_ONLY | RL_NONE, .reply = "str", .media = "text/plain",
+	  .summary = "Prometheus text format, from METRICS_ALLOW networks only" },
 	{ 0 }
 };
 

@@ -9,16 +9,30 @@
 static int current_model(struct req *r);
 static int list_models(struct req *r);
 
+#define LIMIT_DEFAULT 20
+#define LIMIT_MAX 100
+
+static const struct param page_query[] = { PARAM_PAGE(LIMIT_MAX), { 0 } };
+
+#define SUMMARY "version:int, trained_at:str, promoted:bool, current:bool, " \
+	"feature_set:int?, metrics:{auc:num?, accuracy:num?, log_loss:num?, " \
+	"holdout_rows:int?, holdout_wins:int?}, training:{rows:int?, wins:int?, lambda:num?, " \
+	"holdout_fraction:num?, iterations:int?, converged:bool}, data:{first_day:str?, " \
+	"holdout_day:str?, last_day:str?}, baseline:{version:int?, auc:num?, log_loss:num?}?, " \
+	"decision:str"
+
 static const struct route routes[] = {
-	{ "GET", "/api/models/current", current_model, NEED_AUTH },
-	{ "GET", "/api/models",         list_models,   NEED_AUTH },
+	{ .method = "GET", .path = "/api/models/current", .handler = current_model,
+	  .flags = NEED_AUTH, .summary = "the promoted model with its coefficients",
+	  .reply = "{" SUMMARY ", intercept:num, features:[{name:str, coefficient:num, "
+	           "mean:num, std:num}]}" },
+	{ .method = "GET", .path = "/api/models", .handler = list_models, .flags = NEED_AUTH,
+	  .query = page_query, .reply = SHAPE_PAGE("{" SUMMARY "}"),
+	  .summary = "every model version, newest first" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
-
-#define LIMIT_DEFAULT 20
-#define LIMIT_MAX 100
 
 /* The columns both replies show (0..18), the current model's version (19). */
 #define SQL_COLUMNS \
@@ -33,6 +47,8 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 static const char SQL_CURRENT[] =
 	SQL_COLUMNS ", features::text, coefficients::text, means::text, stds::text "
 	"FROM models WHERE promoted ORDER BY version DESC LIMIT 1";
+
+static const char SQL_EXISTS[] = "SELECT 1 FROM models WHERE version = $1::bigint";
 
 /* One row more than the page, to tell whether another page follows. */
 static const char SQL_PAGE[] =
@@ -111,16 +127,14 @@ json_col(struct req *r, const PGresult *res, int col)
 	return pool_json(r->pool, json_tokener_parse(db_text(res, 0, col)));
 }
 
+/* GET /api/models/current: the promoted model; 404 before the first. */
 static int
 current_model(struct req *r)
 {
-	static const char *const allowed[] = { NULL };
 	json_object *o, *names, *coef, *means, *stds, *w = NULL, *b = NULL, *fs;
 	PGresult *res;
 	size_t d;
 
-	if (analysis_query_or_reply(r, allowed) < 0)
-		return r->status;
 	if ((res = db_query_or_reply(r, SQL_CURRENT, DB_NOARGS)) == NULL)
 		return r->status;
 	if (PQntuples(res) == 0)
@@ -154,18 +168,16 @@ current_model(struct req *r)
 	return reply_json(r, 200, o);
 }
 
+/* GET /api/models?limit=&cursor=: every version, newest first. */
 static int
 list_models(struct req *r)
 {
-	static const char *const allowed[] = { "limit", "cursor", NULL };
-	int64_t limit, cursor;
-	json_object *o, *items;
+	int64_t limit = req_int(r, "limit", LIMIT_DEFAULT), cursor = req_int(r, "cursor", 0);
+	json_object *items;
 	PGresult *res;
 	int n;
 
-	if (analysis_query_or_reply(r, allowed) < 0)
-		return r->status;
-	if (req_page_or_reply(r, LIMIT_DEFAULT, LIMIT_MAX, INT32_MAX, &limit, &cursor) < 0)
+	if (page_cursor_or_reply(r, SQL_EXISTS, cursor, NULL) < 0)
 		return r->status;
 	res = db_query_or_reply(r, SQL_PAGE, DB_ARGS(db_i64(r->pool, cursor),
 	                        db_i64(r->pool, limit + 1)));
@@ -175,10 +187,5 @@ list_models(struct req *r)
 	items = json_object_new_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_object_array_add(items, summary(res, i));
-	o = pool_json_object(r->pool);
-	put(o, "items", items);
-	put(o, "limit", json_object_new_int64(limit));
-	put(o, "next_cursor", n > limit ?
-	    json_object_new_string(db_text(res, (int)limit - 1, 0)) : NULL);
-	return reply_json(r, 200, o);
+	return reply_page(r, items, n > limit ? db_text(res, (int)limit - 1, 0) : NULL);
 }

@@ -32,22 +32,24 @@
 static int stats(struct req *r);
 static int config(struct req *r);
 
+#define STATS "{database:{size_bytes:int, connections:{*:int}, connections_total:int, " \
+	"max_connections:int, server_version:str, started_at:str}, " \
+	"tables:[{name:str, row_estimate:int?, size_bytes:int}], " \
+	"workers:[{binary:str, pid:int, rss_bytes:int}], workers_rss_bytes:int}"
+#define SETTINGS "{app_env:str(development|test|production), " \
+	"settings:[{key:str, value:str?, default:str?, help:str}]}"
+
 static const struct route routes[] = {
-	{ "GET", "/api/monitoring/stats",  stats,  NEED_ADMIN | NO_API_KEY },
-	{ "GET", "/api/monitoring/config", config, NEED_ADMIN | NO_API_KEY },
+	{ .method = "GET", .path = "/api/monitoring/stats", .handler = stats,
+	  .flags = NEED_ADMIN | NO_API_KEY, .reply = STATS,
+	  .summary = "database size and connections, tables, workers' memory" },
+	{ .method = "GET", .path = "/api/monitoring/config", .handler = config,
+	  .flags = NEED_ADMIN | NO_API_KEY, .reply = SETTINGS,
+	  .summary = "every setting but the secrets" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
-
-/* 0 when r has no query arguments, else -1 after replying 422. */
-static int
-no_query_or_reply(struct req *r)
-{
-	if (r->nargs == 0)
-		return 0;
-	return reply_error(r, ERR_VALIDATION_FAILED, NULL, "this resource takes no query"), -1;
-}
 
 /* The database: size, connections by state, settings (the request's
  * object); NULL after replying. */
@@ -156,8 +158,7 @@ stats(struct req *r)
 	json_object *o, *db, *tables, *w;
 	uint64_t total;
 
-	if (no_query_or_reply(r) < 0 || (db = database_or_reply(r)) == NULL ||
-	    (tables = tables_or_reply(r)) == NULL)
+	if ((db = database_or_reply(r)) == NULL || (tables = tables_or_reply(r)) == NULL)
 		return r->status;
 	w = workers(r, &total);
 	o = pool_json_object(r->pool);
@@ -192,8 +193,6 @@ config(struct req *r)
 	json_object *o, *a;
 	char shown[SHOWN_MAX];
 
-	if (no_query_or_reply(r) < 0)
-		return r->status;
 	a = json_object_new_array();
 	for (const struct config_item *it = config_items(); it->key != NULL; it++) {
 		json_object *s;

@@ -17,8 +17,17 @@
 
 static int stats(struct req *r);
 
+#define COUNTS "requests:int, client_errors:int, server_errors:int, error_ratio:num?, " \
+	"client_error_ratio:num?"
+#define ROUTE "{binary:str, method:str, route:str, " COUNTS ", statuses:{*:int}, " \
+	"mean_seconds:num?, latency_seconds:{p50:num?, p95:num?, p99:num?}}"
+#define CACHE "{counted:bool, window~:str, hits~:int, misses~:int, hit_ratio~:num?, note:str}"
+
 static const struct route routes[] = {
-	{ "GET", "/api/performance/stats", stats, NEED_ADMIN | NO_API_KEY },
+	{ .method = "GET", .path = "/api/performance/stats", .handler = stats,
+	  .flags = NEED_ADMIN | NO_API_KEY, .summary = "requests and latency per route",
+	  .reply = "{binaries:int, bucket_bounds_seconds:[num], routes:[" ROUTE "], "
+	           "totals:{" COUNTS "}, analysis_cache:" CACHE "}" },
 	{ 0 }
 };
 
@@ -193,8 +202,6 @@ stats(struct req *r)
 	json_object *o, *list, *totals, *b;
 	int tables;
 
-	if (r->nargs != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, NULL, "this resource takes no query");
 	tables = metrics_each(metrics_dir(r->pool), collect, &rs);
 	if (rs.n > 0)
 		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);

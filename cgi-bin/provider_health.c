@@ -49,14 +49,31 @@
 
 static int provider_health(struct req *r);
 
+static const char *const windows[] = { "1h", "24h", "7d", NULL };
+
+static const struct param health_query[] = {
+	{ .name = "window", .type = PARAM_ENUM, .values = windows,
+	  .desc = "the period looked at (default 24h)" },
+	{ 0 }
+};
+
+#define PROVIDER "{provider:str, status:str(healthy|degraded|down|idle), calls:int, " \
+	"ok:int, failed:int, success_rate:num?, latency_ms:{p50:num?, p95:num?}, " \
+	"attempts_avg:num?, last_success_at:str?, " \
+	"last_error:{at:str?, message:str?, status:int?}?, consecutive_failures:int, " \
+	"quota:{remaining:int?, status:str}}"
+
 static const struct route routes[] = {
-	{ "GET", "/api/provider-health", provider_health, NEED_AUTH },
+	{ .method = "GET", .path = "/api/provider-health", .handler = provider_health,
+	  .flags = NEED_AUTH, .query = health_query,
+	  .reply = "{status:str(healthy|degraded|down), window:str(1h|24h|7d), "
+	           "thresholds:{down_after_failures:int, degraded_min_calls:int, "
+	           "degraded_below:num}, providers:[" PROVIDER "]}",
+	  .summary = "each market-data provider's calls, latency and status" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
-
-static const char *const windows[] = { "1h", "24h", "7d", NULL };
 static const char *const intervals[] = { "1 hour", "24 hours", "7 days" };
 
 /* Whether a provider tells its remaining quota: Finnhub sends
@@ -129,32 +146,6 @@ provider_json(const PGresult *res, int i, const char *status)
 	return o;
 }
 
-/* The window argument's index in windows (24h when absent), or -1 after
- * replying 422. */
-static int
-window_or_reply(struct req *r)
-{
-	int w;
-
-	for (int i = 0; i < r->nargs; i++) {
-		const char *name = r->args[i].name;
-
-		if (strcmp(name, "window") != 0)
-			return reply_error(r, ERR_VALIDATION_FAILED, *name && strlen(name) <= 64 &&
-			                   valid_utf8(name, strlen(name)) ? name : "query",
-			                   "unknown query argument"), -1;
-		if (i > 0)
-			return reply_error(r, ERR_VALIDATION_FAILED, "window",
-			                   "window is given more than once"), -1;
-	}
-	if (r->nargs == 0)
-		return 1;
-	if ((w = valid_enum(r->args[0].value, windows)) < 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, "window",
-		                   "window must be 1h, 24h or 7d"), -1;
-	return w;
-}
-
 /* Overall: down when every provider called in the window is down,
  * degraded when any is down or degraded, else healthy. */
 static const char *
@@ -170,11 +161,11 @@ static int
 provider_health(struct req *r)
 {
 	json_object *o, *list, *th;
-	int w, active = 0, down = 0, degraded = 0;
+	int w = req_has(r, "window") ? valid_enum(req_str(r, "window"), windows) : 1;
+	int active = 0, down = 0, degraded = 0;
 	PGresult *res;
 
-	if ((w = window_or_reply(r)) < 0 ||
-	    (res = db_query_or_reply(r, SQL_HEALTH, DB_ARGS(intervals[w]))) == NULL)
+	if ((res = db_query_or_reply(r, SQL_HEALTH, DB_ARGS(intervals[w]))) == NULL)
 		return r->status;
 	list = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -8,7 +8,11 @@
 static int get_task(struct req *r);
 
 static const struct route routes[] = {
-	{ "GET", "/api/tasks/{id}", get_task, NEED_SCOPE(SCOPE_READ) },
+	{ .method = "GET", .path = "/api/tasks/{id}", .handler = get_task,
+	  .flags = NEED_SCOPE(SCOPE_READ), .summary = "one of the caller's tasks",
+	  .reply = "{id:int, kind:str, status:str(queued|running|done|failed), params:obj?, "
+	           "attempts:int, created_at:str, started_at:str?, finished_at:str?, "
+	           "result:obj?, error:{code:str, message:str?}?}" },
 	{ 0 }
 };
 
@@ -33,16 +37,16 @@ string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/* GET /api/tasks/{id}: one of the caller's tasks; 404 for any other id. */
 static int
 get_task(struct req *r)
 {
-	static const char *const allowed[] = { NULL };
 	struct task t;
 	json_object *o, *e = NULL;
 	int64_t id;
 	int found;
 
-	if (req_path_i64_or_reply(r, "id", &id) < 0 || analysis_query_or_reply(r, allowed) < 0)
+	if (req_path_i64_or_reply(r, "id", &id) < 0)
 		return r->status;
 	if (task_get(r->pool, id, r->user->id, &t, &found) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);

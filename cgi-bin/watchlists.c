@@ -8,7 +8,6 @@
 
 #include "market_store.h"
 #include "reply_rows.h"
-#include "signin.h"
 
 static int list_watchlists(struct req *r);
 static int create_watchlist(struct req *r);
@@ -18,21 +17,52 @@ static int delete_watchlist(struct req *r);
 static int add_symbol(struct req *r);
 static int remove_symbol(struct req *r);
 
+#define NAME_MAX_CHARS 100
+
+static int plain_name(const char *s);
+
+static const struct param name_body[] = {
+	{ .name = "name", .type = PARAM_TEXT, .required = 1, .min = 1, .max = NAME_MAX_CHARS,
+	  .check = plain_name, .rule = "without tabs, line breaks or surrounding spaces",
+	  .desc = "the list's name, unique per user ignoring case" }, { 0 }
+};
+static const struct param symbol_body[] = {
+	{ .name = "symbol", .type = PARAM_STRING, .required = 1, .max = VALID_SYMBOL_MAX,
+	  .check = valid_symbol, .rule = "an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
+	  "^ first for an index", .desc = "the ticker symbol to add" }, { 0 }
+};
+#define LIST "id:int, name:str, is_default:bool, symbol_count:int, created_at:str, " \
+	"updated_at:str"
+#define FULL "{" LIST ", symbols:[{symbol:str, name:str?, added_at:str, " \
+	"last:{date:str, close:num}?}]}"
+#define ENTRY "{watchlist_id:int, symbol:str, added_at:str}"
+
 static const struct route routes[] = {
-	{ "GET",    "/api/watchlists",                        list_watchlists,  NEED_AUTH },
-	{ "POST",   "/api/watchlists",                        create_watchlist, NEED_AUTH | NEED_JSON },
-	{ "GET",    "/api/watchlists/{id}",                   get_watchlist,    NEED_AUTH },
-	{ "PATCH",  "/api/watchlists/{id}",                   rename_watchlist, NEED_AUTH | NEED_JSON },
-	{ "DELETE", "/api/watchlists/{id}",                   delete_watchlist, NEED_AUTH },
-	{ "POST",   "/api/watchlists/{id}/symbols",           add_symbol,       NEED_AUTH | NEED_JSON },
-	{ "DELETE", "/api/watchlists/{id}/symbols/{symbol}",  remove_symbol,    NEED_AUTH },
+	{ .method = "GET", .path = "/api/watchlists", .handler = list_watchlists,
+	  .flags = NEED_AUTH, .reply = SHAPE_PAGE("{" LIST "}"),
+	  .summary = "the caller's watchlists (one page: at most 50)" },
+	{ .method = "POST", .path = "/api/watchlists", .handler = create_watchlist,
+	  .flags = NEED_AUTH | NEED_JSON, .body = name_body, .status = 201, .reply = FULL,
+	  .summary = "a new watchlist" },
+	{ .method = "GET", .path = "/api/watchlists/{id}", .handler = get_watchlist,
+	  .flags = NEED_AUTH, .reply = FULL, .summary = "a watchlist with its symbols" },
+	{ .method = "PATCH", .path = "/api/watchlists/{id}", .handler = rename_watchlist,
+	  .flags = NEED_AUTH | NEED_JSON, .body = name_body, .reply = FULL,
+	  .summary = "rename a watchlist" },
+	{ .method = "DELETE", .path = "/api/watchlists/{id}", .handler = delete_watchlist,
+	  .flags = NEED_AUTH, .status = 204, .summary = "delete a watchlist (not the default)" },
+	{ .method = "POST", .path = "/api/watchlists/{id}/symbols", .handler = add_symbol,
+	  .flags = NEED_AUTH | NEED_JSON, .body = symbol_body, .status = 201,
+	  .status_also = 200, .reply = ENTRY,
+	  .summary = "add a symbol (200 when the list already has it)" },
+	{ .method = "DELETE", .path = "/api/watchlists/{id}/symbols/{symbol}",
+	  .handler = remove_symbol, .flags = NEED_AUTH, .status = 204, .summary = "remove a symbol" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
 #define DEFAULT_NAME "Favourites"
-#define NAME_MAX_CHARS 100
 #define LISTS_MAX 50                 /* watchlists per user */
 
 /* Any unique conflict (a list already named "Favourites" cannot exist: the
@@ -95,16 +125,6 @@ static const char SQL_REMOVE_SYMBOL[] =
 
 static const char SQL_TOUCH[] = "UPDATE watchlists SET updated_at = now() WHERE id = $1";
 
-static const struct signin_field name_fields[] = {
-	{ "name", json_type_string, 1, NAME_MAX_CHARS * 4 },
-	{ NULL, json_type_null, 0, 0 }
-};
-
-static const struct signin_field symbol_fields[] = {
-	{ "symbol", json_type_string, 1, 64 },
-	{ NULL, json_type_null, 0, 0 }
-};
-
 static const char *
 uid(struct req *r)
 {
@@ -143,26 +163,13 @@ static const struct reply_col LAST_COLS[] = {
 	{ NULL }
 };
 
-/* The name member: 1 to 100 characters of text without control characters
- * or surrounding spaces. NULL after replying 422. */
-static const char *
-name_or_reply(struct req *r)
+/* 1 when s has no tab or line break and no space at either end. */
+static int
+plain_name(const char *s)
 {
-	const char *name;
-	size_t n;
+	size_t n = strlen(s);
 
-	if (signin_fields_or_reply(r, name_fields) < 0)
-		return NULL;
-	name = signin_str(r, "name");
-	n = strlen(name);
-	if (valid_text(name, 1, NAME_MAX_CHARS, NAME_MAX_CHARS * 4) != 0 ||
-	    strpbrk(name, "\t\r\n") != NULL || name[0] == ' ' || name[n - 1] == ' ') {
-		reply_error(r, ERR_VALIDATION_FAILED, "name",
-		            "name must be 1 to 100 characters of text, without control "
-		            "characters or surrounding spaces");
-		return NULL;
-	}
-	return name;
+	return strpbrk(s, "\t\r\n") == NULL && n > 0 && s[0] != ' ' && s[n - 1] != ' ';
 }
 
 /* Reply 409 when another of the caller's lists (not id) has name. 0 when
@@ -203,29 +210,28 @@ reply_list(struct req *r, int status, const char *id)
 	return reply_json(r, status, o);
 }
 
+/* GET /api/watchlists: the caller's lists, the default made on first use. */
 static int
 list_watchlists(struct req *r)
 {
 	PGresult *res;
-	json_object *o, *a;
+	json_object *a;
 
 	if (ensure_default_or_reply(r) < 0 ||
 	    (res = db_query_or_reply(r, SQL_LISTS, DB_ARGS(uid(r)))) == NULL)
 		return r->status;
 	a = reply_rows_json(res, -1, LIST_COLS);
-	o = pool_json_object(r->pool);
-	json_object_object_add(o, "watchlists", a);
-	return reply_json(r, 200, o);
+	return reply_page(r, a, NULL);
 }
 
+/* POST /api/watchlists {name}: 201 with the list; 409 name taken or too many. */
 static int
 create_watchlist(struct req *r)
 {
 	const char *name, *id;
 	PGresult *res;
 
-	if ((name = name_or_reply(r)) == NULL)
-		return r->status;
+	name = req_str(r, "name");
 	if (db_begin_or_reply(r) < 0)
 		return r->status;
 	if ((res = db_query_or_reply(r, SQL_LOCK_USER, DB_ARGS(uid(r)))) == NULL)
@@ -245,6 +251,7 @@ create_watchlist(struct req *r)
 	return reply_list(r, 201, id);
 }
 
+/* GET /api/watchlists/{id}: the list with its symbols; 404 unknown. */
 static int
 get_watchlist(struct req *r)
 {
@@ -255,14 +262,16 @@ get_watchlist(struct req *r)
 	return reply_list(r, 200, db_i64(r->pool, id));
 }
 
+/* PATCH /api/watchlists/{id} {name}: the renamed list; 409 name taken. */
 static int
 rename_watchlist(struct req *r)
 {
 	const char *name, *id;
 	int64_t n, changed;
 
-	if (req_path_i64_or_reply(r, "id", &n) < 0 || (name = name_or_reply(r)) == NULL)
+	if (req_path_i64_or_reply(r, "id", &n) < 0)
 		return r->status;
+	name = req_str(r, "name");
 	id = db_i64(r->pool, n);
 	if (db_begin_or_reply(r) < 0)
 		return r->status;
@@ -277,6 +286,7 @@ rename_watchlist(struct req *r)
 	return reply_list(r, 200, id);
 }
 
+/* DELETE /api/watchlists/{id}: 204; 409 for the default list, 404 unknown. */
 static int
 delete_watchlist(struct req *r)
 {
@@ -328,14 +338,9 @@ add_symbol(struct req *r)
 	int64_t n, sid, count;
 	PGresult *res;
 
-	if (req_path_i64_or_reply(r, "id", &n) < 0 ||
-	    signin_fields_or_reply(r, symbol_fields) < 0)
+	if (req_path_i64_or_reply(r, "id", &n) < 0)
 		return r->status;
-	symbol = signin_str(r, "symbol");
-	if (!valid_symbol(symbol))
-		return reply_error(r, ERR_VALIDATION_FAILED, "symbol",
-		                   "symbol must be an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
-		                   "^ first for an index");
+	symbol = req_str(r, "symbol");
 	id = db_i64(r->pool, n);
 	if (db_begin_or_reply(r) < 0)
 		return r->status;
@@ -362,6 +367,7 @@ add_symbol(struct req *r)
 	return reply_symbol(r, 201, n, symbol, added);
 }
 
+/* DELETE /api/watchlists/{id}/symbols/{symbol}: 204, or 404. */
 static int
 remove_symbol(struct req *r)
 {

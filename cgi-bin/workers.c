@@ -10,8 +10,16 @@
 
 static int workers_health(struct req *r);
 
+#define JOB "{job:str, schedule:str?, interval_seconds:int?, installed:bool, " \
+	"installed_at:str?, state:str, stale:bool, last_run:{started_at:str?, " \
+	"finished_at:str?, status:str, items:int?, duration_seconds:num?, error:str?}?, " \
+	"last_success_at:str?, failures:int, failures_24h:int, skipped_24h:int}"
+
 static const struct route routes[] = {
-	{ "GET", "/api/workers/health", workers_health, NEED_ADMIN | NO_API_KEY },
+	{ .method = "GET", .path = "/api/workers/health", .handler = workers_health,
+	  .flags = NEED_ADMIN | NO_API_KEY, .status_also = 503,
+	  .reply = "{status:str(healthy|degraded), stale:[str], jobs:[" JOB "]}",
+	  .summary = "every scheduled job's runs (503 when one is stale)" },
 	{ 0 }
 };
 
@@ -27,8 +35,6 @@ workers_health(struct req *r)
 	struct job_status *list;
 	int n;
 
-	if (r->nargs != 0)
-		return reply_error(r, ERR_VALIDATION_FAILED, NULL, "this resource takes no query");
 	if ((n = job_status_list(r->pool, &list)) < 0)
 		return reply_error(r, strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE :
 		                   ERR_INTERNAL, NULL, NULL);

@@ -1,13 +1,19 @@
 /* config_cmd.c: `edgescout config show | check`. */
 #include "cli.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
+#include "build_info.h"
 #include "config.h"
+#include "db.h"
+#include "openapi_doc.h"
+#include "pool.h"
 
 #define SHOWN_MAX 512
 #define VALUE_COLUMN_MAX 48
@@ -90,11 +96,61 @@ report(const char *key, const char *problem, void *ctx)
 	printf("%s: %s\n", key, problem);
 }
 
+/* The quota classes the binaries' routes name (their operations'
+ * x-quota-class, as `edgescout openapi` sees them) that tier_quotas has no
+ * row for: one problem each. Not judged without the binaries or the
+ * database (said on stderr). */
+static int
+quota_problems(void)
+{
+	const char *dir = getenv("EDGESCOUT_BIN_DIR");
+	struct pool *p;
+	json_object *doc;
+	PGresult *res;
+	int problems = 0;
+
+	dir = dir && *dir ? dir : "build/cgi-bin";
+	if (access(dir, X_OK) != 0 || (doc = openapi_collect(dir, build_version)) == NULL) {
+		fprintf(stderr, "edgescout: config check: quota classes not checked (no route "
+		        "tables from %s)\n", dir);
+		return 0;
+	}
+	p = pool_new();
+	res = db_query(p, "SELECT DISTINCT quota_class FROM tier_quotas", DB_NOARGS);
+	if (res == NULL) {
+		fprintf(stderr, "edgescout: config check: quota classes not checked (no database)\n");
+		goto out;
+	}
+	json_object_object_foreach(json_object_object_get(doc, "paths"), path, item) {
+		json_object_object_foreach(item, method, op) {
+			json_object *q;
+			int known = 0;
+
+			if (!json_object_object_get_ex(op, "x-quota-class", &q))
+				continue;
+			for (int i = 0; i < PQntuples(res); i++)
+				known |= strcmp(db_text(res, i, 0), json_object_get_string(q)) == 0;
+			if (!known) {
+				printf("%s %s: quota class %s has no tier_quotas row (every request "
+				       "would be allowed)\n", method, path, json_object_get_string(q));
+				problems++;
+			}
+		}
+	}
+out:
+	json_object_put(doc);
+	pool_free(p);
+	db_close();
+	return problems;
+}
+
 static int
 config_check_cmd(void)
 {
 	const char *env = config_env_name(config_env());
 	int problems = config_check(report, NULL);
+
+	problems += quota_problems();
 
 	if (problems > 0) {
 		fprintf(stderr, "edgescout: config check: %d problem%s (%s)\n", problems,
@@ -143,7 +199,9 @@ cmd_config(int argc, char **argv)
 		fputs("usage: edgescout config check\n"
 		      "Print each problem with the settings as KEY: problem; exit 1 if\n"
 		      "there is any, else print \"ok (APP_ENV)\". APP_ENV=production adds\n"
-		      "the hard rules (strong SECRET_KEY, DEBUG off, rate limits on).\n", stdout);
+		      "the hard rules (strong SECRET_KEY, DEBUG off, rate limits on).\n"
+		      "The quota classes the routes of the binaries in $EDGESCOUT_BIN_DIR\n"
+		      "(else build/cgi-bin) name must have tier_quotas rows.\n", stdout);
 		return 0;
 	}
 	return config_check_cmd();

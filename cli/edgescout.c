@@ -16,6 +16,7 @@ static const struct command {
 	{ "db", cmd_db, "init | migrate | status | new NAME | rollback" },
 	{ "config", cmd_config, "show | check: the settings and their problems" },
 	{ "routes", cmd_routes, "every binary's routes (--json, --bin DIR)" },
+	{ "openapi", cmd_openapi, "the OpenAPI 3.1 document of every binary (--bin DIR)" },
 	{ "nginx-conf", cmd_nginx_conf, "the nginx locations from the route tables" },
 	{ "health", cmd_health, "database, schema version and every binary" },
 	{ "user", cmd_user, "create | list | set-tier | set-role | disable | enable" },

@@ -1,26 +1,15 @@
 /* routes.c: `edgescout routes`: every binary's route table, from the binaries. */
 #include "cli.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "binaries.h"
 #include "buf.h"
-#include "clock.h"
 #include "pool.h"
 
-#define ROUTES_TIMEOUT_MS 5000
-#define ROUTES_OUTPUT_MAX (1 << 20)
 
 struct route_row {
 	const char *binary, *method, *path, *flags;
@@ -30,95 +19,6 @@ struct table {
 	struct route_row *rows;
 	size_t n, cap;
 };
-
-/* Run `path --routes` (no shell) and collect its stdout into out. Returns 0,
- * or -1 with the reason in err. */
-static int
-run_binary(const char *path, struct buf *out, char *err, size_t errlen)
-{
-	char *const argv[] = { (char *)path, (char *)"--routes", NULL };
-	struct pollfd pfd;
-	long deadline = clock_ms() + ROUTES_TIMEOUT_MS;
-	int fds[2], status = 0, rc = -1;
-	pid_t pid;
-
-	if (pipe(fds) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(fds[1], STDOUT_FILENO);
-		execv(path, argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		char chunk[4096];
-		long left = deadline - clock_ms();
-		ssize_t r;
-		int ready;
-
-		if (left <= 0) {
-			snprintf(err, errlen, "no answer to --routes within %d s",
-			         ROUTES_TIMEOUT_MS / 1000);
-			kill(pid, SIGKILL);
-			goto out;
-		}
-		ready = poll(&pfd, 1, (int)left);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready < 0) {
-			snprintf(err, errlen, "poll: %s", strerror(errno));
-			kill(pid, SIGKILL);
-			goto out;
-		}
-		if (ready == 0)
-			continue;
-		r = read(fds[0], chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (out->len + (size_t)r > ROUTES_OUTPUT_MAX) {
-			snprintf(err, errlen, "--routes printed more than 1 MiB");
-			kill(pid, SIGKILL);
-			goto out;
-		}
-		buf_append(out, chunk, (size_t)r);
-	}
-	rc = 0;
-out:
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			if (rc == 0)
-				snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		if (WIFEXITED(status))
-			snprintf(err, errlen, "--routes exited with status %d", WEXITSTATUS(status));
-		else
-			snprintf(err, errlen, "--routes killed by signal %d", WTERMSIG(status));
-		rc = -1;
-	}
-	return rc;
-}
 
 /* Add the METHOD<TAB>PATH<TAB>FLAGS lines of text to t. 0, or -1 with the
  * faulty line in err. */
@@ -176,51 +76,6 @@ row_cmp(const void *a, const void *b)
 	if (c == 0)
 		c = strcmp(x->method, y->method);
 	return c ? c : strcmp(x->binary, y->binary);
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The executables in dir, sorted by name, into *names (pool memory). */
-static int
-list_binaries(struct pool *p, const char *dir, const char ***names, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	const char **v = NULL;
-	size_t count = 0, cap = 0;
-
-	if (d == NULL) {
-		fprintf(stderr, "edgescout: routes: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		const char *path = pool_printf(p, "%s/%s", dir, e->d_name);
-		struct stat st;
-
-		if (e->d_name[0] == '.' || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    access(path, X_OK) < 0)
-			continue;
-		if (count == cap) {
-			const char **bigger;
-
-			cap = cap ? cap * 2 : 32;
-			bigger = pool_alloc(p, cap * sizeof(*bigger));
-			if (count)
-				memcpy(bigger, v, count * sizeof(*bigger));
-			v = bigger;
-		}
-		v[count++] = pool_strdup(p, e->d_name);
-	}
-	closedir(d);
-	if (count > 1)
-		qsort(v, count, sizeof(*v), name_cmp);
-	*names = v;
-	*n = count;
-	return 0;
 }
 
 static void
@@ -303,7 +158,7 @@ cmd_routes(int argc, char **argv)
 	if (dir == NULL || *dir == '\0')
 		dir = "build/cgi-bin";
 	p = pool_new();
-	if (list_binaries(p, dir, &names, &nnames) < 0)
+	if (binaries_list(p, dir, &names, &nnames) < 0)
 		goto out;
 	if (nnames == 0) {
 		fprintf(stderr, "edgescout: routes: %s: no executables\n", dir);
@@ -315,7 +170,8 @@ cmd_routes(int argc, char **argv)
 		char err[256];
 
 		buf_init(&out, p);
-		if (run_binary(pool_printf(p, "%s/%s", dir, names[i]), &out, err, sizeof(err)) < 0 ||
+		if (binaries_run(pool_printf(p, "%s/%s", dir, names[i]), "--routes", &out, err,
+		                   sizeof(err)) < 0 ||
 		    (out.len > 0 &&
 		     parse_routes(p, names[i], out.data, &t, err, sizeof(err)) < 0)) {
 			fprintf(stderr, "edgescout: routes: %s/%s: %s\n", dir, names[i], err);

@@ -5,6 +5,11 @@
 
 struct pool;
 
+/* The session cookie's name and the prefix of every API key: the names a
+ * client presents its credentials under. */
+#define AUTH_SESSION_COOKIE "__Host-edgescout_session"
+#define AUTH_API_KEY_PREFIX "es_"
+
 /* The normalised form of an e-mail address as typed: surrounding white space
  * (space, tab, CR, LF) removed and the domain lower-cased; the local part
  * keeps its case (uniqueness is case-insensitive in the database). In pool

@@ -8,14 +8,14 @@
 
 #include "pool.h"
 
-static const char *const strategy_names[STRATEGY_COUNT + 1] = {
+const char *const analysis_strategies[STRATEGY_COUNT + 1] = {
 	"growth", "value", "dividend", "momentum", NULL
 };
 
 const char *
 analysis_strategy_name(enum analysis_strategy s)
 {
-	return s >= 0 && s < STRATEGY_COUNT ? strategy_names[s] : "";
+	return s >= 0 && s < STRATEGY_COUNT ? analysis_strategies[s] : "";
 }
 
 int
@@ -24,7 +24,7 @@ analysis_strategy_parse(const char *s)
 	if (s == NULL)
 		return -1;
 	for (int i = 0; i < STRATEGY_COUNT; i++)
-		if (strcmp(s, strategy_names[i]) == 0)
+		if (strcmp(s, analysis_strategies[i]) == 0)
 			return i;
 	return -1;
 }

@@ -57,6 +57,9 @@ enum analysis_strategy {
 	STRATEGY_COUNT
 };
 
+/* The strategies' names in enum order, NULL-ended. */
+extern const char *const analysis_strategies[STRATEGY_COUNT + 1];
+
 /* The strategy's name ("momentum"). */
 const char *analysis_strategy_name(enum analysis_strategy s);
 

@@ -17,7 +17,9 @@
 
 #include "build_info.h"
 #include "clock.h"
+#include "contract.h"
 #include "metrics.h"
+#include "openapi.h"
 #include "procname.h"
 
 static const char *binary = "edgescout";
@@ -153,6 +155,8 @@ prepare_or_reply(const struct route *routes, struct req *r)
 	}
 	if ((r->route->flags & (NEED_AUTH | NEED_ADMIN)) && auth_request_or_reply(r) != 0)
 		return -1;
+	if (contract_check_or_reply(r) != 0)
+		return -1;
 	if (r->route->quota != NULL && r->user != NULL &&
 	    quota_charge_or_reply(r, r->route->quota) != 0)
 		return -1;
@@ -246,6 +250,42 @@ print_routes(const struct route *routes)
 }
 
 static void
+report_quota(const char *quota, void *ctx)
+{
+	(void)ctx;
+	log_kv(LOG_ERROR, "a route names a quota class with no tier_quotas row",
+	       "quota_class", quota, NULL);
+}
+
+/* The quota classes of routes against tier_quotas: 0 when every one has a
+ * row (or the database cannot tell now: logged), -1 when some has none. */
+static int
+check_quotas(const struct route *routes)
+{
+	struct pool *p = pool_new();
+	PGresult *res = NULL;
+	const char **known;
+	int rc = 0, any = 0;
+
+	for (const struct route *rt = routes; rt->method != NULL; rt++)
+		any |= rt->quota != NULL;
+	if (any)
+		res = db_query(p, "SELECT DISTINCT quota_class FROM tier_quotas", NULL, 0);
+	if (any && res == NULL)
+		log_kv(LOG_WARN, "quota classes not checked: no database", NULL);
+	if (res != NULL) {
+		known = pool_alloc(p, sizeof(*known) * ((size_t)PQntuples(res) + 1));
+		for (int i = 0; i < PQntuples(res); i++)
+			known[i] = db_text(res, i, 0);
+		known[PQntuples(res)] = NULL;
+		rc = contract_unknown_quotas(routes, known, report_quota, NULL) ? -1 : 0;
+	}
+	pool_free(p);
+	db_close();
+	return rc;
+}
+
+static void
 report_problem(const char *key, const char *problem, void *ctx)
 {
 	int *fatal = ctx;
@@ -302,6 +342,7 @@ usage(FILE *f)
 	           "A FastCGI worker of edgescout: accepts on fd 0 (spawn-fcgi),\n"
 	           "the systemd socket (LISTEN_FDS), or --socket PATH.\n"
 	           "  --routes   print the route table (method, path, flags)\n"
+	           "  --openapi  print the OpenAPI paths of the route table (JSON)\n"
 	           "  --version  print the version\n", binary);
 }
 
@@ -320,6 +361,8 @@ app_main(int argc, char **argv, const struct route *routes)
 		if (strcmp(argv[i], "--routes") == 0) {
 			print_routes(routes);
 			return 0;
+		} else if (strcmp(argv[i], "--openapi") == 0) {
+			return openapi_print_paths(stdout, routes) == 0 ? 0 : 1;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("%s %s (%s)\n", binary, build_version, build_commit);
 			return 0;
@@ -335,6 +378,10 @@ app_main(int argc, char **argv, const struct route *routes)
 	}
 	if ((rc = setup()) != 0)
 		return rc;
+	if (check_quotas(routes) != 0) {
+		log_kv(LOG_ERROR, "refusing to start: add the quota classes to tier_quotas", NULL);
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;   /* no SA_RESTART: accept() returns on SIGTERM */
 	sigemptyset(&sa.sa_mask);

@@ -11,12 +11,10 @@
 
 #include <stdint.h>
 
+#include "account.h"
 #include "auth_user.h"
 
 struct req;
-
-#define AUTH_SESSION_COOKIE "__Host-edgescout_session"
-#define AUTH_API_KEY_PREFIX "es_"
 
 /* API-key scopes, as bits (also the route flags SCOPE_READ, ...). */
 enum auth_scope { AUTH_SCOPE_READ = 1, AUTH_SCOPE_WRITE = 2, AUTH_SCOPE_EXPORT = 4 };

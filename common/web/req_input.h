@@ -8,12 +8,6 @@
 
 struct req;
 
-/* The page of a keyset-paginated list from the query: limit (1..max,
- * default def) and cursor (1..cursor_max, 0 when absent). 0, or -1 after
- * replying 422 VALIDATION_FAILED naming the field. */
-int req_page_or_reply(struct req *r, int64_t def, int64_t max, int64_t cursor_max,
-                      int64_t *limit, int64_t *cursor);
-
 /* The path parameter name as a positive int64 (1..INT64_MAX), or -1 after
  * replying 404 NOT_FOUND (an id that cannot exist names no resource). */
 int req_path_i64_or_reply(struct req *r, const char *name, int64_t *out);

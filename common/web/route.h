@@ -7,6 +7,7 @@
 #define EDGESCOUT_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct req;
 
@@ -31,12 +32,50 @@ enum route_flags {
 #define NEED_SCOPE(s) (NEED_AUTH | (s))
 #define ROUTE_SCOPES (SCOPE_READ | SCOPE_WRITE | SCOPE_EXPORT)
 
+/* The type of a query parameter or body field. In the query every value is
+ * text: PARAM_INT is a decimal whole number, PARAM_BOOL "true" or "false". */
+enum param_type {
+	PARAM_STRING,  /* any string of at most max bytes (and at least min) */
+	PARAM_TEXT,    /* min..max characters of UTF-8 text, no control characters */
+	PARAM_INT,     /* a whole number in min..max */
+	PARAM_BOOL,    /* true or false */
+	PARAM_ENUM,    /* one of values */
+	PARAM_LIST,    /* body: an array of min..max strings, each one of values
+	                * (when given) and passing check (when given) */
+};
+
+/* One query parameter or body field of a route's contract. The app loop
+ * checks them all before the handler runs (contract.h). */
+struct param {
+	const char *name;
+	enum param_type type;
+	int required;
+	int64_t min, max;             /* bounds: bytes, characters, value or items */
+	const char *const *values;    /* PARAM_ENUM, PARAM_LIST: NULL-ended */
+	int (*check)(const char *s);  /* extra rule on a string: 1 when it passes */
+	const char *rule;             /* what check wants, for the 422 and the docs */
+	const char *format;           /* OpenAPI format ("date", "date-time"), or NULL */
+	const char *desc;             /* one line for the documentation */
+};
+
+/* A route: method, path template, handler and flags, the daily quota class,
+ * and the contract: query parameters and body fields (arrays ended by an
+ * entry with a NULL name), the success status and the shape of the success
+ * reply ("{id:int, name:str}", see openapi_schema.c; NULL: no body, as for
+ * 204), which the OpenAPI document carries as a JSON Schema. */
 struct route {
 	const char *method;
 	const char *path;
 	int (*handler)(struct req *r);
 	unsigned flags;
 	const char *quota;   /* daily quota class ("analysis"), NULL for none */
+	const struct param *query;
+	const struct param *body;
+	int status;          /* the success status; 0 means 200 */
+	int status_also;     /* another status with the same body (503), or 0 */
+	const char *reply;   /* the shape of the success body */
+	const char *media;   /* its media type; NULL means application/json */
+	const char *summary; /* one line for the documentation */
 };
 
 #define ROUTE_MAX_PARAMS 8

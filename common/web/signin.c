@@ -1,4 +1,4 @@
-/* signin.c: strict bodies, client details and login throttling for the
+/* signin.c: client details and login throttling for the
  * account endpoints. */
 #include "signin.h"
 
@@ -15,96 +15,6 @@
 #include "reply.h"
 #include "req.h"
 #include "valid.h"
-
-/* ---- bodies ------------------------------------------------------------ */
-
-static const char *
-type_name(json_type t)
-{
-	switch (t) {
-	case json_type_string: return "a string";
-	case json_type_array: return "an array";
-	case json_type_object: return "an object";
-	case json_type_boolean: return "true or false";
-	case json_type_int: return "an integer";
-	default: return "of another type";
-	}
-}
-
-int
-signin_fields_or_reply(struct req *r, const struct signin_field *fields)
-{
-	const struct signin_field *f;
-	json_object *v;
-
-	json_object_object_foreach(r->json, key, val) {
-		(void)val;
-		for (f = fields; f->name != NULL; f++)
-			if (strcmp(f->name, key) == 0)
-				break;
-		if (f->name == NULL) {
-			/* name the member when it is short enough to be a name */
-			reply_error(r, ERR_VALIDATION_FAILED,
-			            strlen(key) <= 64 ? key : "body", "unknown field");
-			return -1;
-		}
-	}
-	for (f = fields; f->name != NULL; f++) {
-		if (!json_object_object_get_ex(r->json, f->name, &v)) {
-			if (!f->required)
-				continue;
-			reply_errorf(r, ERR_VALIDATION_FAILED, f->name, "%s is required",
-			             f->name);
-			return -1;
-		}
-		if (v == NULL || !json_object_is_type(v, f->type)) {
-			reply_errorf(r, ERR_VALIDATION_FAILED, f->name, "%s must be %s",
-			             f->name, type_name(f->type));
-			return -1;
-		}
-		if (f->type == json_type_string && f->max_bytes > 0 &&
-		    (size_t)json_object_get_string_len(v) > f->max_bytes) {
-			reply_errorf(r, ERR_VALIDATION_FAILED, f->name,
-			             "%s must be at most %zu bytes", f->name, f->max_bytes);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-const char *
-signin_str(const struct req *r, const char *name)
-{
-	json_object *v;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-int
-signin_optional_json_or_reply(struct req *r)
-{
-	const char *ct = req_param(r, "CONTENT_TYPE");
-	const char *why = NULL;
-	size_t n = strlen("application/json");
-
-	r->json = NULL;
-	if (r->body_len == 0)
-		return 0;
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
-	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
-		reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
-		return -1;
-	}
-	r->json = req_parse_json(r->pool, r->body, r->body_len, &why);
-	if (r->json == NULL) {
-		reply_error(r, ERR_INVALID_JSON, NULL, why);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- the client -------------------------------------------------------- */
 

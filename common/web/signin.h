@@ -1,5 +1,5 @@
 /* signin.h: what the account endpoints (cgi-bin/auth.c, cgi-bin/apikeys.c)
- * share: strict JSON bodies, per-email login throttling, issuing access
+ * share: per-email login throttling, issuing access
  * tokens, refresh tokens and browser sessions, and refresh-token rotation.
  *
  * Throttling counts failed sign-ins per normalised e-mail, known or not, so
@@ -19,27 +19,6 @@ struct req;
 #define SIGNIN_LOCK_FIRST 60        /* the first lock, seconds */
 #define SIGNIN_LOCK_MAX 900         /* the longest lock after LOCK_FAILURES */
 #define SIGNIN_HOURLY_MAX 100       /* failures per hour, at most */
-
-/* One member of a JSON body: its name, json-c type, whether it must be
- * present, and (strings) the most bytes it may have. */
-struct signin_field {
-	const char *name;
-	json_type type;
-	int required;
-	size_t max_bytes;
-};
-
-/* Check r->json against fields (ended by a NULL name): no unknown member,
- * every required one present, types exact (null is a wrong type), strings
- * within max_bytes. 0, or -1 after replying 422 naming the field. */
-int signin_fields_or_reply(struct req *r, const struct signin_field *fields);
-
-/* The string member name of r->json, or NULL when absent. */
-const char *signin_str(const struct req *r, const char *name);
-
-/* Parse an optional JSON body for routes without NEED_JSON: 0 with r->json
- * set (NULL when the body is empty), or -1 after replying 415/400. */
-int signin_optional_json_or_reply(struct req *r);
 
 /* The client address, and the User-Agent cut to 256 bytes of valid UTF-8
  * without control characters; "" when absent. Pool memory. */

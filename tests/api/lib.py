@@ -8,10 +8,13 @@ import glob
 import http.client
 import json
 import os
+import re
 import shlex
 import ssl
 import subprocess
 import time
+
+import jsonschema
 
 TESTS = []
 
@@ -59,14 +62,91 @@ class Reply:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
+SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                         "openapi.yaml")
+_spec = {}
+
+
+def spec():
+    """docs/openapi.yaml (JSON, which YAML reads too) and its operations as
+    (method, path regex, path, operation), loaded once."""
+    if not _spec:
+        with open(SPEC_PATH) as f:
+            doc = json.load(f)
+        ops = []
+        for path, item in doc["paths"].items():
+            rx = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+            for method, op in item.items():
+                ops.append((method.upper(), rx, path, op))
+        _spec.update(doc=doc, ops=ops)
+    return _spec
+
+
+def _resolve(doc, obj):
+    while isinstance(obj, dict) and "$ref" in obj:
+        node = doc
+        for part in obj["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        obj = node
+    return obj
+
+
+def _check(schema, value, what):
+    v = jsonschema.Draft202012Validator(schema)
+    errors = sorted(v.iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(x) for x in e.absolute_path) or "(top)"
+        raise AssertionError(f"{what}: reply does not match its documented schema at "
+                             f"{where}: {e.message[:300]}")
+
+
+def validate_reply(method, path, reply):
+    """Check reply against docs/openapi.yaml: an error has the envelope of
+    the catalogue; a success is a documented status of a documented
+    operation, with the documented media type and a body its schema takes.
+    Raises AssertionError naming the mismatch."""
+    s = spec()
+    doc = s["doc"]
+    what = f"{method} {path} -> {reply.status}"
+    if reply.status < 200 or (300 <= reply.status < 400):
+        return
+    path = path.split("?", 1)[0]
+    m = "GET" if method == "HEAD" else method
+    op = next((o for (meth, rx, _, o) in s["ops"] if meth == m and rx.match(path)), None)
+    documented = _resolve(doc, op["responses"].get(str(reply.status))) if op else None
+    ct = (reply.header("content-type") or "").split(";")[0].strip()
+    if reply.status >= 400 and (documented is None or
+                                documented.get("content", {}).get("application/json", {})
+                                .get("schema", {}).get("$ref") == "#/components/schemas/Error"):
+        if method == "HEAD" or not reply.body:
+            return
+        assert ct == "application/json", f"{what}: error reply of type {ct!r}"
+        _check(doc["components"]["schemas"]["Error"], reply.json(), what)
+        return
+    assert op is not None, f"{what}: no operation of docs/openapi.yaml matches"
+    assert documented is not None, f"{what}: status not documented ({sorted(op['responses'])})"
+    content = documented.get("content")
+    if not content:
+        assert not reply.body, f"{what}: documented without a body but has one"
+        return
+    if method == "HEAD":
+        return
+    assert ct in content, f"{what}: content type {ct!r}, documented {sorted(content)}"
+    if ct == "application/json":
+        _check(_resolve(doc, content[ct]["schema"]), reply.json(), what)
+
+
 def tls_context():
     ctx = ssl.create_default_context(cafile=STACK["CA"])
     return ctx
 
 
 def request(method, path, body=None, headers=None, source="127.0.0.1",
-            port=None, tls=True, raw_body=None):
-    """One request on a fresh connection; body (a dict) is sent as JSON."""
+            port=None, tls=True, raw_body=None, validate=True):
+    """One request on a fresh connection; body (a dict) is sent as JSON. The
+    reply is checked against docs/openapi.yaml (validate_reply) unless
+    validate is false."""
     hdrs = dict(headers or {})
     data = raw_body
     if body is not None:
@@ -87,9 +167,12 @@ def request(method, path, body=None, headers=None, source="127.0.0.1",
         for k, v in r.getheaders():
             k = k.lower()
             headers_out[k] = headers_out[k] + ", " + v if k in headers_out else v
-        return Reply(r.status, headers_out, payload)
+        reply = Reply(r.status, headers_out, payload)
     finally:
         conn.close()
+    if validate:
+        validate_reply(method, path, reply)
+    return reply
 
 
 def get(path, **kw):

@@ -135,8 +135,8 @@ def list_users(token, qs=""):
     r = call("GET", "/api/admin/users" + qs, token=token)
     expect_status(r, 200)
     body = r.json()
-    assert set(body) == {"users", "next_cursor"}, body
-    for u in body["users"]:
+    assert set(body) == {"items", "next_cursor"}, body
+    for u in body["items"]:
         assert set(u) == USER_FIELDS, u
         assert RFC3339_UTC.fullmatch(u["created_at"]), u
         assert u["last_login_at"] is None or RFC3339_UTC.fullmatch(u["last_login_at"]), u
@@ -188,7 +188,7 @@ def users_list_pages_exactly_by_id():
     while True:
         qs = f"?email=pg{RUN}-&limit=2" + (f"&cursor={cursor}" if cursor else "")
         body = list_users(tok, qs)
-        ids = [u["id"] for u in body["users"]]
+        ids = [u["id"] for u in body["items"]]
         pages += 1
         assert len(ids) == (2 if pages < 3 else 1), (pages, body)
         seen += ids
@@ -200,12 +200,12 @@ def users_list_pages_exactly_by_id():
             break
     assert seen == made, (seen, made)
     body = list_users(tok, f"?email=PG{RUN}-3%40EXAMPLE.COM")
-    assert [u["id"] for u in body["users"]] == [made[3]], body
-    u = body["users"][0]
+    assert [u["id"] for u in body["items"]] == [made[3]], body
+    u = body["items"][0]
     assert (u["email"], u["role"], u["tier"], u["disabled"]) == \
         (f"pg{RUN}-3@example.com", "user", "free", False), u
     # the default page size is 50 and limit 100 is the most
-    assert len(list_users(tok, "?limit=100")["users"]) <= 100
+    assert len(list_users(tok, "?limit=100")["items"]) <= 100
 
 
 @test
@@ -218,7 +218,7 @@ def users_list_filters_combine():
     expect_status(patch(tok, ids[2], {"role": "admin"}), 200)
 
     def found(qs):
-        return [u["id"] for u in list_users(tok, f"?email={prefix}" + qs)["users"]]
+        return [u["id"] for u in list_users(tok, f"?email={prefix}" + qs)["items"]]
     assert found("") == ids
     assert found("&tier=pro") == [ids[0]]
     assert found("&tier=free") == ids[1:]
@@ -228,11 +228,11 @@ def users_list_filters_combine():
     assert found("&role=user&tier=free") == [ids[1]]
     assert found("&role=admin&tier=pro") == []
     # LIKE wildcards are literal: '_' and '%' match only themselves
-    assert list_users(tok, f"?email=flt{RUN}_")["users"] == []
-    assert list_users(tok, f"?email=flt{RUN}%25")["users"] == []
-    assert list_users(tok, "?email=%25")["users"] == []
-    assert list_users(tok, "?email=%27%20OR%20%271%27%3D%271")["users"] == []
-    assert list_users(tok, "?email=%5C")["users"] == []
+    assert list_users(tok, f"?email=flt{RUN}_")["items"] == []
+    assert list_users(tok, f"?email=flt{RUN}%25")["items"] == []
+    assert list_users(tok, "?email=%25")["items"] == []
+    assert list_users(tok, "?email=%27%20OR%20%271%27%3D%271")["items"] == []
+    assert list_users(tok, "?email=%5C")["items"] == []
     expect_status(patch(tok, ids[2], {"role": "user"}), 200)
 
 
@@ -416,10 +416,10 @@ def audit_query_filters_and_pages_newest_first():
         r = call("GET", "/api/admin/audit" + qs, token=tok)
         expect_status(r, 200)
         body = r.json()
-        assert set(body) == {"events", "next_cursor"}, body
+        assert set(body) == {"items", "next_cursor"}, body
         return body
     mine = f"?actor={adm['id']}&action=admin.user_updated&from={t0}"
-    evs = events(mine)["events"]
+    evs = events(mine)["items"]
     assert len(evs) >= 3, evs
     ours = [e for e in evs if e["target"] == f"user:{u['id']}"]
     assert [e["details"]["changes"]["tier"]["after"] for e in ours] == ["pro", "free", "pro"], ours
@@ -434,18 +434,18 @@ def audit_query_filters_and_pages_newest_first():
     paged, cursor = [], None
     for _ in range(len(evs)):
         body = events(mine + "&limit=1" + (f"&cursor={cursor}" if cursor else ""))
-        assert len(body["events"]) == 1, body
-        paged.append(body["events"][0]["id"])
+        assert len(body["items"]) == 1, body
+        paged.append(body["items"][0]["id"])
         cursor = body["next_cursor"]
         if cursor is None:
             break
         assert cursor == str(paged[-1]), body
     assert paged == [e["id"] for e in evs], (paged, evs)
-    assert cursor is None or events(mine + f"&cursor={cursor}")["events"] == []
+    assert cursor is None or events(mine + f"&cursor={cursor}")["items"] == []
     # a time window in the future or before the events is empty
-    assert events(f"?actor={adm['id']}&from=2999-01-01T00:00:00Z")["events"] == []
+    assert events(f"?actor={adm['id']}&from=2999-01-01T00:00:00Z")["items"] == []
     assert events(f"?actor={adm['id']}&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")[
-        "events"] == []
+        "items"] == []
     # offsets and fractions are understood: t0 in +02:00 selects the same
     # events, and up to a microsecond before t0 in -05:00 none of them
     start = datetime.strptime(t0, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
@@ -453,11 +453,11 @@ def audit_query_filters_and_pages_newest_first():
     west = (start - timedelta(microseconds=1)).astimezone(
         timezone(timedelta(hours=-5))).isoformat(timespec="microseconds")
     same = events(f"?actor={adm['id']}&action=admin.user_updated&from={quote(east)}")
-    assert [e["id"] for e in same["events"]] == [e["id"] for e in evs], (same, evs)
+    assert [e["id"] for e in same["items"]] == [e["id"] for e in evs], (same, evs)
     before = events(f"?actor={adm['id']}&action=admin.user_updated&to={quote(west)}")
-    assert not {e["id"] for e in before["events"]} & {e["id"] for e in ours}, before
-    assert events("?action=no.such_action")["events"] == []
-    assert events("?actor=999999999")["events"] == []
+    assert not {e["id"] for e in before["items"]} & {e["id"] for e in ours}, before
+    assert events("?action=no.such_action")["items"] == []
+    assert events("?actor=999999999")["items"] == []
 
 
 @test

@@ -46,7 +46,7 @@ def a_new_key_is_shown_once_and_stored_hashed():
                               "scopes": ["read", "export"]}, row
     listing = keys_of(t["access_token"])
     assert k["key"] not in listing.body.decode() and k["key"][11:] not in listing.body.decode()
-    items = listing.json()["api_keys"]
+    items = listing.json()["items"]
     assert len(items) == 1, items
     assert set(items[0]) == {"id", "name", "prefix", "scopes", "created_at", "last_used_at",
                              "revoked", "revoked_at"}, items
@@ -69,7 +69,7 @@ def a_key_works_from_headers_only():
         expect_error(call("GET", f"/api/auth/me?{query}"), 400, "BAD_REQUEST")
         expect_error(call("GET", f"/api/auth/me?{query}", headers={"X-API-Key": key}), 400,
                      "BAD_REQUEST")
-    item = keys_of(t["access_token"]).json()["api_keys"][0]
+    item = keys_of(t["access_token"]).json()["items"][0]
     assert item["last_used_at"] is not None, item
     # near misses are not keys
     for bad in (key[:-1], key + "A", "es_" + "A" * 43, key.upper()):
@@ -96,7 +96,7 @@ def scopes_and_signed_in_only_routes_are_enforced():
         expect_error(call("POST", "/api/auth/password", headers=h,
                           body={"current_password": "x" * 12, "new_password": "y" * 12}),
                      403, "FORBIDDEN")
-    assert len(keys_of(t["access_token"]).json()["api_keys"]) == 3
+    assert len(keys_of(t["access_token"]).json()["items"]) == 3
 
 
 @test
@@ -121,13 +121,13 @@ def revoking_a_key_ends_it_and_only_its_owner_can():
     expect_audit("apikey.revoked", r, uid, ua, target=f"api_key:{k['id']}")
     expect_error(call("GET", "/api/auth/me", headers={"X-API-Key": k["key"]}), 401,
                  "UNAUTHORIZED")
-    item = keys_of(t["access_token"]).json()["api_keys"][0]
+    item = keys_of(t["access_token"]).json()["items"][0]
     assert item["revoked"] is True and item["revoked_at"] is not None, item
     # again: still 204, audited once
     expect_status(call("DELETE", f"/api/auth/api-keys/{k['id']}", token=t["access_token"]), 204)
     assert len(audit_rows("apikey.revoked", target=f"api_key:{k['id']}")) == 1
     # the list is per user
-    assert [i["id"] for i in keys_of(other["access_token"]).json()["api_keys"]] == \
+    assert [i["id"] for i in keys_of(other["access_token"]).json()["items"]] == \
         [theirs["id"]]
 
 
@@ -169,7 +169,7 @@ def key_bodies_are_validated_strictly():
     name = "'); DROP TABLE api_keys; -- <b>"
     r = create(tok, name=name)
     expect_status(r, 201)
-    assert keys_of(tok).json()["api_keys"][0]["name"] == name
+    assert keys_of(tok).json()["items"][0]["name"] == name
 
 
 @test

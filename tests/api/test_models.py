@@ -139,7 +139,7 @@ def no_model_before_the_first_retrain():
     assert "no model" in r.json()["error"]["message"]
     r = call("GET", "/api/models", token=token())
     expect_status(r, 200)
-    assert r.json() == {"items": [], "limit": 20, "next_cursor": None}, r.json()
+    assert r.json() == {"items": [], "next_cursor": None}, r.json()
 
 
 @test
@@ -270,7 +270,7 @@ def the_history_pages_newest_first():
         r = call("GET", path, token=token())
         expect_status(r, 200)
         page = r.json()
-        assert page["limit"] == 1 and len(page["items"]) == 1, page
+        assert set(page) == {"items", "next_cursor"} and len(page["items"]) == 1, page
         seen.append(page["items"][0])
         cursor = page["next_cursor"]
         if cursor is None:

@@ -1,7 +1,8 @@
 """Adding an endpoint group is adding one file: a copy of the source tree
 plus cgi-bin/hello.c (the README's worked example, tests/api/hello_example.c)
-builds into a binary whose routes `edgescout routes` lists and `edgescout
-nginx-conf` routes, and which answers over FastCGI."""
+builds into a binary whose routes `edgescout routes` lists, `edgescout
+nginx-conf` routes, `edgescout openapi` and GET /api/openapi.json document
+and the metrics count, and which answers over FastCGI."""
 
 import atexit
 import json
@@ -57,10 +58,27 @@ def tree():
     shutil.copy(EXAMPLE, os.path.join(d, "cgi-bin", "hello.c"))
     env = {k: v for k, v in os.environ.items() if not k.endswith("SAN_OPTIONS")}
     p = subprocess.run(["make", "-s", "--no-print-directory", f"-j{os.cpu_count() or 2}",
-                        "build/cgi-bin/hello", "build/cli/edgescout"], cwd=d, env=env,
+                        "build/cgi-bin/hello", "build/cgi-bin/openapi", "build/cgi-bin/metrics",
+                        "build/cli/edgescout"], cwd=d, env=env,
                        capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     assert p.returncode == 0, f"make in the copy failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return d
+
+
+def hello_operations(doc):
+    """The hello operations of an OpenAPI document, checked for their contract."""
+    paths = doc["paths"]
+    get, post = paths["/api/hello/{name}"]["get"], paths["/api/hello"]["post"]
+    assert [p["name"] for p in get["parameters"]] == ["name"], get
+    assert get["security"] == [] and post["security"] == [], (get, post)
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["name"] and body["additionalProperties"] is False, body
+    assert body["properties"]["name"]["maxLength"] == 64, body
+    for op in (get, post):
+        ok = op["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"type": "object", "properties": {"hello": {"type": "string"}},
+                      "required": ["hello"], "additionalProperties": False}, ok
+    return get, post
 
 
 def cleanup():
@@ -105,7 +123,7 @@ def edgescout_routes_lists_hello():
     p = subprocess.run([cli, "routes", "--json", "--bin", bindir], capture_output=True,
                        text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")})
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)
+    rows = [r for r in json.loads(p.stdout) if r["binary"] == "hello"]
     got = [(r["binary"], r["method"], r["path"], ",".join(r["flags"]) or "-") for r in rows]
     assert sorted(got) == sorted(("hello",) + r for r in HELLO_ROUTES), got
     p = subprocess.run([cli, "routes", "--bin", bindir], capture_output=True, text=True,
@@ -113,6 +131,30 @@ def edgescout_routes_lists_hello():
     assert p.returncode == 0, p.stderr
     assert re.search(r"^hello\s+GET\s+/api/hello/\{name\}\s+-$", p.stdout, re.M), p.stdout
     assert re.search(r"^hello\s+POST\s+/api/hello\s+json$", p.stdout, re.M), p.stdout
+
+
+@test
+def edgescout_openapi_documents_hello():
+    d = tree()
+    # the stack's binaries (built from the tree under test) and hello beside them
+    bindir = os.path.join(d, "all-cgi-bin")
+    os.makedirs(bindir, exist_ok=True)
+    stack_bins = os.path.join(STACK["BIN_DIR"], "cgi-bin")
+    for name in os.listdir(stack_bins):
+        if not os.path.lexists(os.path.join(bindir, name)):
+            os.symlink(os.path.join(stack_bins, name), os.path.join(bindir, name))
+    if not os.path.lexists(os.path.join(bindir, "hello")):
+        os.symlink(os.path.join(d, "build", "cgi-bin", "hello"), os.path.join(bindir, "hello"))
+    p = subprocess.run([os.path.join(d, "build", "cli", "edgescout"), "openapi", "--bin",
+                        bindir], capture_output=True, text=True,
+                       timeout=120, env={"PATH": os.environ.get("PATH", "")})
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    hello_operations(doc)
+    # every other path of the tree under test is there too, unchanged
+    committed = json.load(open(os.path.join(REPO, "docs", "openapi.yaml")))
+    rest = {k: v for k, v in doc["paths"].items() if not k.startswith("/api/hello")}
+    assert rest == committed["paths"]
 
 
 @test
@@ -198,10 +240,40 @@ def hello_answers_over_fastcgi():
         expect_envelope(r, 404, "NOT_FOUND")
         r = fcgi.request(sock, "GET", "/api/hello/world")
         assert r.status == 200, r
+        served_documents_and_counts_hello(d, work, env)
     finally:
         status = fcgi.stop_worker(proc) if proc else None
         shutil.rmtree(work, ignore_errors=True)
     assert status == 0, f"hello exited {status}"
+
+
+def served_documents_and_counts_hello(d, work, env):
+    """The copy's own openapi and metrics binaries, beside hello with the
+    same RUN_DIR: /api/openapi.json documents hello, /metrics counts it."""
+    procs = []
+    try:
+        for name in ("openapi", "metrics"):
+            sock = os.path.join(work, name + ".sock")
+            proc = fcgi.start_worker(os.path.join(d, "build", "cgi-bin", name), sock, env,
+                                     os.path.join(work, name + ".log"))
+            procs.append(proc)
+            assert proc.poll() is None, open(os.path.join(work, name + ".log")).read()
+        r = fcgi.request(os.path.join(work, "openapi.sock"), "GET", "/api/openapi.json",
+                         timeout=60)
+        assert r.status == 200, (r, open(os.path.join(work, "openapi.log")).read()[-2000:])
+        hello_operations(r.json())
+        r = fcgi.request(os.path.join(work, "metrics.sock"), "GET", "/metrics")
+        assert r.status == 200, r
+        text = r.body.decode()
+        counted = re.findall(r'^edgescout_http_requests_total\{binary="hello",'
+                             r'route="/api/hello/\{name\}",method="GET",status="200"\} (\d+)$',
+                             text, re.M)
+        assert counted and int(counted[0]) >= 3, text[:3000]
+        assert re.search(r'^edgescout_http_requests_total\{binary="hello",route="/api/hello",'
+                         r'method="POST",status="422"\} \d+$', text, re.M), text[:3000]
+    finally:
+        for proc in procs:
+            fcgi.stop_worker(proc)
 
 
 LEAKY_C = r"""/* leaky.c: loses one allocation per request, for the leak check. */

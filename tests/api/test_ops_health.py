@@ -291,10 +291,10 @@ def provider_health_validates_the_window():
         r = call("GET", f"{HEALTH}?{q}", token=tok)
         expect_error(r, 422, "VALIDATION_FAILED", field="window")
     for q, field in (("provider=x", "provider"), ("window=1h&x=1", "x"),
-                     (quote("'; DELETE FROM provider_calls;--") + "=1",
-                      "'; DELETE FROM provider_calls;--")):
+                     (quote("'; DELETE FROM provider_calls;--") + "=1", None)):
         r = call("GET", f"{HEALTH}?{q}", token=tok)
-        expect_error(r, 422, "VALIDATION_FAILED", field=field)
+        err = expect_error(r, 422, "VALIDATION_FAILED", field=field)
+        assert field is not None or "field" not in err, err   # input that is no name
     expect_error(call("GET", f"{HEALTH}?window=%ZZ", token=tok), 400, "BAD_REQUEST")
     assert sql_value("SELECT count(*) FROM provider_calls") == before
 

@@ -43,7 +43,7 @@ def call(method, path, token, body=None, raw=None, headers=None):
 def lists(token):
     r = call("GET", "/api/watchlists", token)
     expect_status(r, 200)
-    return r.json()["watchlists"]
+    return r.json()["items"]
 
 
 def create(token, name):
@@ -324,7 +324,7 @@ def a_read_only_api_key_reads_but_does_not_write():
     key = {"X-API-Key": r.json()["key"]}
     r = call("GET", "/api/watchlists", None, headers=key)
     expect_status(r, 200)
-    wid = r.json()["watchlists"][0]["id"]
+    wid = r.json()["items"][0]["id"]
     expect_status(call("GET", f"/api/watchlists/{wid}", None, headers=key), 200)
     expect_error(call("POST", "/api/watchlists", None, body={"name": "x"}, headers=key),
                  403, "FORBIDDEN")
