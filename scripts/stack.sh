@@ -231,7 +231,7 @@ start_postgres() {
 		unix_socket_permissions = 0700
 		max_connections = $maxconn
 		shared_buffers = 32MB
-		synchronous_commit = off
+		synchronous_commit = on   # a 2xx means the write is on disk
 		jit = off
 		log_min_messages = warning
 	EOF
