@@ -16,7 +16,7 @@ static int version(struct req *r);
 static const struct route routes[] = {
 	{ "GET", "/health",          health,          RL_NONE },
 	{ "GET", "/healthz",         health,          RL_NONE },
-	{ "GET", "/health/detailed", health_detailed, RL_NONE },
+	{ "GET", "/health/detailed", health_detailed, 0 },
 	{ "GET", "/api/version",     version,         0 },
 	{ 0 }
 };
@@ -111,14 +111,15 @@ check_jobs(struct req *r, int db_ok, int mig_ok, int *ok)
 }
 
 /* Readiness: database round trip, schema current, disk free, no stale job;
- * 503 naming the failing components when degraded. */
+ * 503 naming the failing components when degraded. The checks and their
+ * figures only to METRICS_ALLOW networks; others get the status alone. */
 static int
 health_detailed(struct req *r)
 {
 	json_object *o = json_object_new_object();
 	json_object *checks = json_object_new_object();
 	json_object *failing = json_object_new_array();
-	int db_ok, mig_ok, disk_ok, jobs_ok;
+	int db_ok, mig_ok, disk_ok, jobs_ok, status;
 
 	json_object_object_add(checks, "database", check_database(r, &db_ok));
 	json_object_object_add(checks, "migrations", check_migrations(r, db_ok, &mig_ok));
@@ -134,22 +135,39 @@ health_detailed(struct req *r)
 		json_object_array_add(failing, json_object_new_string("jobs"));
 	json_object_object_add(o, "status", json_object_new_string(
 		json_object_array_length(failing) ? "degraded" : "healthy"));
+	status = json_object_array_length(failing) ? 503 : 200;
+	if (!net_addr_allowed(req_param(r, "REMOTE_ADDR"), config_get("METRICS_ALLOW"))) {
+		json_object_put(checks);
+		json_object_put(failing);
+		return reply_json(r, status, o);
+	}
 	json_object_object_add(o, "checks", checks);
 	json_object_object_add(o, "failing", failing);
-	return reply_json(r, json_object_array_length(failing) ? 503 : 200, o);
+	return reply_json(r, status, o);
 }
 
-/* Build facts and library versions; the server version when reachable. */
+/* The edgescout version and commit; to a signed-in admin also the build
+ * time, schema, library versions and the server's (when reachable). Bad
+ * credentials are refused as anywhere else. */
 static int
 version(struct req *r)
 {
 	json_object *o = json_object_new_object();
-	json_object *libs = json_object_new_object();
-	PGconn *c = db_conn();
+	json_object *libs;
+	PGconn *c;
 	int libpq = PQlibVersion();
 
 	json_object_object_add(o, "version", json_object_new_string(build_version));
 	json_object_object_add(o, "commit", json_object_new_string(build_commit));
+	if ((req_header(r, "Authorization") || req_header(r, "X-API-Key") ||
+	     req_cookie(r, AUTH_SESSION_COOKIE)) && auth_request_or_reply(r) != 0) {
+		json_object_put(o);
+		return r->status;
+	}
+	if (r->user == NULL || strcmp(r->user->role, "admin") != 0)
+		return reply_json(r, 200, o);
+	libs = json_object_new_object();
+	c = db_conn();
 	json_object_object_add(o, "build_time", json_object_new_string(build_time));
 	json_object_object_add(o, "schema_version", json_object_new_string(build_schema_version));
 	json_object_object_add(libs, "libpq", json_object_new_string(
