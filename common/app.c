@@ -215,7 +215,8 @@ log_request(const struct req *r, double seconds)
 		.error = r->error_code,
 	};
 
-	log_request_line(r->status >= 500 ? LOG_ERROR : LOG_INFO, &lr);
+	if (log_request_sampled(r->status, lr.duration_ms))
+		log_request_line(r->status >= 500 ? LOG_ERROR : LOG_INFO, &lr);
 }
 
 void
@@ -294,6 +295,12 @@ setup(void)
 		return 1;
 	}
 	log_init(binary);
+	/* LOG_FILE (environment only: one file per binary): reopened on SIGHUP */
+	if (getenv("LOG_FILE") != NULL && *getenv("LOG_FILE") != '\0' &&
+	    log_open_file(getenv("LOG_FILE"), SIGHUP) != 0) {
+		fprintf(stderr, "%s: cannot open LOG_FILE %s\n", binary, getenv("LOG_FILE"));
+		return 1;
+	}
 	fatal = config_env() == APP_PRODUCTION;
 	if (config_check(report_problem, &fatal) > 0 && fatal) {
 		log_kv(LOG_ERROR, "refusing to start: unsafe production configuration", NULL);
