@@ -123,7 +123,12 @@ log_notice(void *unused, const char *msg)
 static int
 conn_dead(PGconn *c)
 {
-	return PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK;
+	/* twice: a server's goodbye (a FATAL message) is read first, its end of
+	 * file only by the next read */
+	for (int i = 0; i < 2; i++)
+		if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK)
+			return 1;
+	return 0;
 }
 
 int
