@@ -15,9 +15,9 @@ static int version(struct req *r);
 
 #define LIVE "{status:str(healthy), service:str, version:str}"
 #define CHECK "{status:str(ok|failing|unknown), *:any}"
-#define READY "{status:str(healthy|degraded), checks:{database:" CHECK ", " \
+#define READY "{status:str(healthy|degraded), checks~:{database:" CHECK ", " \
 	"migrations:" CHECK ", disk:" CHECK ", jobs:" CHECK "}, " \
-	"failing:[str(database|migrations|disk|jobs)]}"
+	"failing~:[str(database|migrations|disk|jobs)]}"
 
 static const struct route routes[] = {
 	{ .method = "GET", .path = "/health", .handler = health, .flags = RL_NONE,
@@ -25,12 +25,14 @@ static const struct route routes[] = {
 	{ .method = "GET", .path = "/healthz", .handler = health, .flags = RL_NONE,
 	  .reply = LIVE, .summary = "liveness, no database" },
 	{ .method = "GET", .path = "/health/detailed", .handler = health_detailed,
-	  .flags = RL_NONE, .reply = READY, .status_also = 503,
-	  .summary = "readiness: database, schema, disk and jobs (503 when degraded)" },
+	  .reply = READY, .status_also = 503,
+	  .summary = "readiness: database, schema, disk and jobs (503 when degraded); "
+	             "the checks only to METRICS_ALLOW networks" },
 	{ .method = "GET", .path = "/api/version", .handler = version,
-	  .reply = "{version:str, commit:str, build_time:str, schema_version:str, "
-	           "libraries:{*:str}, postgresql:str?, *:any}",
-	  .summary = "version, commit, build time, library and server versions" },
+	  .reply = "{version:str, commit:str, build_time~:str, schema_version~:str, "
+	           "libraries~:{*:str}, postgresql~:str?}",
+	  .summary = "version and commit; to an admin also build time, library and "
+	             "server versions" },
 	{ 0 }
 };
 
@@ -124,14 +126,15 @@ check_jobs(struct req *r, int db_ok, int mig_ok, int *ok)
 }
 
 /* Readiness: database round trip, schema current, disk free, no stale job;
- * 503 naming the failing components when degraded. */
+ * 503 naming the failing components when degraded. The checks and their
+ * figures only to METRICS_ALLOW networks; others get the status alone. */
 static int
 health_detailed(struct req *r)
 {
 	json_object *o = pool_json_object(r->pool);
 	json_object *checks = json_object_new_object();
 	json_object *failing = json_object_new_array();
-	int db_ok, mig_ok, disk_ok, jobs_ok;
+	int db_ok, mig_ok, disk_ok, jobs_ok, status;
 
 	json_object_object_add(checks, "database", check_database(r, &db_ok));
 	json_object_object_add(checks, "migrations", check_migrations(r, db_ok, &mig_ok));
@@ -147,22 +150,37 @@ health_detailed(struct req *r)
 		json_object_array_add(failing, json_object_new_string("jobs"));
 	json_object_object_add(o, "status", json_object_new_string(
 		json_object_array_length(failing) ? "degraded" : "healthy"));
+	status = json_object_array_length(failing) ? 503 : 200;
+	if (!net_addr_allowed(req_param(r, "REMOTE_ADDR"), config_get("METRICS_ALLOW"))) {
+		json_object_put(checks);
+		json_object_put(failing);
+		return reply_json(r, status, o);
+	}
 	json_object_object_add(o, "checks", checks);
 	json_object_object_add(o, "failing", failing);
-	return reply_json(r, json_object_array_length(failing) ? 503 : 200, o);
+	return reply_json(r, status, o);
 }
 
-/* Build facts and library versions; the server version when reachable. */
+/* The edgescout version and commit; to a signed-in admin also the build
+ * time, schema, library versions and the server's (when reachable). Bad
+ * credentials are refused as anywhere else. */
 static int
 version(struct req *r)
 {
 	json_object *o = pool_json_object(r->pool);
-	json_object *libs = json_object_new_object();
-	PGconn *c = db_conn();
+	json_object *libs;
+	PGconn *c;
 	int libpq = PQlibVersion();
 
 	json_object_object_add(o, "version", json_object_new_string(build_version));
 	json_object_object_add(o, "commit", json_object_new_string(build_commit));
+	if ((req_header(r, "Authorization") || req_header(r, "X-API-Key") ||
+	     req_cookie(r, AUTH_SESSION_COOKIE)) && auth_request_or_reply(r) != 0)
+		return r->status;
+	if (r->user == NULL || strcmp(r->user->role, "admin") != 0)
+		return reply_json(r, 200, o);
+	libs = json_object_new_object();
+	c = db_conn();
 	json_object_object_add(o, "build_time", json_object_new_string(build_time));
 	json_object_object_add(o, "schema_version", json_object_new_string(build_schema_version));
 	json_object_object_add(libs, "libpq", json_object_new_string(

@@ -10,7 +10,7 @@ PACKAGES=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev libzxcvbn-dev
 	postgresql postgresql-contrib nginx spawn-fcgi multiwatch
-	openssl curl ca-certificates wrk valgrind prometheus python3 python3-aiosmtpd
+	openssl curl ca-certificates wrk valgrind prometheus python3 python3-aiosmtpd logrotate
 	python3-jsonschema nodejs
 )
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by

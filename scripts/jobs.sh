@@ -12,6 +12,10 @@
 #           run) and waits for them; idempotent
 #   status  running or stopped; exit 0 only when running
 #
+# Each hour the loop also runs `stack.sh rotate DIR` (logrotate on the
+# stack's logs, DIR/etc/logrotate.conf, when logrotate is installed); on HUP
+# it reopens jobs.log (stack.sh reopen, after a rotation).
+#
 # Like cron, the loop looks every JOBS_TICK seconds for the crontab entries
 # due this minute and runs each once per matching minute: DIR/bin/cron/JOB
 # (the entry's */cron/JOB word), when that binary exists and the job's last
@@ -181,14 +185,32 @@ shutdown_jobs() {
 	reap
 }
 
+# Once an hour: logrotate over the stack's logs, in the background.
+rotate_logs() {
+	local hour=$1
+	[ "$hour" != "${LAST_ROTATE:-}" ] || return 0
+	LAST_ROTATE=$hour
+	[ -r "$ETC/logrotate.conf" ] && command -v logrotate >/dev/null || return 0
+	if [ -n "${ROTATE_PID:-}" ] && kill -0 "$ROTATE_PID" 2>/dev/null; then return 0; fi
+	"$here/stack.sh" rotate "$DIR" </dev/null >>"$LOG/jobs.log" 2>&1 &
+	ROTATE_PID=$!
+}
+
 cmd_loop() {
-	local crontab=$1 stopping=0 sleeper m h dom mon dow job stamp
+	local crontab=$1 stopping=0 reopen=0 sleeper m h dom mon dow job stamp
 	trap 'stopping=1' TERM INT
+	trap 'reopen=1' HUP
 	cd "$DIR"
 	log_line info "jobs loop started" crontab "$crontab" tick "$JOBS_TICK"
 	while [ "$stopping" -eq 0 ]; do
+		if [ "$reopen" -eq 1 ]; then
+			reopen=0
+			exec >>"$LOG/jobs.log" 2>&1
+			log_line info "jobs.log reopened"
+		fi
 		reap
 		read -r NOW_MIN NOW_HOUR NOW_DOM NOW_MON NOW_DOW stamp <<<"$(date '+%M %H %d %m %w %Y%m%d%H%M')"
+		rotate_logs "${stamp:0:10}"
 		while read -r m h dom mon dow job; do
 			[ "$stopping" -eq 0 ] || break
 			[ "${LAST[$job]:-}" != "$stamp" ] || continue

@@ -7,6 +7,10 @@
 #           what it started) unless https://localhost:PORT/health answers 200
 #   down    stop exactly what up started, by pid files; idempotent
 #   status  one line per component; exit 0 only when all are running
+#   reopen  every process reopens its log file (after a rotation): nginx
+#           USR1, the workers HUP, the jobs loop HUP
+#   rotate  run logrotate on DIR/etc/logrotate.conf (state in DIR/run), as
+#           the jobs loop does each hour; `rotate DIR --force` rotates now
 #
 # Knobs (environment):
 #   PORT (HTTPS, 8443)  HTTP_PORT (redirect to HTTPS, 8080)  PGPORT (54329)
@@ -25,6 +29,10 @@
 # DIR/sql, DIR/share/nginx, DIR/share/crontab, DIR/etc (edgescout.env,
 # nginx.conf, crontab, tls/),
 # DIR/pgdata, DIR/run (sockets, pid files, metrics), DIR/log, DIR/tmp.
+# Logs: DIR/log (0750), each file 0640 and the account's: one per binary
+# (the workers write it themselves: LOG_FILE), nginx-error.log,
+# nginx-access.log, postgres.log, jobs.log, supervisor.log (multiwatch), and
+# the set-up steps' logs; DIR/etc/logrotate.conf rotates them.
 # While it runs, DIR/stack.env (shell-sourceable) tells tests where it is:
 # DIR URL HTTP_URL PORT HTTP_PORT PGPORT CA ENV_FILE EDGESCOUT_ENV_FILE
 # BIN_DIR RUN_DIR LOG_DIR PGDATA STACK_USER WORKERS RATE_LIMITS APP_ENV
@@ -61,7 +69,7 @@ OWN_KEYS="APP_ENV SECRET_KEY DATABASE_ADMIN_URL DATABASE_OWNER_URL DATABASE_URL 
 RUN_DIR MIGRATIONS_DIR RATE_LIMITS EDGESCOUT_BIN_DIR"
 
 usage() {
-	printf 'usage: %s up|down|status DIR\n' "$0" >&2
+	printf 'usage: %s up|down|status|reopen DIR, or %s rotate DIR [--force]\n' "$0" "$0" >&2
 	exit 2
 }
 
@@ -173,6 +181,60 @@ install_files() {
 		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"
 	fi
 	chmod 700 "$ETC"
+	prepare_logs
+}
+
+# The log directory (0750) and its files (0640), the account's: logs name
+# tokens' owners, clients' addresses and queries, for the operator only.
+prepare_logs() {
+	local name f
+	chmod 750 "$LOG"
+	for name in initdb db openssl nginx-conf nginx-test nginx-error nginx-access postgres \
+		jobs supervisor $(binaries_in "$DIR/bin/cgi-bin"); do
+		f=$LOG/$name.log
+		[ -e "$f" ] || (umask 027 && : >>"$f")
+	done
+	for f in "$LOG"/*; do
+		[ -f "$f" ] || continue
+		chmod o-rwx,g-w "$f"
+		is_root && chown "$STACK_USER:$STACK_GROUP" "$f"
+	done
+	return 0
+}
+
+# DIR/etc/logrotate.conf: daily or past 50 MiB (the jobs loop looks each
+# hour), 7 kept, compressed from the second; nginx, the workers and the jobs
+# loop reopen their files (stack.sh reopen), the others are copied and
+# truncated (PostgreSQL's stderr, multiwatch's, the set-up steps').
+write_logrotate_conf() {
+	local name files="" su=""
+	for name in nginx-error nginx-access jobs $(binaries_in "$DIR/bin/cgi-bin"); do
+		files="$files $LOG/$name.log"
+	done
+	is_root && su="su $STACK_USER $STACK_GROUP"
+	cat >"$ETC/logrotate.conf.new" <<-EOF
+		# Written by scripts/stack.sh at each start.
+		daily
+		maxsize 50M
+		rotate 7
+		missingok
+		notifempty
+		compress
+		delaycompress
+		${su}
+		$files {
+			create 0640 $STACK_USER $STACK_GROUP
+			sharedscripts
+			postrotate
+				$here/stack.sh reopen $DIR >/dev/null
+			endscript
+		}
+		$LOG/postgres.log $LOG/supervisor.log $LOG/db.log $LOG/initdb.log $LOG/nginx-conf.log $LOG/nginx-test.log $LOG/openssl.log {
+			copytruncate
+		}
+	EOF
+	chmod 644 "$ETC/logrotate.conf.new"
+	mv -f "$ETC/logrotate.conf.new" "$ETC/logrotate.conf"
 }
 
 # ---- PostgreSQL ----------------------------------------------------------------
@@ -231,7 +293,7 @@ start_postgres() {
 		unix_socket_permissions = 0700
 		max_connections = $maxconn
 		shared_buffers = 32MB
-		synchronous_commit = off
+		synchronous_commit = on   # a 2xx means the write is on disk
 		jit = off
 		log_min_messages = warning
 	EOF
@@ -340,13 +402,15 @@ start_binary() {
 	# multiwatch in place, so $! is multiwatch's pid and stderr reaches the
 	# log. multiwatch keeps its default stop signal, SIGUSR1 (libfcgi's
 	# graceful stop): its -s option sends the wrong signal (-s TERM sends
-	# SIGQUIT, which kills without cleanup).
-	env -i PATH="$SAFE_PATH" LANG=C.UTF-8 EDGESCOUT_ENV_FILE="$ENV_FILE" \
+	# SIGQUIT, which kills without cleanup). Each worker appends its lines to
+	# LOG_FILE itself and reopens it on HUP; multiwatch's own lines (and
+	# what a worker says before it opens LOG_FILE) go to supervisor.log.
+	env -i PATH="$SAFE_PATH" LANG=C.UTF-8 EDGESCOUT_ENV_FILE="$ENV_FILE" LOG_FILE="$LOG/$name.log" \
 		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
 		${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
 		setsid spawn-fcgi -n -s "$RUN/$name.sock" -M 0660 "${owner[@]}" -d "$DIR" -- \
 		/usr/bin/multiwatch -f "$WORKERS" -- "$DIR/bin/cgi-bin/$name" \
-		</dev/null >>"$LOG/$name.log" 2>&1 &
+		</dev/null >>"$LOG/supervisor.log" 2>&1 &
 	pid=$!
 	printf '%s\n' "$pid" >"$RUN/$name.pid"
 	for ((i = 0; i < 50; i++)); do
@@ -354,8 +418,8 @@ start_binary() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	tail -n 20 "$LOG/$name.log" >&2 || true
-	die "FastCGI binary $name did not start (see $LOG/$name.log)"
+	tail -n 20 "$LOG/supervisor.log" "$LOG/$name.log" >&2 || true
+	die "FastCGI binary $name did not start (see $LOG/$name.log and $LOG/supervisor.log)"
 }
 
 listen_addrs() {
@@ -375,9 +439,10 @@ start_nginx() {
 		{ tail -n 5 "$LOG/nginx-conf.log" >&2; die "edgescout nginx-conf failed (see $LOG/nginx-conf.log)"; }
 	mv -f "$NGINX_CONF.new" "$NGINX_CONF"
 	chmod 644 "$NGINX_CONF"
-	nginx -t -q -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>"$LOG/nginx-test.log" ||
+	# umask 027: the logs nginx creates (after a rotation too) are 0640
+	(umask 027 && nginx -t -q -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>"$LOG/nginx-test.log") ||
 		{ cat "$LOG/nginx-test.log" >&2; die "nginx -t rejected $NGINX_CONF"; }
-	nginx -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>>"$LOG/nginx-error.log" ||
+	(umask 027 && nginx -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>>"$LOG/nginx-error.log") ||
 		{ tail -n 5 "$LOG/nginx-error.log" >&2; die "nginx did not start (see $LOG/nginx-error.log)"; }
 	for ((i = 0; i < 50; i++)); do
 		pid_of "$NGINX_PID" nginx >/dev/null && return 0
@@ -453,6 +518,8 @@ cmd_up() {
 	for name in $(binaries_in "$DIR/bin/cgi-bin"); do start_binary "$name"; done
 	start_nginx
 	wait_healthy
+	write_logrotate_conf
+	prepare_logs
 	rm -f "$RUN/jobs.off"
 	if [ "$JOBS" = on ]; then
 		"$here/jobs.sh" start "$DIR" || die "the jobs loop did not start (see $LOG/jobs.log)"
@@ -547,9 +614,37 @@ cmd_status() {
 	return "$ok"
 }
 
+# Every process of the stack opens its log file again (by name).
+cmd_reopen() {
+	local f pid k
+	STACK_USER=$(stat -c %U "$DIR" 2>/dev/null || id -un)
+	if pid=$(pid_of "$NGINX_PID" nginx); then kill -USR1 "$pid"; fi
+	for f in "$RUN"/*.pid; do
+		[ -e "$f" ] && [ "$f" != "$NGINX_PID" ] || continue
+		pid=$(pid_of "$f" multiwatch) || continue
+		for k in $(children_of "$pid"); do kill -HUP "$k" 2>/dev/null || true; done
+	done
+	if pid=$(head -n 1 "$RUN/jobs.pid" 2>/dev/null | tr -dc 0-9) && [ -n "$pid" ] &&
+		[[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"jobs.sh loop $DIR "* ]]; then
+		kill -HUP "$pid" 2>/dev/null || true
+	fi
+	return 0
+}
+
+# logrotate on the stack's config and state; --force rotates now.
+cmd_rotate() {
+	local force=()
+	[ "${1:-}" = --force ] && force=(-f)
+	[ -r "$ETC/logrotate.conf" ] || die "no $ETC/logrotate.conf: start the stack first"
+	command -v logrotate >/dev/null || die "logrotate is not installed (scripts/deps.sh)"
+	logrotate "${force[@]}" -s "$RUN/logrotate.state" "$ETC/logrotate.conf"
+}
+
 main() {
-	[ $# -eq 2 ] || usage
+	[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = rotate ] && [ "$3" = --force ]; } || usage
 	case $1 in
+	reopen) set_dir "$2"; cmd_reopen ;;
+	rotate) set_dir "$2"; cmd_rotate "${3:-}" ;;
 	up) set_dir "$2"; cmd_up ;;
 	down)
 		[ -d "$2" ] || { say "edgescout in $2 was not running"; return 0; }

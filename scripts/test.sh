@@ -84,7 +84,7 @@ for t in build-san/tests/unit/test_*; do
 done
 
 echo "== API tests"
-api_out=$(STACK_ENV="$T/stack.env" "$PY" tests/api/run.py 2>&1)
+api_out=$(API_SECRETS_FILE="$T/api-secrets" STACK_ENV="$T/stack.env" "$PY" tests/api/run.py 2>&1)
 echo "$api_out"
 p=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$api_out")
 f=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$api_out")
@@ -101,6 +101,14 @@ if [ -n "$reports" ]; then
 	note_result sanitizers 0 1
 else
 	note_result sanitizers 1 0
+fi
+# After the whole suite (and nginx's last flush): no credential in any log,
+# no log readable by others.
+echo "== log scan"
+if "$PY" tests/api/log_scan.py "$T/log" "$T/api-secrets"; then
+	note_result logscan 1 0
+else
+	note_result logscan 0 1
 fi
 [ "$failed" -eq 0 ] && rm -rf "$T"
 finish

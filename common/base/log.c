@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,9 @@
 static const char *log_binary = "edgescout";
 static const char *log_request_id;
 static enum log_level log_min = LOG_INFO;
+static long long log_sample = 1;
+static unsigned long long log_sample_seen;
+static char log_path[1024];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -31,6 +37,63 @@ log_init(const char *binary)
 	for (int i = 0; i < 4; i++)
 		if (lvl && strcmp(lvl, level_names[i]) == 0)
 			log_min = (enum log_level)i;
+	log_sample = config_int("LOG_REQUEST_SAMPLE", config_env() == APP_PRODUCTION ? 10 : 1);
+	if (log_sample < 1)
+		log_sample = 1;
+	log_sample_seen = 0;
+}
+
+/* Open log_path for appending onto stderr; only async-signal-safe calls. */
+static int
+log_reopen(void)
+{
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+
+	if (fd < 0)
+		return -1;
+	if (fd != STDERR_FILENO) {
+		if (dup2(fd, STDERR_FILENO) < 0) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void
+on_reopen_signal(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	log_reopen();
+	errno = saved;
+}
+
+int
+log_open_file(const char *path, int reopen_signal)
+{
+	struct sigaction sa;
+
+	if (strlen(path) >= sizeof(log_path))
+		return -1;
+	memcpy(log_path, path, strlen(path) + 1);
+	if (log_reopen() != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_reopen_signal;
+	sa.sa_flags = SA_RESTART;   /* accept() and reads carry on */
+	sigemptyset(&sa.sa_mask);
+	return reopen_signal > 0 ? sigaction(reopen_signal, &sa, NULL) : 0;
+}
+
+int
+log_request_sampled(int status, double duration_ms)
+{
+	if (status >= 400 || duration_ms >= LOG_SLOW_MS || log_sample <= 1)
+		return 1;
+	return log_sample_seen++ % (unsigned long long)log_sample == 0;
 }
 
 void

@@ -12,8 +12,22 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/* Name the binary for every line and set the level from LOG_LEVEL. */
+/* Name the binary for every line, set the level from LOG_LEVEL and the
+ * request line sampling from LOG_REQUEST_SAMPLE. */
 void log_init(const char *binary);
+
+/* Send stderr (every log line) to path, appending, created 0640; with
+ * reopen_signal > 0 that signal opens path again (after logrotate renamed
+ * it). Returns 0, or -1 when path cannot be opened (errno set). */
+int log_open_file(const char *path, int reopen_signal);
+
+/* Requests at least this slow are always logged. */
+#define LOG_SLOW_MS 1000.0
+
+/* 1 when the line of a request with this status and duration is written:
+ * errors (4xx, 5xx) and slow requests always, others one in
+ * LOG_REQUEST_SAMPLE (1 = all; default 10 in production, else 1). */
+int log_request_sampled(int status, double duration_ms);
 
 /* Set (or clear, with NULL) the request id added to lines; the string must
  * stay valid until it is cleared. */

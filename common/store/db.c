@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
@@ -14,6 +15,8 @@
 static PGconn *conn;
 static const char *conninfo_override;
 static char last_sqlstate[6];
+
+static void log_notice(void *unused, const char *msg);
 
 void
 db_set_conninfo(const char *conninfo)
@@ -76,6 +79,7 @@ db_conn(void)
 		set_sqlstate("08001");
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, log_notice, NULL);
 	return conn;
 }
 
@@ -103,17 +107,72 @@ log_failure(const char *sql, const char *state, const char *msg)
 	       "sql", sql, NULL);
 }
 
+/* Server messages outside a query (e.g. "terminating connection" sent to an
+ * idle connection) as log lines instead of libpq's bare stderr text. */
+static void
+log_notice(void *unused, const char *msg)
+{
+	char first_line[512];
+
+	(void)unused;
+	snprintf(first_line, sizeof(first_line), "%.*s", (int)strcspn(msg, "\n"), msg);
+	log_kv(LOG_WARN, "database notice", "detail", first_line, NULL);
+}
+
+/* 1 when an open, idle connection is known dead: the server closed it or
+ * sent it a FATAL (restart, crash, admin kill) while we were not looking.
+ * Reads what is pending without blocking, so a dead connection is replaced
+ * before a statement is sent on it. */
+static int
+conn_dead(PGconn *c)
+{
+	/* twice: a server's goodbye (a FATAL message) is read first, its end of
+	 * file only by the next read */
+	for (int i = 0; i < 2; i++)
+		if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK)
+			return 1;
+	return 0;
+}
+
+int
+db_state_is_lost(const char *state, int conn_bad)
+{
+	if (conn_bad || state == NULL || *state == '\0')
+		return 1;
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	       strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
+int
+db_retry_safe(const char *sql)
+{
+	static const char *const safe[] = { "SELECT", "BEGIN", "SHOW", "VALUES", NULL };
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+		sql++;
+	for (int i = 0; safe[i]; i++)
+		if (strncasecmp(sql, safe[i], strlen(safe[i])) == 0)
+			return 1;
+	return 0;
+}
+
 PGresult *
 db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
-		PGconn *c = db_conn();
+		PGconn *c;
 		int in_tx = db_in_transaction();
 		PGresult *res;
 		ExecStatusType st;
 		const char *state;
 
-		if (c == NULL)
+		/* outside a transaction nothing is lost by replacing a dead
+		 * connection before the statement is sent */
+		if (!in_tx && conn != NULL && conn_dead(conn)) {
+			log_kv(LOG_WARN, "database connection lost while idle; reconnecting", NULL);
+			db_close();
+		}
+		if ((c = db_conn()) == NULL)
 			return NULL;
 		res = PQexecParams(c, sql, nargs, NULL, args, NULL, NULL, 0);
 		st = PQresultStatus(res);
@@ -122,21 +181,26 @@ db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 			pool_defer(p, clear_result, res);
 			return res;
 		}
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (PQstatus(c) == CONNECTION_BAD) {
-			/* the server went away: one fresh connection, never mid-transaction */
+		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (db_state_is_lost(state, PQstatus(c) == CONNECTION_BAD)) {
+			/* the server went away: one fresh connection for a statement
+			 * that is safe to run again, never mid-transaction (that
+			 * transaction is gone; nothing of it was committed) */
 			set_sqlstate("08006");
 			PQclear(res);
 			db_close();
-			if (attempt == 0 && !in_tx) {
-				log_kv(LOG_WARN, "database connection lost; reconnecting", NULL);
+			if (attempt == 0 && !in_tx && db_retry_safe(sql)) {
+				log_kv(LOG_WARN, "database connection lost; reconnecting", "sqlstate",
+				       state ? state : "none", NULL);
 				continue;
 			}
-			log_kv(LOG_ERROR, "database connection lost", NULL);
+			log_kv(LOG_ERROR, "database connection lost", "sqlstate",
+			       state ? state : "none", "sql", sql, NULL);
+			set_sqlstate("08006");
 			return NULL;
 		}
-		set_sqlstate(state ? state : "XX000");
-		log_failure(sql, last_sqlstate, res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+		set_sqlstate(state);
+		log_failure(sql, last_sqlstate, PQresultErrorMessage(res));
 		PQclear(res);
 		return NULL;
 	}

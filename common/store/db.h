@@ -1,9 +1,12 @@
 /* db.h: the worker's one PostgreSQL connection.
  *
- * Connected lazily from DATABASE_URL, kept for the life of the process,
- * reconnected once, transparently, when a query finds it broken (outside a
- * transaction). Only parameterised queries: every value travels as a $n
- * parameter, never inside the SQL text. */
+ * Connected lazily from DATABASE_URL, kept for the life of the process.
+ * A connection the server dropped while idle (restart, crash) is replaced
+ * before the next statement is sent; one lost during a statement is
+ * reconnected and the statement run again once when that is safe (a read,
+ * outside a transaction), else the query fails with SQLSTATE 08006 (503).
+ * Only parameterised queries: every value travels as a $n parameter, never
+ * inside the SQL text. */
 #ifndef EDGESCOUT_DB_H
 #define EDGESCOUT_DB_H
 
@@ -39,6 +42,14 @@ PGresult *db_query(struct pool *p, const char *sql, const char *const *args, int
 
 /* SQLSTATE of the last failed query ("08006" when unreachable), or "". */
 const char *db_sqlstate(void);
+
+/* 1 when a failed statement's SQLSTATE (NULL or "" when none came) or a bad
+ * connection means the connection was lost (class 08, 57P01-57P03). */
+int db_state_is_lost(const char *state, int conn_bad);
+
+/* 1 when sql may run again after a lost connection without doing twice what
+ * it does: reads (SELECT, SHOW, VALUES) and BEGIN. */
+int db_retry_safe(const char *sql);
 
 /* Transactions on the worker's connection: 0 or -1 (logged). A transaction
  * still open when the request ends is rolled back. */

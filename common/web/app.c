@@ -96,14 +96,25 @@ read_body_or_reply(struct req *r)
 	return 0;
 }
 
+/* 1 for application/json with no charset or a UTF-8 one (JSON is UTF-8:
+ * RFC 8259); a body declared in another charset is refused with 415. */
 static int
 json_content_type(const char *ct)
 {
 	size_t n = strlen("application/json");
+	const char *cs;
 
 	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
 		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+	if (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')
+		return 0;
+	if ((cs = strcasestr(ct + n, "charset=")) == NULL)
+		return 1;
+	cs += strlen("charset=");
+	if (*cs == '"')
+		cs++;
+	return (strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0) &&
+	       strchr("\"; ", cs[cs[3] == '-' ? 5 : 4]) != NULL;
 }
 
 /* Everything between routing and the handler; returns 0 to run the handler. */
@@ -146,6 +157,10 @@ prepare_or_reply(const struct route *routes, struct req *r)
 		return reply_error(r, ERR_BAD_REQUEST, "query", why), -1;
 	if (read_body_or_reply(r) != 0)
 		return -1;
+	if (r->body_len > 0 && (strcmp(method, "GET") == 0 || r->is_head ||
+	                        strcmp(method, "DELETE") == 0))
+		return reply_error(r, ERR_BAD_REQUEST, NULL,
+		                   "a body is not allowed with this method"), -1;
 	if (r->route->flags & NEED_JSON) {
 		if (!json_content_type(req_param(r, "CONTENT_TYPE")))
 			return reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL), -1;
@@ -191,7 +206,8 @@ log_request(const struct req *r, double seconds)
 		.error = r->error_code,
 	};
 
-	log_request_line(r->status >= 500 ? LOG_ERROR : LOG_INFO, &lr);
+	if (log_request_sampled(r->status, lr.duration_ms))
+		log_request_line(r->status >= 500 ? LOG_ERROR : LOG_INFO, &lr);
 }
 
 void
@@ -306,6 +322,12 @@ setup(void)
 		return 1;
 	}
 	log_init(binary);
+	/* LOG_FILE (environment only: one file per binary): reopened on SIGHUP */
+	if (getenv("LOG_FILE") != NULL && *getenv("LOG_FILE") != '\0' &&
+	    log_open_file(getenv("LOG_FILE"), SIGHUP) != 0) {
+		fprintf(stderr, "%s: cannot open LOG_FILE %s\n", binary, getenv("LOG_FILE"));
+		return 1;
+	}
 	fatal = config_env() == APP_PRODUCTION;
 	if (config_check(report_problem, &fatal) > 0 && fatal) {
 		log_kv(LOG_ERROR, "refusing to start: unsafe production configuration", NULL);

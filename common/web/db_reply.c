@@ -13,7 +13,7 @@ reply_failure(struct req *r)
 {
 	const char *s = db_sqlstate();
 
-	if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || *s == '\0')
+	if (db_state_is_lost(s, 0))
 		reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL);
 	else if (strcmp(s, "23505") == 0)
 		reply_error(r, ERR_CONFLICT, NULL, NULL);

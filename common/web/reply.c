@@ -141,6 +141,8 @@ reply_error(struct req *r, enum err e, const char *field, const char *message)
 		json_object_object_add(error, "request_id", json_object_new_string(r->request_id));
 	json_object_object_add(env, "error", error);
 	r->error_code = info->code;
+	if (info->status == 503)   /* the database or a dependency: try again soon */
+		reply_header(r, "Retry-After", "1");
 	return reply_json(r, info->status, env);
 }
 

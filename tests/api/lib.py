@@ -142,11 +142,68 @@ def tls_context():
     return ctx
 
 
+# Credentials a request sent or a reply carried are appended to the file
+# named by $API_SECRETS_FILE (one per line), for the log scan after the suite
+# (tests/api/log_scan.py): none may appear in any log.
+SECRET_KEYS = ("password", "token", "key", "secret", "csrf")
+
+
+def _secret_values(obj, out):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, str) and any(s in k.lower() for s in SECRET_KEYS):
+                out.append(v)
+            else:
+                _secret_values(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _secret_values(v, out)
+
+
+def note_secrets(headers, body, reply):
+    path = os.environ.get("API_SECRETS_FILE")
+    if not path:
+        return
+    found = []
+    for k, v in headers.items():
+        k = k.lower()
+        if k == "authorization" and " " in v:
+            found.append(v.split(" ", 1)[1])
+        elif k in ("x-api-key", "x-csrf-token"):
+            found.append(v)
+        elif k == "cookie":
+            found += [c.split("=", 1)[1] for c in v.split(";") if "=" in c]
+    _secret_values(body, found)
+    cookie = reply.header("set-cookie") if reply else None
+    if cookie and "=" in cookie:
+        found.append(cookie.split("=", 1)[1].split(";", 1)[0])
+    if reply is not None and (reply.header("content-type") or "").startswith("application/json"):
+        try:
+            _secret_values(json.loads(reply.body.decode("utf-8")), found)
+        except ValueError:
+            pass
+    # setting names (DATABASE_URL) and masks are not secrets
+    found = [f.strip() for f in found if f and len(f.strip()) >= 8 and "\n" not in f
+             and not re.fullmatch(r"[A-Z][A-Z0-9_]*|\**|\[REDACTED\]", f.strip())]
+    if found:
+        with open(path, "a") as f:
+            f.write("".join(x + "\n" for x in found))
+
+
 def request(method, path, body=None, headers=None, source="127.0.0.1",
             port=None, tls=True, raw_body=None, validate=True):
     """One request on a fresh connection; body (a dict) is sent as JSON. The
     reply is checked against docs/openapi.yaml (validate_reply) unless
-    validate is false."""
+    validate is false; the credentials sent and received are noted for the
+    log scan (note_secrets)."""
+    reply = _request(method, path, body, headers, source, port, tls, raw_body)
+    note_secrets(headers or {}, body, reply)
+    if validate:
+        validate_reply(method, path, reply)
+    return reply
+
+
+def _request(method, path, body, headers, source, port, tls, raw_body):
     hdrs = dict(headers or {})
     data = raw_body
     if body is not None:
@@ -170,8 +227,6 @@ def request(method, path, body=None, headers=None, source="127.0.0.1",
         reply = Reply(r.status, headers_out, payload)
     finally:
         conn.close()
-    if validate:
-        validate_reply(method, path, reply)
     return reply
 
 

@@ -32,16 +32,12 @@ def healthz_and_head():
 
 
 @test
-def version_names_libraries_and_server():
+def version_names_only_the_version_and_commit_to_anonymous_clients():
     r = get("/api/version")
     expect_status(r, 200)
     v = r.json()
-    for key in ("version", "commit", "build_time", "schema_version", "postgresql"):
-        assert v.get(key), f"{key} missing in {v}"
-    libs = v["libraries"]
-    for lib in ("libpq", "json-c", "libcurl", "libsodium", "libfcgi"):
-        assert re.match(r"\d+\.\d+", libs.get(lib, "")), f"{lib}: {libs}"
-    assert v["postgresql"].startswith("15") or v["postgresql"][0].isdigit(), v
+    assert set(v) == {"version", "commit"} and v["version"] and v["commit"], v
+    # libraries and the server's version go to admins (test_hardening.py)
 
 
 @test

@@ -2,6 +2,8 @@
  * (DATABASE_URL of the app role, from the stack's env file). */
 #include "unit.h"
 
+#include <time.h>
+
 #include "harness.h"
 
 static int
@@ -147,6 +149,41 @@ test_no_silent_retry_inside_transaction(void **state)
 }
 
 static void
+test_a_dropped_idle_connection_is_replaced_before_any_statement(void **state)
+{
+	(void)state;
+	assert_non_null(db_query(pool, "SELECT 1", DB_NOARGS));
+	kill_backend();
+	nanosleep(&(struct timespec){ 0, 300 * 1000 * 1000 }, NULL);   /* the backend has gone */
+	/* WITH is not retried after a loss: it succeeds only because the dead
+	 * connection was noticed and replaced before the statement was sent */
+	assert_non_null(db_query(pool, "WITH x AS (SELECT 1) SELECT * FROM x", DB_NOARGS));
+}
+
+static void
+test_lost_connection_states_and_retry_safety(void **state)
+{
+	(void)state;
+	assert_true(db_state_is_lost(NULL, 0));
+	assert_true(db_state_is_lost("", 0));
+	assert_true(db_state_is_lost("08006", 0));
+	assert_true(db_state_is_lost("57P01", 0));
+	assert_true(db_state_is_lost("57P02", 0));
+	assert_true(db_state_is_lost("57P03", 0));
+	assert_true(db_state_is_lost("23505", 1));
+	assert_false(db_state_is_lost("23505", 0));
+	assert_false(db_state_is_lost("57014", 0));
+	assert_true(db_retry_safe("SELECT 1"));
+	assert_true(db_retry_safe("  select 1"));
+	assert_true(db_retry_safe("BEGIN"));
+	assert_true(db_retry_safe("(SELECT 1) UNION (SELECT 2)"));
+	assert_false(db_retry_safe("INSERT INTO t VALUES (1)"));
+	assert_false(db_retry_safe("UPDATE t SET a = 1"));
+	assert_false(db_retry_safe("WITH d AS (DELETE FROM t RETURNING *) SELECT 1"));
+	assert_false(db_retry_safe("COMMIT"));
+}
+
+static void
 test_unreachable_database_replies_503(void **state)
 {
 	struct fake *f = fake_new("GET", "/");
@@ -159,6 +196,7 @@ test_unreachable_database_replies_503(void **state)
 	assert_null(db_query_or_reply(&f->req, "SELECT 1", DB_NOARGS));
 	assert_int_equal(f->req.status, 503);
 	assert_non_null(strstr(f->out, "\"code\":\"DATABASE_UNAVAILABLE\""));
+	assert_non_null(strstr(f->out, "Retry-After: 1\r\n"));
 	assert_null(strstr(f->out, "nonexistent"));
 	db_set_conninfo(NULL);
 	assert_non_null(db_query(pool, "SELECT 1", DB_NOARGS));
@@ -195,6 +233,8 @@ main(void)
 		cmocka_unit_test(test_open_transaction_rolled_back_at_reset),
 		cmocka_unit_test(test_reconnects_once_after_broken_connection),
 		cmocka_unit_test(test_no_silent_retry_inside_transaction),
+		cmocka_unit_test(test_a_dropped_idle_connection_is_replaced_before_any_statement),
+		cmocka_unit_test(test_lost_connection_states_and_retry_safety),
 		cmocka_unit_test(test_unreachable_database_replies_503),
 		cmocka_unit_test(test_statement_timeout_replies_503),
 	};
