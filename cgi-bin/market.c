@@ -1,5 +1,5 @@
 /* market.c: stock analysis (now, or queued as a task) and batch signals.
- * The scoring model is documented in common/analysis.h. */
+ * The scoring model is documented in common/domain/analysis.h. */
 #include "app.h"
 
 #include <math.h>

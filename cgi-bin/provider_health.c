@@ -3,7 +3,7 @@
  *
  * Any signed-in user may look: a user whose analysis came back stale wants
  * to know that market data is degraded, and nothing here is private (counts,
- * latencies, and the fixed, URL-free failure reasons of common/http.c; no
+ * latencies, and the fixed, URL-free failure reasons of common/services/http.c; no
  * endpoints, hosts or keys). Anonymous callers are refused. */
 #include "app.h"
 #include "jsonv.h"

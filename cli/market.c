@@ -22,6 +22,7 @@
 #include "pool.h"
 #include "provider.h"
 #include "signal_backfill.h"
+#include "url.h"
 #include "valid.h"
 
 #define WHAT "market"
@@ -210,27 +211,13 @@ market_refresh_cmd(struct pool *p, int argc, char **argv)
 static const char *
 file_url(struct pool *p, const char *path)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	char abs[PATH_MAX];
-	struct buf b;
 
 	if (realpath(path, abs) == NULL) {
 		fprintf(stderr, "edgescout: market: cannot read %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	buf_init(&b, p);
-	buf_puts(&b, "file://");
-	for (const unsigned char *c = (const unsigned char *)abs; *c; c++) {
-		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		    (*c >= '0' && *c <= '9') || strchr("-._~/", *c) != NULL) {
-			buf_putc(&b, (char)*c);
-		} else {
-			buf_putc(&b, '%');
-			buf_putc(&b, hex[*c >> 4]);
-			buf_putc(&b, hex[*c & 15]);
-		}
-	}
-	return buf_cstr(&b);
+	return pool_printf(p, "file://%s", url_encode(p, abs, 1));
 }
 
 /* `market demo [--csv FILE]` */

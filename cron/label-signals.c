@@ -1,5 +1,5 @@
 /* label-signals: the outcome of every signal whose horizon has passed
- * (common/model_train.h: trading days, threshold, win/loss/flat). */
+ * (common/store/model_train.h: trading days, threshold, win/loss/flat). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>

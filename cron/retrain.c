@@ -1,6 +1,6 @@
 /* retrain: the win-probability model retrained on labelled signals,
  * stored as a new version and promoted when no worse than the current one
- * (common/model_train.h). */
+ * (common/store/model_train.h). */
 #include <json-c/json.h>
 
 #include "analysis.h"

@@ -1,4 +1,4 @@
-/* run-tasks: the worker of the asynchronous task queue (common/task.h).
+/* run-tasks: the worker of the asynchronous task queue (common/store/task.h).
  * Started every minute; first puts tasks stuck running past
  * TASK_TIMEOUT_SECONDS back in the queue (or fails those that used
  * TASK_MAX_ATTEMPTS), then LISTENs on TASK_CHANNEL and claims analysis

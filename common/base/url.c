@@ -1,6 +1,7 @@
 /* url.c: percent-decoding of URL parts. */
 #include "url.h"
 
+#include "buf.h"
 #include "pool.h"
 #include "valid.h"
 
@@ -45,4 +46,25 @@ url_decode(struct pool *p, const char *s, size_t n, int plus_space)
 	}
 	out[j] = '\0';
 	return valid_utf8(out, j) ? out : NULL;
+}
+
+const char *
+url_encode(struct pool *p, const char *s, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b;
+
+	buf_init(&b, p);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' ||
+		    *c == '~' || (keep_slash && *c == '/')) {
+			buf_putc(&b, (char)*c);
+		} else {
+			buf_putc(&b, '%');
+			buf_putc(&b, hex[*c >> 4]);
+			buf_putc(&b, hex[*c & 15]);
+		}
+	}
+	return buf_cstr(&b);
 }

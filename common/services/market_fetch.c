@@ -14,6 +14,7 @@
 #include "market_store.h"
 #include "pool.h"
 #include "provider_parse.h"
+#include "url.h"
 #include "valid.h"
 
 #define DAY 86400L
@@ -48,29 +49,6 @@ static const struct provider_def defs[] = {
 	{ "csv", NULL, NULL, 0, provider_parse_csv },
 	{ NULL, NULL, NULL, 0, NULL }
 };
-
-/* s percent-encoded for a URL query value or path segment (RFC 3986
- * unreserved characters stay; keep_slash also keeps '/'). Pool memory. */
-static const char *
-url_encode(struct pool *p, const char *s, int keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b;
-
-	buf_init(&b, p);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' ||
-		    *c == '~' || (keep_slash && *c == '/')) {
-			buf_putc(&b, (char)*c);
-		} else {
-			buf_putc(&b, '%');
-			buf_putc(&b, hex[*c >> 4]);
-			buf_putc(&b, hex[*c & 15]);
-		}
-	}
-	return buf_cstr(&b);
-}
 
 /* base without its trailing slashes. */
 static const char *

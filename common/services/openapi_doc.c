@@ -186,7 +186,7 @@ error_responses(json_object *responses)
 	json_object_object_add(m, "schema", ref);
 	json_object_object_add(c, JSON_MEDIA, m);
 	json_object_object_add(any, "description",
-	                       str("an error from the catalogue (common/err.c), same envelope"));
+	                       str("an error from the catalogue (common/base/err.c), same envelope"));
 	json_object_object_add(any, "content", c);
 	json_object_object_add(responses, "Error", any);
 }

@@ -116,7 +116,7 @@ def every_route_is_documented_with_its_contract():
 @test
 def error_responses_come_from_the_catalogue():
     doc = json.load(open(SPEC))
-    text = open(os.path.join(REPO, "common", "err.c")).read()
+    text = open(os.path.join(REPO, "common", "base", "err.c")).read()
     catalogue = re.findall(r'\{ "([A-Z_]+)", (\d{3}), "([^"]+)" \}', text)
     assert len(catalogue) >= 10, catalogue
     responses = doc["components"]["responses"]

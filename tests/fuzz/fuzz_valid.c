@@ -1,4 +1,4 @@
-/* fuzz_valid.c: libFuzzer harness for common/valid.h.
+/* fuzz_valid.c: libFuzzer harness for common/base/valid.h.
  *
  * Feeds each input to every validator and checks properties that must hold
  * for any input: UTF-8 and integer answers agree with independent reference

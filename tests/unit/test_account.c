@@ -1,4 +1,4 @@
-/* test_account.c: unit tests for common/account.h. */
+/* test_account.c: unit tests for common/base/account.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* test_analysis.c: the scoring model of common/analysis.h on fixed
+/* test_analysis.c: the scoring model of common/domain/analysis.h on fixed
  * indicator inputs (exact component scores, weights, redistribution when
  * inputs are missing, thresholds), the snapshot on the real S&P series
  * against the golden values, the JSON of an analysis, and export rows.

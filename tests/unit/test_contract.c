@@ -40,7 +40,7 @@ static const struct param make_body[] = {
 static int
 find(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 
 	json_object_object_add(o, "n", json_object_new_int64(req_int(r, "n", -1)));
 	json_object_object_add(o, "colour", req_has(r, "colour") ?
@@ -52,7 +52,7 @@ find(struct req *r)
 static int
 make(struct req *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = pool_json_object(r->pool);
 	const char **tags;
 	int n = req_list(r, "tags", &tags);
 

@@ -1,4 +1,4 @@
-/* test_indicators.c: common/indicators.h against golden values computed
+/* test_indicators.c: common/domain/indicators.h against golden values computed
  * independently (R's TTR, tests/golden/make_golden.R) on two real data sets,
  * on every output bar (edge cases: test_indicators_edge.c). Run from the repository root (fixture paths are relative to it).
  *

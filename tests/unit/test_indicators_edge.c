@@ -1,4 +1,4 @@
-/* test_indicators_edge.c: common/indicators.h on the edges: series shorter
+/* test_indicators_edge.c: common/domain/indicators.h on the edges: series shorter
  * than the period, bad arguments and non-finite input, period 1, flat
  * series, hand-worked examples of each convention, and rounding drift of the
  * running sums over a million bars. */

@@ -1,4 +1,4 @@
-/* test_logreg.c: common/logreg.h on hand-checkable cases: a separable 1-D
+/* test_logreg.c: common/domain/logreg.h on hand-checkable cases: a separable 1-D
  * set, AUC of known rankings (ties count 1/2), log loss and accuracy of
  * known probabilities, scaling, holdout sizes, determinism bit for bit,
  * the effect of lambda, and recovering known coefficients. */

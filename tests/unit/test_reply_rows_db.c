@@ -1,5 +1,5 @@
 /* test_reply_rows_db.c: database rows as reply JSON by column descriptors
- * (common/reply_rows.h), on real results of the test stack's PostgreSQL:
+ * (common/store/reply_rows.h), on real results of the test stack's PostgreSQL:
  * each type, SQL NULL in nullable and NOT NULL columns, numbers printed
  * shortest exact, limits. Tests named *_db get the stack's
  * EDGESCOUT_ENV_FILE. */

@@ -1,4 +1,4 @@
-/* test_task_db.c: the task queue (common/task.h) on the test stack's
+/* test_task_db.c: the task queue (common/store/task.h) on the test stack's
  * database: enqueue and its NOTIFY, claims that skip rows another
  * connection holds, many processes claiming at once, complete, fail with
  * and without retries, and the sweep of stuck tasks with its attempt cap.

@@ -1,4 +1,4 @@
-/* test_valid.c: unit tests for common/valid.h: text, numbers, enums,
+/* test_valid.c: unit tests for common/base/valid.h: text, numbers, enums,
  * phones, symbols, HTML escaping (e-mail and URLs: test_valid_net). */
 #include "unit.h"
 

@@ -1,5 +1,5 @@
 /* test_valid_net.c: the e-mail address and URL validators of
- * common/valid.h (valid_net.c). */
+ * common/base/valid.h (valid_net.c). */
 #include "unit.h"
 
 #include <locale.h>
