@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "db_journal.h"
 #include "log.h"
 #include "pool.h"
 #include "procname.h"
@@ -156,6 +157,35 @@ db_retry_safe(const char *sql)
 	return 0;
 }
 
+/* 1 when sql is ROLLBACK; with COMMIT too when commit_too. */
+static int
+ends_transaction(const char *sql, int commit_too)
+{
+	return strncasecmp(sql, "ROLLBACK", 8) == 0 ||
+	       (commit_too && strncasecmp(sql, "COMMIT", 6) == 0);
+}
+
+/* A fresh connection with the journaled transaction run again on it, when
+ * one was open; 0, or -1 (the connection is closed and sqlstate is 08006). */
+static int
+reconnect(int in_tx)
+{
+	PGconn *c;
+
+	db_close();
+	if (!in_tx)
+		return 0;
+	if (db_journal_active() && (c = db_conn()) != NULL && db_journal_replay(c) == 0) {
+		log_kv(LOG_WARN, "database connection lost in a transaction; it ran again "
+		       "on a new connection with the same results", NULL);
+		return 0;
+	}
+	db_journal_stop();
+	db_close();
+	set_sqlstate("08006");
+	return -1;
+}
+
 PGresult *
 db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 {
@@ -166,11 +196,16 @@ db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 		ExecStatusType st;
 		const char *state;
 
-		/* outside a transaction nothing is lost by replacing a dead
-		 * connection before the statement is sent */
-		if (!in_tx && conn != NULL && conn_dead(conn)) {
+		/* a connection known dead is replaced before the statement is
+		 * sent: outside a transaction nothing is lost, inside one the
+		 * transaction runs again first (db_journal.h), even for its
+		 * COMMIT, which was not sent; a ROLLBACK needs none */
+		if (conn != NULL && conn_dead(conn)) {
 			log_kv(LOG_WARN, "database connection lost while idle; reconnecting", NULL);
-			db_close();
+			if (reconnect(in_tx && !ends_transaction(sql, 0)) != 0) {
+				log_kv(LOG_ERROR, "database connection lost", "sql", sql, NULL);
+				return NULL;
+			}
 		}
 		if ((c = db_conn()) == NULL)
 			return NULL;
@@ -179,21 +214,25 @@ db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			set_sqlstate("");
 			pool_defer(p, clear_result, res);
+			if (in_tx && !ends_transaction(sql, 1))
+				db_journal_add(sql, args, nargs, res);
 			return res;
 		}
 		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (db_state_is_lost(state, PQstatus(c) == CONNECTION_BAD)) {
 			/* the server went away: one fresh connection for a statement
-			 * that is safe to run again, never mid-transaction (that
-			 * transaction is gone; nothing of it was committed) */
-			set_sqlstate("08006");
+			 * that is safe to run again, or for a transaction that had not
+			 * committed (nothing of it survived) and runs again with the
+			 * same results; never for a COMMIT, which may have happened */
+			log_kv(LOG_WARN, "database connection lost", "sqlstate",
+			       state ? state : "none", NULL);
 			PQclear(res);
-			db_close();
-			if (attempt == 0 && !in_tx && db_retry_safe(sql)) {
-				log_kv(LOG_WARN, "database connection lost; reconnecting", "sqlstate",
-				       state ? state : "none", NULL);
+			set_sqlstate("08006");
+			if (attempt == 0 && !ends_transaction(sql, 1) &&
+			    (in_tx || db_retry_safe(sql)) && reconnect(in_tx) == 0)
 				continue;
-			}
+			db_journal_stop();
+			db_close();
 			log_kv(LOG_ERROR, "database connection lost", "sqlstate",
 			       state ? state : "none", "sql", sql, NULL);
 			set_sqlstate("08006");
@@ -211,6 +250,7 @@ static void
 rollback_if_open(void *unused)
 {
 	(void)unused;
+	db_journal_stop();
 	if (db_in_transaction()) {
 		PGresult *res = PQexec(conn, "ROLLBACK");
 
@@ -224,13 +264,17 @@ db_begin(struct pool *p)
 	if (db_query(p, "BEGIN", DB_NOARGS) == NULL)
 		return -1;
 	pool_defer(p, rollback_if_open, NULL);
+	db_journal_start(p);
 	return 0;
 }
 
 int
 db_commit(struct pool *p)
 {
-	return db_query(p, "COMMIT", DB_NOARGS) ? 0 : -1;
+	int rc = db_query(p, "COMMIT", DB_NOARGS) ? 0 : -1;
+
+	db_journal_stop();
+	return rc;
 }
 
 void

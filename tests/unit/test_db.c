@@ -101,12 +101,22 @@ test_open_transaction_rolled_back_at_reset(void **state)
 	pool_free(p);
 }
 
-/* Terminate the worker's own backend from a second connection. */
-static void
-kill_backend(void)
+/* The process id of the worker's own backend (asked of libpq: a statement
+ * inside a transaction would be part of it). */
+static const char *
+backend_pid(void)
 {
-	PGresult *res = db_query(pool, "SELECT pg_backend_pid()", DB_NOARGS);
-	const char *pid = pool_strdup(pool, db_text(res, 0, 0));
+	PGconn *c = db_conn();
+
+	assert_non_null(c);
+	return pool_printf(pool, "%d", PQbackendPID(c));
+}
+
+/* Terminate backend pid from a second connection; when wait, give it time
+ * to have gone. */
+static void
+kill_backend_pid(const char *pid, int wait)
+{
 	PGconn *other = PQconnectdb(config_get("DATABASE_URL"));
 	const char *args[1] = { pid };
 	PGresult *k;
@@ -116,6 +126,15 @@ kill_backend(void)
 	assert_int_equal(PQresultStatus(k), PGRES_TUPLES_OK);
 	PQclear(k);
 	PQfinish(other);
+	if (wait)
+		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+}
+
+/* Terminate the worker's own backend from a second connection. */
+static void
+kill_backend(void)
+{
+	kill_backend_pid(backend_pid(), 0);
 }
 
 static void
@@ -134,17 +153,71 @@ test_reconnects_once_after_broken_connection(void **state)
 	assert_string_not_equal(before, after);
 }
 
+static PGresult *
+setting(const char *key)
+{
+	return db_query(pool, "SELECT value FROM app_settings WHERE key = $1", DB_ARGS(key));
+}
+
+/* A transaction cut by a lost connection before COMMIT runs again on a new
+ * one, its earlier answers the same, and commits: the request never sees it. */
 static void
-test_no_silent_retry_inside_transaction(void **state)
+test_a_transaction_cut_by_a_lost_connection_runs_again(void **state)
 {
 	struct pool *p = pool_new();
+	const char *pid = backend_pid();
+	PGresult *res;
+
+	(void)state;
+	db_query(pool, "DELETE FROM app_settings WHERE key LIKE 'test_db.replay%'", DB_NOARGS);
+	assert_int_equal(db_begin(p), 0);
+	res = db_query(p, "INSERT INTO app_settings (key, value) VALUES ($1, 'a')",
+	               DB_ARGS("test_db.replay1"));
+	assert_string_equal(PQcmdTuples(res), "1");
+	res = db_query(p, "SELECT count(*) FROM app_settings WHERE key LIKE 'test_db.replay%'",
+	               DB_NOARGS);
+	assert_int_equal(db_int(res, 0, 0), 1);
+	kill_backend_pid(pid, 1);
+	/* the dead connection is noticed before the statement is sent */
+	res = db_query(p, "UPDATE app_settings SET value = 'b' WHERE key = $1 RETURNING value",
+	               DB_ARGS("test_db.replay1"));
+	assert_non_null(res);
+	assert_string_equal(db_text(res, 0, 0), "b");
+	assert_string_not_equal(backend_pid(), pid);
+	/* killed with no wait: the statement is most likely sent before the
+	 * backend has gone, and the loss shows in its own answer */
+	kill_backend_pid(backend_pid(), 0);
+	assert_non_null(db_query(p, "INSERT INTO app_settings (key, value) VALUES ($1, 'c')",
+	                         DB_ARGS("test_db.replay2")));
+	/* and lost just before COMMIT, which was not sent: it runs again too */
+	kill_backend_pid(backend_pid(), 1);
+	assert_int_equal(db_commit(p), 0);
+	pool_free(p);
+	assert_string_equal(db_text(setting("test_db.replay1"), 0, 0), "b");
+	assert_string_equal(db_text(setting("test_db.replay2"), 0, 0), "c");
+	db_query(pool, "DELETE FROM app_settings WHERE key LIKE 'test_db.replay%'", DB_NOARGS);
+}
+
+/* When a statement answers differently the second time (here the clock;
+ * in life a sequence or a row changed meanwhile), the transaction is not
+ * continued: 08006, nothing of it committed, and the next request is fine. */
+static void
+test_a_transaction_whose_answers_change_is_not_run_again(void **state)
+{
+	struct pool *p = pool_new();
+	const char *pid = backend_pid();
 
 	(void)state;
 	assert_int_equal(db_begin(p), 0);
-	kill_backend();
+	assert_non_null(db_query(p, "INSERT INTO app_settings (key, value) VALUES ($1, 'x')",
+	                         DB_ARGS("test_db.replay3")));
+	assert_non_null(db_query(p, "SELECT clock_timestamp()::text", DB_NOARGS));
+	kill_backend_pid(pid, 1);
 	assert_null(db_query(p, "SELECT 1", DB_NOARGS));
 	assert_string_equal(db_sqlstate(), "08006");
+	assert_false(db_in_transaction());
 	pool_free(p);
+	assert_int_equal(PQntuples(setting("test_db.replay3")), 0);
 	assert_non_null(db_query(pool, "SELECT 1", DB_NOARGS));  /* next request is fine */
 }
 
@@ -232,7 +305,8 @@ main(void)
 		cmocka_unit_test(test_unique_violation_replies_409_and_rows_counted),
 		cmocka_unit_test(test_open_transaction_rolled_back_at_reset),
 		cmocka_unit_test(test_reconnects_once_after_broken_connection),
-		cmocka_unit_test(test_no_silent_retry_inside_transaction),
+		cmocka_unit_test(test_a_transaction_cut_by_a_lost_connection_runs_again),
+		cmocka_unit_test(test_a_transaction_whose_answers_change_is_not_run_again),
 		cmocka_unit_test(test_a_dropped_idle_connection_is_replaced_before_any_statement),
 		cmocka_unit_test(test_lost_connection_states_and_retry_safety),
 		cmocka_unit_test(test_unreachable_database_replies_503),
