@@ -65,7 +65,8 @@ static const struct job job = {
 	"signal time, standardised) with the newest RETRAIN_HOLDOUT (default 0.2)\n"
 	"held out, and stores it as a new model version. It is promoted when its\n"
 	"holdout AUC is no lower and its log loss no higher (+ RETRAIN_LOGLOSS_EPSILON,\n"
-	"default 0.001) than the current model's on the same holdout. Needs\n"
+	"default 0.001) than the current model's on the holdout rows neither was\n"
+	"trained on (after the current model's holdout day). Needs\n"
 	"RETRAIN_MIN_ROWS (default 200) labelled signals; the same data never make a\n"
 	"second version. RETRAIN_LAMBDA (default 0.01) is the L2 strength."
 };

@@ -26,8 +26,12 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM signals WHERE outcome IS N
 static const char SQL_SAME_DATA[] =
 	"SELECT version, promoted, decision FROM models WHERE data_hash = $1";
 
+/* The current model, and the last day it may have trained on: rows after
+ * it are rows it never saw (its holdout day when it held rows out, which
+ * may have shared that day with training rows, else its last day). */
 static const char SQL_CURRENT[] =
-	"SELECT coalesce(max(version), 0) FROM models WHERE promoted";
+	"SELECT version, to_char(coalesce(holdout_day, last_day), 'YYYY-MM-DD') FROM models "
+	"WHERE promoted ORDER BY version DESC LIMIT 1";
 
 static const char SQL_STORE[] =
 	"INSERT INTO models (version, feature_set, features, coefficients, means, stds, lambda, "
@@ -157,30 +161,53 @@ data_hash(const struct dataset *ds, const struct model_train_opts *o, char hex[6
 	sodium_bin2hex(hex, 65, out, sizeof(out));
 }
 
-/* The current promoted model evaluated on rows [from, n) of ds into *out;
- * 1 when there is one, 0 when none, -1 on failure. */
+/* Rows x (n by d of ds) and labels of the rows i in [from, n) of ds whose
+ * day is after seen, as features of names (d of them; NULL: ds's own). */
+static size_t
+unseen_rows(struct pool *p, const struct dataset *ds, size_t from, const char *seen,
+    char *const *names, size_t d, double **x, int **y)
+{
+	size_t k = 0;
+
+	*x = pool_alloc(p, (ds->n - from + 1) * d * sizeof(double));
+	*y = pool_alloc(p, (ds->n - from + 1) * sizeof(int));
+	for (size_t i = from; i < ds->n; i++) {
+		if (strcmp(ds->days[i], seen) <= 0)
+			continue;
+		for (size_t j = 0; j < d; j++)
+			(*x)[k * d + j] = names ? model_feature(&ds->in[i], names[j])
+			                        : ds->x[i * ds->d + j];
+		(*y)[k++] = ds->y[i];
+	}
+	return k;
+}
+
+/* The current promoted model and the candidate lr, both evaluated on the
+ * rows of the candidate's holdout [from, n) that the current model never
+ * trained on (day after its holdout day): *base and *cand. 1 when there is
+ * a current model, 0 when none, -1 on failure. */
 static int
-baseline(struct pool *p, const struct dataset *ds, size_t from, int *version,
-    struct logreg_metrics *out)
+baseline(struct pool *p, const struct dataset *ds, size_t from, const struct logreg *lr,
+    int *version, struct logreg_metrics *base, struct logreg_metrics *cand)
 {
 	PGresult *res = db_query(p, SQL_CURRENT, DB_NOARGS);
 	struct model m;
-	size_t k = ds->n - from;
 	double *x;
+	int *y;
+	size_t k;
 
 	*version = 0;
 	if (res == NULL)
 		return -1;
-	if (db_int(res, 0, 0) == 0)
+	if (PQntuples(res) == 0)
 		return 0;
 	if (model_load(p, (int)db_int(res, 0, 0), &m) != 1)
 		return -1;
 	*version = m.version;
-	x = pool_alloc(p, (k ? k : 1) * m.d * sizeof(double));
-	for (size_t i = 0; i < k; i++)
-		for (size_t j = 0; j < m.d; j++)
-			x[i * m.d + j] = model_feature(&ds->in[from + i], m.names[j]);
-	logreg_evaluate(p, &m.lr, x, ds->y + from, k, out);
+	k = unseen_rows(p, ds, from, db_text(res, 0, 1), m.names, m.d, &x, &y);
+	logreg_evaluate(p, &m.lr, x, y, k, base);
+	k = unseen_rows(p, ds, from, db_text(res, 0, 1), NULL, ds->d, &x, &y);
+	logreg_evaluate(p, lr, x, y, k, cand);
 	return 1;
 }
 
@@ -196,15 +223,15 @@ model_promote(struct pool *p, const struct model_train_opts *o,
 		return 1;
 	}
 	if (n->n == 0) {
-		*decision = pool_printf(p, "not promoted: no holdout rows to compare with "
-		                        "model %d", baseline_version);
+		*decision = pool_printf(p, "not promoted: no holdout rows that model %d did not "
+		                        "train on to compare with", baseline_version);
 		return 0;
 	}
 	auc_ok = isnan(n->auc) || isnan(b->auc) || n->auc >= b->auc;
 	ll_ok = n->log_loss <= b->log_loss + o->epsilon;
 	promoted = auc_ok && ll_ok;
 	*decision = pool_printf(p, "%s: holdout AUC %.4f %s %.4f and log loss %.4f %s "
-	    "%.4f + %g of model %d on the same %zu rows",
+	    "%.4f + %g of model %d on the same %zu holdout rows neither trained on",
 	    promoted ? "promoted" : "not promoted", n->auc,
 	    isnan(n->auc) || isnan(b->auc) ? "vs" : auc_ok ? ">=" : "<", b->auc,
 	    n->log_loss, ll_ok ? "<=" : ">", b->log_loss, o->epsilon, baseline_version, n->n);
@@ -320,9 +347,10 @@ model_retrain(struct pool *p, const struct model_train_opts *o, int dry_run,
 	if (!r->lr.converged)
 		log_kv(LOG_WARN, "retrain: the fit did not converge within its budget",
 		       "iterations", db_i64(p, r->lr.iterations), NULL);
-	if (baseline(p, &ds, ds.n - r->hold.n, &r->baseline_version, &r->baseline) < 0)
+	if (baseline(p, &ds, ds.n - r->hold.n, &r->lr, &r->baseline_version, &r->baseline,
+	             &r->compared) < 0)
 		return -1;
-	r->promoted = model_promote(p, o, &r->hold, r->baseline_version, &r->baseline,
+	r->promoted = model_promote(p, o, &r->compared, r->baseline_version, &r->baseline,
 	                            &r->decision);
 	if (dry_run) {
 		r->status = TRAIN_DRY_RUN;

@@ -19,12 +19,14 @@
  * SHA-256 of the feature set, hyperparameters, row ids, labels and feature
  * values identifies the training data: data already trained on stores no
  * new version. Promotion: the first model is promoted; a later one only
- * when, on its own holdout, it is no worse than the current model evaluated
- * on that same holdout: AUC >= the current model's (skipped when either AUC
- * is undefined, a one-class holdout) and log loss <= the current model's +
- * epsilon. Without holdout rows nothing is promoted over an existing model.
- * The current model's training rows all precede the new holdout (rows only
- * grow at the new end), so the comparison is out of sample for both. */
+ * when it is no worse than the current model on the rows of its holdout
+ * that neither trained on — those after the current model's holdout day
+ * (its last day when it held none out): rows do not only grow at the new
+ * end (a backfill adds older signals), so the new holdout may hold rows the
+ * current model was trained on, and comparing on them would favour it.
+ * No worse: AUC >= the current model's (skipped when either AUC is
+ * undefined, a one-class set) and log loss <= the current model's +
+ * epsilon. Without such rows nothing is promoted over an existing model. */
 #ifndef EDGESCOUT_MODEL_TRAIN_H
 #define EDGESCOUT_MODEL_TRAIN_H
 
@@ -104,7 +106,10 @@ struct model_train_result {
 	struct logreg lr;          /* the fit (not for TRAIN_UNCHANGED) */
 	struct logreg_metrics hold;
 	int baseline_version;      /* the current model compared with, 0: none */
-	struct logreg_metrics baseline;   /* its metrics on the same holdout */
+	struct logreg_metrics baseline;   /* its metrics on the compared rows */
+	struct logreg_metrics compared;   /* the fit's metrics on the same rows: the
+	                                     holdout rows after the current model's
+	                                     holdout day, which neither trained on */
 };
 
 /* Retrain as described above; dry_run trains and decides but stores
@@ -112,8 +117,8 @@ struct model_train_result {
 int model_retrain(struct pool *p, const struct model_train_opts *o, int dry_run,
     struct model_train_result *out, const char **why);
 
-/* Whether a model with holdout metrics n replaces the current model, whose
- * metrics on the same holdout are b (baseline_version 0: there is none), by
+/* Whether a model with metrics n on the compared rows replaces the current
+ * model, whose metrics on the same rows are b (baseline_version 0: there is none), by
  * the rule above: 1 or 0, with *decision (pool or static) saying why. */
 int model_promote(struct pool *p, const struct model_train_opts *o,
     const struct logreg_metrics *n, int baseline_version, const struct logreg_metrics *b,

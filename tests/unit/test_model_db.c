@@ -244,9 +244,10 @@ test_retrain_is_deterministic(void **state)
 }
 
 /* Store a promoted model predicting sigmoid(intercept) for everything;
- * its data hash is 64 times digit. */
+ * its data hash is 64 times digit, its holdout day holdout_day (NULL: it
+ * held none out and trained on rows up to 2000-01-03). */
 static void
-insert_constant_model(int version, const char *intercept, char digit)
+insert_constant_model(int version, const char *intercept, char digit, const char *holdout_day)
 {
 	json_object *names = json_object_new_array(), *zeros = json_object_new_array();
 	json_object *ones = json_object_new_array();
@@ -262,12 +263,14 @@ insert_constant_model(int version, const char *intercept, char digit)
 	}
 	sql("INSERT INTO models (version, feature_set, features, coefficients, means, stds, "
 	    "  lambda, holdout_fraction, training_rows, training_wins, holdout_rows, holdout_wins, "
-	    "  iterations, converged, first_day, last_day, data_hash, promoted, decision) "
+	    "  iterations, converged, first_day, holdout_day, last_day, data_hash, promoted, "
+	    "  decision) "
 	    "VALUES ($1, 1, $2, json_build_object('intercept', $3::float8, 'weights', $4::json), "
-	    "  $4, $5, 0, 0.2, 1, 0, 0, 0, 1, true, '2000-01-03', '2000-01-03', $6, true, "
-	    "  'a constant model')",
+	    "  $4, $5, 0, 0.2, 1, 0, 0, 0, 1, true, '2000-01-03', $7::date, "
+	    "  coalesce($7::date, '2000-01-03'), $6, true, 'a constant model')",
 	    DB_ARGS(db_i64(pool, version), json_object_to_json_string(names), intercept,
-	            json_object_to_json_string(zeros), json_object_to_json_string(ones), hash));
+	            json_object_to_json_string(zeros), json_object_to_json_string(ones), hash,
+	            holdout_day));
 	json_object_put(names);
 	json_object_put(zeros);
 	json_object_put(ones);
@@ -284,7 +287,7 @@ test_promotion_against_the_current_model(void **state)
 
 	(void)state;
 	clear_models();
-	insert_constant_model(1, "8", '0');
+	insert_constant_model(1, "8", '0', NULL);
 	assert_int_equal(model_train_opts_load(&o, &why), 0);
 	assert_int_equal(model_retrain(pool, &o, 0, &r, &why), 0);
 	assert_int_equal(r.status, TRAIN_STORED);
@@ -305,6 +308,42 @@ test_promotion_against_the_current_model(void **state)
 	assert_string_equal(model_text(2, "decision"), r.decision);
 	assert_int_equal(db_int(sql("SELECT max(version) FROM models WHERE promoted", DB_NOARGS),
 	                        0, 0), expect ? 2 : 1);
+}
+
+/* A backfill adds older signals, so a new holdout can hold rows the current
+ * model trained on (days up to its holdout day): both models are compared
+ * only on the holdout rows after that day. */
+static void
+test_promotion_compares_only_rows_neither_model_trained_on(void **state)
+{
+	struct model_train_opts o;
+	struct model_train_result dry, r;
+	const char *why, *cut;
+	int64_t labelled, after;
+
+	(void)state;
+	clear_models();
+	assert_int_equal(model_train_opts_load(&o, &why), 0);
+	assert_int_equal(model_retrain(pool, &o, 1, &dry, &why), 0);
+	assert_true(dry.hold.n >= 4);
+	/* the current model "trained" up to a day in the middle of the new holdout */
+	labelled = db_int(sql("SELECT count(*) FROM signals WHERE outcome IS NOT NULL",
+	                      DB_NOARGS), 0, 0);
+	cut = pool_strdup(pool, db_text(sql("SELECT to_char(day, 'YYYY-MM-DD') FROM signals "
+	    "WHERE outcome IS NOT NULL ORDER BY day, id OFFSET $1 LIMIT 1",
+	    DB_ARGS(db_i64(pool, labelled - (int64_t)dry.hold.n / 2))), 0, 0));
+	after = db_int(sql("SELECT count(*) FROM signals WHERE outcome IS NOT NULL "
+	                   "AND day > $1::date", DB_ARGS(cut)), 0, 0);
+	assert_true(after > 0 && after < (int64_t)dry.hold.n);
+	insert_constant_model(1, "8", '0', cut);
+	assert_int_equal(model_retrain(pool, &o, 0, &r, &why), 0);
+	assert_int_equal(r.baseline_version, 1);
+	assert_int_equal(r.hold.n, dry.hold.n);
+	assert_int_equal((int64_t)r.baseline.n, after);
+	assert_int_equal((int64_t)r.compared.n, after);
+	assert_non_null(strstr(r.decision, pool_printf(pool,
+	    "of model 1 on the same %lld holdout rows neither trained on", (long long)after)));
+	print_message("a current model trained up to %s: %s\n", cut, r.decision);
 }
 
 /* The model input of signal id (the newest of this run when id is 0). */
@@ -368,7 +407,7 @@ test_current_model_and_predictions(void **state)
 
 	/* the cache asks again only after MODEL_CHECK_SECONDS */
 	setenv("MODEL_CHECK_SECONDS", "3600", 1);
-	insert_constant_model(cur + 1, "0", '1');
+	insert_constant_model(cur + 1, "0", '1', NULL);
 	assert_int_equal(model_current(pool)->version, cur);
 	setenv("MODEL_CHECK_SECONDS", "0", 1);
 	assert_int_equal(model_current(pool)->version, cur + 1);
@@ -395,6 +434,7 @@ main(void)
 		T(test_labels),
 		T(test_retrain_is_deterministic),
 		T(test_promotion_against_the_current_model),
+		T(test_promotion_compares_only_rows_neither_model_trained_on),
 		T(test_current_model_and_predictions),
 	};
 #undef T
