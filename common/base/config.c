@@ -20,6 +20,7 @@ static const struct config_item items[] = {
 	{ "DATABASE_OWNER_URL", NULL, CONFIG_DSN, "libpq connection string of the owner role (migrations)" },
 	{ "DATABASE_ADMIN_URL", NULL, CONFIG_DSN, "superuser connection string, used only by `edgescout db init`" },
 	{ "DB_STATEMENT_TIMEOUT_MS", "5000", 0, "per-statement time limit" },
+	{ "DB_PREPARE", "1", 0, "1: prepare statements once per connection; 0 behind a pooler that cannot keep them" },
 	{ "DATA_DIR", "var", 0, "directory whose free space /health/detailed reports" },
 	{ "RUN_DIR", "var/run", 0, "sockets, pid files and shared metrics tables" },
 	{ "MIGRATIONS_DIR", "sql", 0, "where the numbered migrations live" },

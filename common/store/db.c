@@ -17,6 +17,18 @@ static PGconn *conn;
 static const char *conninfo_override;
 static char last_sqlstate[6];
 
+/* The statements prepared on conn, keyed by a hash of the SQL text (db.h);
+ * forgotten with the connection. Names carry a generation that moves on
+ * when the server's plans are forgotten inside a transaction, where they
+ * cannot be deallocated. */
+static struct prepared {
+	uint64_t hash;
+	size_t len;
+} prepared[DB_PREPARED_MAX];
+static int nprepared;
+static unsigned prepared_generation;
+static int prepare_on;
+
 static void log_notice(void *unused, const char *msg);
 
 void
@@ -32,6 +44,8 @@ db_close(void)
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+	nprepared = 0;
+	prepared_generation = 0;
 }
 
 static void
@@ -81,6 +95,7 @@ db_conn(void)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, log_notice, NULL);
+	prepare_on = config_int("DB_PREPARE", 1) != 0;
 	return conn;
 }
 
@@ -157,6 +172,99 @@ db_retry_safe(const char *sql)
 	return 0;
 }
 
+/* 1 when sql plans and so gains from being prepared: SELECT, WITH,
+ * INSERT, UPDATE, DELETE. */
+static int
+preparable(const char *sql)
+{
+	static const char *const kinds[] = { "SELECT", "WITH", "INSERT", "UPDATE", "DELETE",
+	                                     NULL };
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+		sql++;
+	for (int i = 0; kinds[i]; i++)
+		if (strncasecmp(sql, kinds[i], strlen(kinds[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* FNV-1a of sql; its length in *len. */
+static uint64_t
+sql_hash(const char *sql, size_t *len)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	const char *s = sql;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	*len = (size_t)(s - sql);
+	return h;
+}
+
+/* Forget every prepared statement: deallocated on the server outside a
+ * transaction, else left there under names no longer used. */
+static void
+forget_prepared(PGconn *c, int in_tx)
+{
+	nprepared = 0;
+	prepared_generation++;
+	if (!in_tx)
+		PQclear(PQexec(c, "DEALLOCATE ALL"));
+}
+
+/* 1 when res failed because the server no longer has or can use a
+ * prepared plan (26000: no such statement, 0A000: its result type changed). */
+static int
+plan_gone(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0);
+}
+
+/* Run sql on c: prepared once per connection and then reused when it is
+ * preparable and the cache has room, else with PQexecParams. A failed
+ * prepare is the statement's result (the same error it would have had).
+ * A plan the server lost is forgotten and, outside a transaction, the
+ * statement is prepared and run again once. */
+static PGresult *
+exec_statement(PGconn *c, const char *sql, const char *const *args, int nargs, int in_tx,
+               int again)
+{
+	char name[40];
+	size_t len;
+	uint64_t h;
+	int i;
+	PGresult *res;
+
+	if (!prepare_on || !preparable(sql))
+		return PQexecParams(c, sql, nargs, NULL, args, NULL, NULL, 0);
+	h = sql_hash(sql, &len);
+	snprintf(name, sizeof(name), "es%u_%016" PRIx64, prepared_generation, h);
+	for (i = 0; i < nprepared; i++)
+		if (prepared[i].hash == h && prepared[i].len == len)
+			break;
+	if (i == nprepared) {
+		if (nprepared == DB_PREPARED_MAX)
+			return PQexecParams(c, sql, nargs, NULL, args, NULL, NULL, 0);
+		res = PQprepare(c, name, sql, nargs, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		prepared[nprepared].hash = h;
+		prepared[nprepared++].len = len;
+	}
+	res = PQexecPrepared(c, name, nargs, args, NULL, NULL, 0);
+	if (plan_gone(res)) {
+		forget_prepared(c, in_tx);
+		if (!in_tx && !again) {
+			PQclear(res);
+			return exec_statement(c, sql, args, nargs, in_tx, 1);
+		}
+	}
+	return res;
+}
+
 /* 1 when sql is ROLLBACK; with COMMIT too when commit_too. */
 static int
 ends_transaction(const char *sql, int commit_too)
@@ -209,7 +317,7 @@ db_query(struct pool *p, const char *sql, const char *const *args, int nargs)
 		}
 		if ((c = db_conn()) == NULL)
 			return NULL;
-		res = PQexecParams(c, sql, nargs, NULL, args, NULL, NULL, 0);
+		res = exec_statement(c, sql, args, nargs, in_tx, 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			set_sqlstate("");

@@ -6,7 +6,15 @@
  * reconnected and the statement run again once when that is safe (a read,
  * outside a transaction), else the query fails with SQLSTATE 08006 (503).
  * Only parameterised queries: every value travels as a $n parameter, never
- * inside the SQL text. */
+ * inside the SQL text.
+ *
+ * Statements that plan (SELECT, WITH, INSERT, UPDATE, DELETE) are prepared
+ * on the connection the first time their text is run and reused after, up
+ * to DB_PREPARED_MAX texts a connection (the rest run unprepared); the
+ * cache is forgotten with the connection, and when the server reports a
+ * plan gone (SQLSTATE 26000, 0A000) the statement is prepared again.
+ * DB_PREPARE=0 turns this off. Keep SQL texts constant: a text built per
+ * call takes a place in the cache. */
 #ifndef EDGESCOUT_DB_H
 #define EDGESCOUT_DB_H
 
@@ -14,6 +22,9 @@
 #include <stdint.h>
 
 struct pool;
+
+/* The most statement texts prepared on one connection. */
+#define DB_PREPARED_MAX 64
 
 /* Build the (args, nargs) pair of a query from string values:
  *     db_query(p, "SELECT $1::int + $2::int", DB_ARGS("1", "2")) */
