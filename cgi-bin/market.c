@@ -48,11 +48,12 @@ static const struct param run_body[] = {
 
 static const struct route routes[] = {
 	{ .method = "GET", .path = "/api/stock-analysis", .handler = analysis_get_q,
-	  .flags = NEED_SCOPE(SCOPE_READ), .quota = "analysis", .query = get_query,
+	  .flags = NEED_SCOPE(SCOPE_READ) | QUOTA_IN_HANDLER, .quota = "analysis", .query = get_query,
 	  .status_also = 202, .reply = ANALYSIS_REPLY,
 	  .summary = "a symbol's analysis under a strategy (202 and a task when async)" },
 	{ .method = "POST", .path = "/api/stock-analysis", .handler = analysis_post,
-	  .flags = NEED_SCOPE(SCOPE_READ) | NEED_JSON, .quota = "analysis", .body = post_body,
+	  .flags = NEED_SCOPE(SCOPE_READ) | NEED_JSON | QUOTA_IN_HANDLER, .quota = "analysis",
+	  .body = post_body,
 	  .status_also = 202, .reply = ANALYSIS_REPLY,
 	  .summary = "the same as GET, from a JSON body" },
 	{ .method = "POST", .path = "/api/v1/run", .handler = run,
@@ -115,12 +116,40 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 	return reply_json(r, 202, o);
 }
 
-/* The analysis of symbol under st, now (or queued when async). */
+/* The cached analysis of symbol under st written out as stored, its
+ * quota charged and the call recorded by the same statement: 1 after
+ * replying (200, or 503 / 500), 0 when the call must take the usual way
+ * (nothing cached or due a refresh, or the quota refused: nothing written). */
+static int
+served_from_cache(struct req *r, const char *symbol, enum analysis_strategy st)
+{
+	struct analysis_cached c;
+	enum err e;
+
+	if (analysis_cached(r->pool, symbol, st, r->user->id, r->user->tier, r->route->quota,
+	                    &c, &e) < 0)
+		return reply_error(r, e, NULL, NULL), 1;
+	if (c.text == NULL)
+		return 0;
+	if (c.limit >= 0)
+		quota_headers(r, c.limit, c.used);
+	reply_header(r, "X-Cache", "HIT");
+	reply_raw(r, 200, "application/json", c.text, strlen(c.text));
+	return 1;
+}
+
+/* The analysis of symbol under st, now (or queued when async): from the
+ * cache in one statement when it can, else with the route's quota charged
+ * first. */
 static int
 analyse(struct req *r, const char *symbol, enum analysis_strategy st, int async)
 {
 	struct analysis_outcome o;
 
+	if (!async && served_from_cache(r, symbol, st))
+		return r->status;
+	if (quota_charge_or_reply(r, r->route->quota) != 0)
+		return r->status;
 	if (async)
 		return analyse_later(r, symbol, st);
 	if (analysis_get(r->pool, symbol, st, &o) < 0) {

@@ -177,6 +177,8 @@ struct analysis_data {
 	int stale;                 /* the prices were due a refresh that failed (or
 	                              came from a provider's stale cached copy) */
 	const char *note;          /* why stale, or the refresh's outcome; "" */
+	const char *revision;      /* the symbol's data revision these data were
+	                              read at, as text ("0": no symbol) */
 	enum err err;              /* on failure: NOT_FOUND, PROVIDER_UNAVAILABLE,
 	                              DB_UNAVAILABLE */
 	const char *message;       /* on failure: a reason to show */

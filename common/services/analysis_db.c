@@ -19,34 +19,22 @@
 #include "provider_parse.h"
 #include "valid.h"
 
-/* Latest bar, its source, when it was stored, the bar's age, whether a
- * refresh is due ($2 seconds since that bar was stored or a refresh last
- * succeeded) and whether a failed attempt is recent ($3 seconds). One
- * index probe on candles' primary key. */
-static const char SQL_STATE[] =
-	"WITH last AS (SELECT c.date, c.source, c.updated_at FROM candles c "
-	"              JOIN symbols s ON s.id = c.symbol_id WHERE s.symbol = $1 "
-	"              ORDER BY c.date DESC LIMIT 1), "
-	"r AS (SELECT * FROM market_refreshes WHERE symbol = $1) "
-	"SELECT coalesce((SELECT to_char(date, 'YYYY-MM-DD') FROM last), ''), "
-	"       coalesce((SELECT source FROM last), ''), "
-	"       coalesce((SELECT " DB_TIME("updated_at") " FROM last), ''), "
-	"       coalesce((SELECT (now() AT TIME ZONE 'UTC')::date - date FROM last), 0), "
-	"       (SELECT date FROM last) IS NULL OR "
-	"       coalesce(greatest((SELECT updated_at FROM last), (SELECT refreshed_at FROM r)), "
-	"                '-infinity') < now() - make_interval(secs => $2::double precision), "
-	"       coalesce((SELECT status <> 'ok' AND attempted_at > "
-	"                 now() - make_interval(secs => $3::double precision) FROM r), false), "
-	"       coalesce((SELECT status FROM r), ''), coalesce((SELECT message FROM r), '')";
+static const char SQL_STATE[] = "WITH " ANALYSIS_STATE_CTES " SELECT " ANALYSIS_STATE_COLUMNS " FROM st";
 
+/* The cached analysis of the data revision the call read ($3). */
 static const char SQL_CACHED[] =
-	"SELECT a.result FROM analyses a JOIN symbols s ON s.id = a.symbol_id "
-	"WHERE s.symbol = $1 AND a.strategy = $2 AND a.data_day = $3::date AND a.version = $4";
+	"SELECT a.result FROM analyses a "
+	"WHERE a.symbol_id = (SELECT id FROM symbols WHERE symbol = $1) AND a.strategy = $2 "
+	"  AND a.data_revision = $3::bigint AND a.version = $4";
 
+/* Stored under the revision read before the data was loaded: data newer
+ * than that revision makes the row one that is never found, never a stale
+ * answer. */
 static const char SQL_CACHE_STORE[] =
-	"INSERT INTO analyses (symbol_id, strategy, data_day, version, result, score, "
-	"                      recommendation) "
-	"SELECT s.id, $2, $3::date, $4, $5::json, $6::numeric, $7 FROM symbols s "
+	"INSERT INTO analyses (symbol_id, strategy, data_day, data_revision, version, result, "
+	"                      score, recommendation, features) "
+	"SELECT s.id, $2, $3::date, $8::bigint, $4, $5::json, $6::numeric, $7, "
+	"       $9::double precision[] FROM symbols s "
 	"WHERE s.symbol = $1 ON CONFLICT DO NOTHING";
 
 static const char SQL_SIGNAL[] =
@@ -83,8 +71,8 @@ provider_failed(struct pool *p, struct analysis_data *d, const char *symbol,
 	return -1;
 }
 
-/* Read symbol's state into d; *due and *backoff as SQL_STATE; the last
- * attempt's status and message. 0 or -1. */
+/* Read symbol's state into d; *due and *backoff as ANALYSIS_STATE_CTES;
+ * the last attempt's status and message. 0 or -1. */
 static int
 read_state(struct pool *p, const char *symbol, struct analysis_data *d, int *due,
     int *backoff, const char **status, const char **message)
@@ -103,6 +91,7 @@ read_state(struct pool *p, const char *symbol, struct analysis_data *d, int *due
 	*backoff = strcmp(db_text(res, 0, 5), "t") == 0;
 	*status = pool_strdup(p, db_text(res, 0, 6));
 	*message = pool_strdup(p, db_text(res, 0, 7));
+	d->revision = pool_strdup(p, db_text(res, 0, 8));
 	return 0;
 }
 
@@ -156,9 +145,10 @@ db_fail:
 }
 
 /* Compute the analysis of symbol from its stored data into *obj (owned by
- * the caller) and store it in the cache. 0, or -1 with out's error. */
+ * the caller) and store it in the cache under data revision revision (read
+ * before the data). 0, or -1 with out's error. */
 static int
-compute(struct pool *p, const char *symbol, enum analysis_strategy st,
+compute(struct pool *p, const char *symbol, enum analysis_strategy st, const char *revision,
     struct analysis_outcome *out, json_object **obj)
 {
 	struct analysis_snapshot snap;
@@ -189,11 +179,13 @@ compute(struct pool *p, const char *symbol, enum analysis_strategy st,
 	*obj = analysis_json(symbol, &snap, &sc);
 	if (!isnan(sc.score))
 		snprintf(score, sizeof(score), "%.2f", sc.score);
-	/* a cache that cannot be written only costs the next call a recompute */
+	/* a cache that cannot be written only costs the next call a recompute;
+	 * the text is the reply's own (reply_json's flags): a hit writes it out
+	 * as it is */
 	(void)db_query(p, SQL_CACHE_STORE, DB_ARGS(symbol, analysis_strategy_name(st),
 	    snap.date, db_i64(p, ANALYSIS_VERSION),
-	    json_object_to_json_string_ext(*obj, JSON_C_TO_STRING_PLAIN),
-	    *score ? score : NULL, sc.recommendation));
+	    json_object_to_json_string_ext(*obj, ANALYSIS_JSON_FLAGS),
+	    *score ? score : NULL, sc.recommendation, revision, model_features_text(p, *obj)));
 	return 0;
 }
 
@@ -233,7 +225,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 		out->message = d.message;
 		return -1;
 	}
-	res = db_query(p, SQL_CACHED, DB_ARGS(symbol, analysis_strategy_name(st), d.latest,
+	res = db_query(p, SQL_CACHED, DB_ARGS(symbol, analysis_strategy_name(st), d.revision,
 	                                      db_i64(p, ANALYSIS_VERSION)));
 	if (res == NULL) {
 		out->err = db_err();
@@ -249,7 +241,7 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 	}
 	if (obj == NULL) {
 		out->cache = "MISS";
-		if (compute(p, symbol, st, out, &obj) < 0)
+		if (compute(p, symbol, st, d.revision, out, &obj) < 0)
 			return -1;
 	}
 	pool_json(p, obj);

@@ -9,9 +9,48 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "db.h"
 #include "err.h"
 
 struct pool;
+
+/* The state of a symbol's data as an analysis reads it, as the CTEs `sym`,
+ * `last`, `r` and `st` of a statement whose $1 is the symbol, $2 the
+ * seconds after which a refresh is due and $3 those within which a failed
+ * attempt stands. st's one row: the latest bar's date, its source, when it
+ * was stored and its age in days; whether a refresh is due (no bar, or
+ * neither the latest bar was stored nor a refresh succeeded within $2);
+ * whether a failed attempt is recent; the last attempt's status and
+ * message; the symbol's data revision (0: no such symbol) and id. The
+ * latest bar is one backward probe of candles' primary key: the symbol's
+ * id is a scalar subquery, so the planner cannot choose to read every bar
+ * of the symbol through a join and sort them. */
+#define ANALYSIS_STATE_CTES \
+	"sym AS (SELECT id, data_revision FROM symbols WHERE symbol = $1), " \
+	"last AS (SELECT c.date, c.source, c.updated_at FROM candles c " \
+	"         WHERE c.symbol_id = (SELECT id FROM sym) ORDER BY c.date DESC LIMIT 1), " \
+	"r AS (SELECT * FROM market_refreshes WHERE symbol = $1), " \
+	"st AS (SELECT coalesce((SELECT to_char(date, 'YYYY-MM-DD') FROM last), '') AS latest, " \
+	"  coalesce((SELECT source FROM last), '') AS source, " \
+	"  coalesce((SELECT " DB_TIME("updated_at") " FROM last), '') AS updated_at, " \
+	"  coalesce((SELECT (now() AT TIME ZONE 'UTC')::date - date FROM last), 0) AS age_days, " \
+	"  (SELECT date FROM last) IS NULL OR " \
+	"  coalesce(greatest((SELECT updated_at FROM last), (SELECT refreshed_at FROM r)), " \
+	"           '-infinity') < now() - make_interval(secs => $2::double precision) AS due, " \
+	"  coalesce((SELECT status <> 'ok' AND attempted_at > " \
+	"            now() - make_interval(secs => $3::double precision) FROM r), false) " \
+	"    AS backoff, " \
+	"  coalesce((SELECT status FROM r), '') AS status, " \
+	"  coalesce((SELECT message FROM r), '') AS message, " \
+	"  coalesce((SELECT data_revision FROM sym), 0) AS revision, " \
+	"  (SELECT id FROM sym) AS symbol_id)"
+/* st's columns in the order read_state reads them. */
+#define ANALYSIS_STATE_COLUMNS "st.latest, st.source, st.updated_at, st.age_days, st.due, " \
+	"st.backoff, st.status, st.message, st.revision"
+
+/* How an analysis is written as text, in the cache and in replies (the
+ * flags of reply_json): a cached analysis is written out as stored. */
+#define ANALYSIS_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Make sure symbol has stored prices, refreshing them through the provider
  * chain when there are none, or when neither its latest bar was stored nor
@@ -41,6 +80,26 @@ struct analysis_outcome {
  * compute and store it. 0, or -1 with out->err and out->message. */
 int analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
     struct analysis_outcome *out);
+
+/* A cached analysis answered in one statement (analysis_cached.c). */
+struct analysis_cached {
+	const char *text;          /* the reply (pool): the cached analysis as
+	                              stored, with freshness and model; NULL when
+	                              there is none to serve: no fresh cached
+	                              analysis, or the quota refused (nothing was
+	                              charged or recorded) */
+	long long limit;           /* the quota's daily limit; -1: none set */
+	long long used;            /* units used today, this call's included */
+};
+
+/* The analysis of symbol under st when it is cached and its data are not
+ * due a refresh, charging one unit of quota_class to user_id (tier) and
+ * recording the call in search history, all in one statement. 0 (out->text
+ * NULL when the call must take the usual way), or -1 with *err
+ * (DB_UNAVAILABLE or INTERNAL). */
+int analysis_cached(struct pool *p, const char *symbol, enum analysis_strategy st,
+    int64_t user_id, const char *tier, const char *quota_class,
+    struct analysis_cached *out, enum err *err);
 
 /* Store a signal of a scored outcome o of symbol (source "run" or "scan"),
  * once per symbol, strategy and day: *id is the signal's id, new or not.

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -192,12 +193,23 @@ model_current(struct pool *p)
 
 /* ---- hooks --------------------------------------------------------------- */
 
+/* The "model" member of an analysis: m's version and the win probability
+ * prob, rounded to four places (owned by the caller). */
+static json_object *
+prediction_json(const struct model *m, double prob)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_int(m->version));
+	json_object_object_add(o, "win_probability", jsonv_number(round(prob * 1e4) / 1e4));
+	return o;
+}
+
 void
 model_annotate(struct pool *p, json_object *obj)
 {
 	struct model_input in;
 	const struct model *m;
-	json_object *o;
 	double prob;
 
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
@@ -207,11 +219,91 @@ model_annotate(struct pool *p, json_object *obj)
 		return;
 	}
 	prob = model_predict(m, &in);
-	o = json_object_new_object();
-	json_object_object_add(o, "version", json_object_new_int(m->version));
-	json_object_object_add(o, "win_probability",
-	                       jsonv_number(round(prob * 1e4) / 1e4));
-	json_object_object_add(obj, "model", o);
+	json_object_object_add(obj, "model", prediction_json(m, prob));
+}
+
+const char *
+model_features_text(struct pool *p, json_object *obj)
+{
+	struct model_input in;
+	double x[MODEL_MAX_FEATURES];
+	size_t n = model_feature_count();
+	struct buf b;
+	char num[40];
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    model_input_from_analysis(obj, &in) < 0 || n > MODEL_MAX_FEATURES)
+		return NULL;
+	model_features(&in, x);
+	buf_init(&b, p);
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		if (isnan(x[i]))
+			buf_puts(&b, "NaN");
+		else if (isinf(x[i]))
+			buf_puts(&b, x[i] > 0 ? "Infinity" : "-Infinity");
+		else {
+			jsonv_shortest(num, sizeof(num), x[i]);
+			buf_puts(&b, num);
+		}
+	}
+	buf_putc(&b, '}');
+	return buf_cstr(&b);
+}
+
+/* The n values of PostgreSQL array literal text into x (NULL items NAN).
+ * 0, or -1 when it is not n numbers. */
+static int
+features_parse(const char *text, double *x, size_t n)
+{
+	const char *s = text;
+	char *end;
+	size_t i = 0;
+
+	if (*s++ != '{')
+		return -1;
+	for (; i < n; i++) {
+		if (strncmp(s, "NULL", 4) == 0) {
+			x[i] = NAN;
+			s += 4;
+		} else {
+			x[i] = strtod(s, &end);
+			if (end == s)
+				return -1;
+			s = end;
+		}
+		if (*s != (i + 1 < n ? ',' : '}'))
+			return -1;
+		s++;
+	}
+	return *s == '\0' ? 0 : -1;
+}
+
+const char *
+model_annotation_text(struct pool *p, const char *features)
+{
+	double all[MODEL_MAX_FEATURES], x[MODEL_MAX_FEATURES];
+	size_t n = model_feature_count();
+	const struct model *m;
+	json_object *o;
+
+	if (features == NULL || *features == '\0')
+		return "null";
+	if (n > MODEL_MAX_FEATURES || features_parse(features, all, n) < 0)
+		return NULL;
+	if ((m = model_current(p)) == NULL)
+		return "null";
+	for (size_t j = 0; j < m->d && j < MODEL_MAX_FEATURES; j++) {
+		x[j] = NAN;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(model_feature_name(i), m->names[j]) == 0)
+				x[j] = all[i];
+	}
+	o = pool_json(p, prediction_json(m, logreg_predict(&m->lr, x)));
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                      JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 int

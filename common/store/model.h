@@ -109,6 +109,18 @@ double model_predict(const struct model *m, const struct model_input *in);
  * current model, or "model": null when there is none (or no close). */
 void model_annotate(struct pool *p, json_object *obj);
 
+/* The model input features of analysis reply obj (model_features, in
+ * model_feature_name order) as a PostgreSQL double precision[] literal in
+ * p, kept with a cached analysis; NULL when obj has no model input (no
+ * close: model_annotate adds "model": null). */
+const char *model_features_text(struct pool *p, json_object *obj);
+
+/* The "model" member model_annotate would add, as JSON text in p, from
+ * features as model_features_text wrote them ("null" for NULL or ""): the
+ * cached analysis need not be parsed. NULL when features cannot be read
+ * (another feature set): annotate the parsed analysis instead. */
+const char *model_annotation_text(struct pool *p, const char *features);
+
 /* Store the current model's prediction for signal id (read back from the
  * signals table) unless it has one. 1 stored, 0 nothing to do (no model,
  * no such signal, already predicted), -1 on DB failure (logged). */

@@ -173,7 +173,7 @@ prepare_or_reply(const struct route *routes, struct req *r)
 	if (contract_check_or_reply(r) != 0)
 		return -1;
 	if (r->route->quota != NULL && r->user != NULL &&
-	    quota_charge_or_reply(r, r->route->quota) != 0)
+	    !(r->route->flags & QUOTA_IN_HANDLER) && quota_charge_or_reply(r, r->route->quota) != 0)
 		return -1;
 	return 0;
 }

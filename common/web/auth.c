@@ -288,14 +288,23 @@ auth_clear_cookie(void)
 
 /* ---- quotas ------------------------------------------------------------- */
 
+/* The quota headers with reset time reset_epoch. */
 static void
-quota_headers(struct req *r, long long limit, long long used, long long reset_epoch)
+quota_headers_at(struct req *r, long long limit, long long used, long long reset_epoch)
 {
 	long long left = limit - used;
 
 	reply_header(r, "X-RateLimit-Limit", pool_printf(r->pool, "%lld", limit));
 	reply_header(r, "X-RateLimit-Remaining", pool_printf(r->pool, "%lld", left > 0 ? left : 0));
 	reply_header(r, "X-RateLimit-Reset", pool_printf(r->pool, "%lld", reset_epoch));
+}
+
+void
+quota_headers(struct req *r, long long limit, long long used)
+{
+	long long now = (long long)time(NULL);
+
+	quota_headers_at(r, limit, used, now - now % 86400 + 86400);
 }
 
 int
@@ -324,10 +333,10 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	limit = db_int(res, 0, 0);
 	reset = now - now % 86400 + 86400;   /* next UTC midnight */
 	if (!PQgetisnull(res, 0, 1)) {
-		quota_headers(r, limit, db_int(res, 0, 1), reset);
+		quota_headers_at(r, limit, db_int(res, 0, 1), reset);
 		return 0;
 	}
-	quota_headers(r, limit, limit, reset);
+	quota_headers_at(r, limit, limit, reset);
 	reply_header(r, "Retry-After", pool_printf(r->pool, "%lld", reset - now));
 	/* the first refusal of the day moves used past the limit: audit it once */
 	res = db_query(r->pool,

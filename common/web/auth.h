@@ -31,6 +31,11 @@ int auth_request_or_reply(struct req *r);
  * per user, class and day) or 503 when the database is down. */
 int quota_charge_or_reply(struct req *r, const char *quota_class);
 
+/* Set X-RateLimit-Limit/-Remaining/-Reset for a quota of limit units of
+ * which used are used today, as quota_charge_or_reply does (for a handler
+ * that charged its route's quota itself: QUOTA_IN_HANDLER). */
+void quota_headers(struct req *r, long long limit, long long used);
+
 /* Names of scope bits ("read,write"), and back: -1 for an unknown name. */
 const char *auth_scope_names(struct req *r, unsigned scopes);
 int auth_scope_bit(const char *name);

@@ -24,6 +24,8 @@ enum route_flags {
 	SCOPE_WRITE   = 1 << 9,  /* API keys need the write scope */
 	SCOPE_EXPORT  = 1 << 10, /* API keys need the export scope */
 	NO_API_KEY    = 1 << 11, /* a signed-in user only (token or cookie) */
+	QUOTA_IN_HANDLER = 1 << 12, /* the handler charges the route's quota (with
+	                             * its own statement): the loop does not */
 };
 
 /* A route for API keys holding scope s (SCOPE_READ, ...). Without a scope

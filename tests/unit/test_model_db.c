@@ -395,6 +395,14 @@ test_current_model_and_predictions(void **state)
 	assert_int_equal(json_object_get_int(v), cur);
 	assert_true(json_object_object_get_ex(mo, "win_probability", &v));
 	assert_true(json_object_get_double(v) == round(prob * 1e4) / 1e4);
+	/* a cached analysis gets the same member from the features kept with
+	 * it, without its JSON being parsed again */
+	assert_string_equal(model_annotation_text(pool, model_features_text(pool, a)),
+	                    json_object_to_json_string_ext(mo, JSON_C_TO_STRING_PLAIN |
+	                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+	assert_string_equal(model_annotation_text(pool, NULL), "null");
+	assert_null(model_annotation_text(pool, "{1,2}"));       /* another feature set */
+	assert_null(model_annotation_text(pool, "1,2"));
 	/* a signal keeps the prediction it was issued with, written once */
 	assert_int_equal(model_record_signal(pool, id), 1);
 	assert_int_equal(model_record_signal(pool, id), 0);
@@ -418,6 +426,7 @@ test_current_model_and_predictions(void **state)
 	assert_null(model_current(pool));
 	model_annotate(pool, a);
 	assert_true(json_object_object_get_ex(a, "model", &mo) && mo == NULL);
+	assert_string_equal(model_annotation_text(pool, model_features_text(pool, a)), "null");
 	other = signal_input(id - 1, &in, &a);
 	assert_int_equal(model_record_signal(pool, other), 0);
 	assert_int_equal(sql_int("SELECT count(*) FROM signal_predictions p JOIN signals g "
