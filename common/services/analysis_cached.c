@@ -15,16 +15,18 @@
 /* $1 symbol, $2 $3 as ANALYSIS_STATE_CTES, $4 strategy, $5 version, $6
  * tier, $7 quota class, $8 user, $9 the model's feature count (features of
  * another set are not this build's: the analysis is computed again). The
- * cached analysis of the symbol's
- * current data revision, when no refresh is due; one unit of the quota
- * charged while under the tier's limit (none set: nothing to charge); the
- * call recorded in search history when it is served. Nothing is written
- * when there is no hit or the quota refuses. */
+ * cached analysis of the symbol's current data revision, when no refresh
+ * is due (one probe of analyses' primary key: the state's values are
+ * scalar subqueries); one unit of the quota charged while under the
+ * tier's limit (none set: nothing to charge); the call recorded in search
+ * history when it is served. Nothing is written when there is no hit or
+ * the quota refuses. */
 static const char SQL_HIT[] =
 	"WITH " ANALYSIS_STATE_CTES ", "
 	"hit AS (SELECT a.result, a.score, a.recommendation, a.features::text AS features "
-	"        FROM analyses a, st WHERE NOT st.due AND a.symbol_id = st.symbol_id "
-	"        AND a.strategy = $4 AND a.data_revision = st.revision AND a.version = $5 "
+	"        FROM analyses a WHERE a.symbol_id = (SELECT symbol_id FROM st) "
+	"        AND a.strategy = $4 AND a.data_revision = (SELECT revision FROM st) "
+	"        AND a.version = $5 AND NOT (SELECT due FROM st) "
 	"        AND (a.features IS NULL OR cardinality(a.features) = $9)), "
 	"lim AS (SELECT daily_limit FROM tier_quotas WHERE tier = $6 AND quota_class = $7), "
 	"charged AS (INSERT INTO quota_usage (user_id, quota_class, day, used) "
