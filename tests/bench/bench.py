@@ -65,9 +65,11 @@ def load_stack(path):
 # ---- the table ---------------------------------------------------------------
 
 class Line:
-    def __init__(self, name, method, path, target, needs, headers):
+    def __init__(self, name, method, path, target, needs, headers, body=None, p99_ms=None):
         self.name, self.method, self.path = name, method, path
         self.target, self.needs, self.headers = target, needs, headers
+        self.body = body        # the request body (text), or None
+        self.p99_ms = p99_ms    # the most p99 latency the target allows, or None
         self.runs = []          # one dict per round
         self.problem = None     # why it could not be measured
         self.skipped = None     # why it was not run
@@ -85,19 +87,26 @@ def load_table(path):
                 raise BenchError(f"{path}:{no}: want name method path target needs [headers]")
             name, method, path_, target, needs = fields[:5]
             headers = []
+            body = None
             if len(fields) == 6:
                 for h in fields[5].split(" | "):
                     k, sep, v = h.partition(":")
                     if not sep or not k.strip():
                         raise BenchError(f"{path}:{no}: header {h!r} is not 'Name: value'")
-                    headers.append((k.strip(), v.strip()))
+                    if k.strip() == "Body":
+                        body = v.strip()
+                    else:
+                        headers.append((k.strip(), v.strip()))
             if not path_.startswith("/") or not re.fullmatch(r"[A-Z]+", method):
                 raise BenchError(f"{path}:{no}: bad method or path")
+            ratio, _, p99 = target.partition("@")
             try:
-                tgt = None if target == "-" else float(target)
+                tgt = None if ratio == "-" else float(ratio)
+                p99_ms = float(p99) if p99 else None
             except ValueError:
-                raise BenchError(f"{path}:{no}: target {target!r} is not a number or -")
-            lines.append(Line(name, method, path_, tgt, None if needs == "-" else needs, headers))
+                raise BenchError(f"{path}:{no}: target {target!r} is not RATIO[@P99_MS] or -")
+            lines.append(Line(name, method, path_, tgt, None if needs == "-" else needs, headers,
+                              body, p99_ms))
     if not lines:
         raise BenchError(f"{path}: no lines")
     return lines
@@ -112,9 +121,9 @@ class Stack:
         self.ctx = ssl.create_default_context(cafile=env["CA"])
         self.binaries = env.get("BINARIES", "").split()
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, raw=None):
         hdrs = dict(headers or {})
-        data = None
+        data = None if raw is None else raw.encode()
         if body is not None:
             data = json.dumps(body).encode()
             hdrs["Content-Type"] = "application/json"
@@ -263,7 +272,7 @@ WRK_LINE = re.compile(r"^bench: (.*)$", re.M)
 
 
 def run_wrk(stack, procs, line, headers, seconds, conns, threads):
-    env = dict(os.environ, BENCH_METHOD=line.method,
+    env = dict(os.environ, BENCH_METHOD=line.method, BENCH_BODY=line.body or "",
                BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in headers))
     cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "5s",
            "-s", os.path.join(HERE, "report.lua"), stack.url(line.path)]
@@ -319,7 +328,7 @@ def report(lines, stack, procs, cfg, started_workers):
     out.append(f"machine: {os.cpu_count()} cores")
     out.append("")
     head = (f"{'line':<10} {'path':<16} {'req/s':>8} {'p50':>9} {'p99':>9} {'ratio':>6} "
-            f"{'target':>7}  {'met':<4} {'cpu µs/req nginx+app+wrk':>25}")
+            f"{'target':>14}  {'met':<4} {'cpu µs/req nginx+app+wrk':>25}")
     out.append(head)
     out.append("-" * len(head))
     busy = []
@@ -336,10 +345,14 @@ def report(lines, stack, procs, cfg, started_workers):
         ratio = statistics.median(pairs) if pairs else 0.0
         tgt = f"≥{line.target:.2f}" if line.target is not None else "-"
         met = "-" if line.target is None else ("yes" if ratio >= line.target else "NO")
+        if line.p99_ms is not None:
+            tgt += f",p99<{line.p99_ms:g}ms"
+            if median(line, "p99_us") >= line.p99_ms * 1000:
+                met = "NO"
         cpu = (f"{median(line, 'cpu_nginx'):.0f}+{median(line, 'cpu_app'):.0f}"
                f"+{median(line, 'cpu_client'):.0f}")
         out.append(lead + f"{rps:>8.0f} {ms(median(line, 'p50_us')):>9} "
-                   f"{ms(median(line, 'p99_us')):>9} {ratio:>6.3f} {tgt:>7}  {met:<4} {cpu:>25}")
+                   f"{ms(median(line, 'p99_us')):>9} {ratio:>6.3f} {tgt:>14}  {met:<4} {cpu:>25}")
         busy.extend(run["other_cores"] for run in line.runs)
     if busy and max(busy) > 0.25:
         out.append(f"warning: other processes used up to {max(busy):.2f} cores during the "
@@ -401,7 +414,8 @@ def main():
             continue
         try:
             headers[line.name] = fill_headers(line, stack, values)
-            st, body = stack.request(line.method, line.path, headers=dict(headers[line.name]))
+            st, body = stack.request(line.method, line.path, headers=dict(headers[line.name]),
+                                     raw=line.body)
             if not 200 <= st < 300:
                 raise BenchError(f"{line.method} {line.path} answered {st}: {body[:160]!r}")
         except (BenchError, OSError, http.client.HTTPException) as e:
