@@ -1,0 +1,2 @@
+-- 010_markets_second_pass.down.sql: no staging table for imports.
+DROP TABLE candles_import;
