@@ -15,3 +15,15 @@ CREATE UNLOGGED TABLE candles_import (
 	adjclose  numeric NOT NULL,
 	volume    bigint NOT NULL
 );
+
+-- An analysis may have a score but no recommendation: below the coverage a
+-- recommendation needs (common/domain/analysis.h, ANALYSIS_MIN_COVERAGE).
+ALTER TABLE analyses DROP CONSTRAINT analyses_check;
+ALTER TABLE analyses ADD CONSTRAINT analyses_check
+	CHECK (recommendation IS NULL OR score IS NOT NULL);
+
+-- A model's holdout AUC beside the AUC of the recommendation alone: the
+-- training rows' win rate of each strategy and recommendation, as a
+-- predictor on the same holdout rows (NULL: no holdout, or one class).
+ALTER TABLE models ADD COLUMN recommendation_auc double precision
+	CHECK (recommendation_auc BETWEEN 0 AND 1);
