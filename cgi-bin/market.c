@@ -36,9 +36,10 @@ static const struct param run_body[] = {
 /* The analysis (analysis_json.c, freshness and model added), or the
  * queued task of an async call. */
 #define COMPONENT "{name:str, available:bool, value:num?, score:num?, weight:num?, " \
-	"base_weight:num?, explanation:str}"
+	"contribution:num?, base_weight:num?, explanation:str}"
 #define ANALYSIS_REPLY "{symbol:str, strategy:str, date:str, close:num?, bars:int, " \
-	"indicators:obj, score:num?, recommendation:str(buy|hold|sell)?, " \
+	"indicators:obj, score:num?, coverage:num, confidence:str(high|low|insufficient), " \
+	"recommendation:str(buy|hold|sell)?, " \
 	"components:[" COMPONENT "], missing:[str], thresholds:{buy:num, sell:num}, " \
 	"version:int, freshness:" ANALYSIS_FRESHNESS_SHAPE ", model:obj?}" \
 	" | {task_id:int, status:str(queued), symbol:str, strategy:str}"

@@ -15,8 +15,8 @@ static int list_models(struct req *r);
 static const struct param page_query[] = { PARAM_PAGE(LIMIT_MAX), { 0 } };
 
 #define SUMMARY "version:int, trained_at:str, promoted:bool, current:bool, " \
-	"feature_set:int?, metrics:{auc:num?, accuracy:num?, log_loss:num?, " \
-	"holdout_rows:int?, holdout_wins:int?}, training:{rows:int?, wins:int?, lambda:num?, " \
+	"feature_set:int?, metrics:{auc:num?, recommendation_auc:num?, accuracy:num?, " \
+	"majority_accuracy:num?, log_loss:num?, holdout_rows:int?, holdout_wins:int?}, training:{rows:int?, wins:int?, lambda:num?, " \
 	"holdout_fraction:num?, iterations:int?, converged:bool}, data:{first_day:str?, " \
 	"holdout_day:str?, last_day:str?}, baseline:{version:int?, auc:num?, log_loss:num?}?, " \
 	"decision:str"
@@ -34,7 +34,10 @@ static const struct route routes[] = {
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
-/* The columns both replies show (0..18), the current model's version (19). */
+/* The columns both replies show (0..18), the current model's version (19),
+ * the compared model (20..22), and the baselines of the holdout metrics:
+ * the AUC of the recommendation alone (23) and the accuracy of always
+ * answering the holdout's majority class (24). */
 #define SQL_COLUMNS \
 	"SELECT version, " DB_TIME("trained_at") ", promoted, feature_set, auc, accuracy, " \
 	"       log_loss, training_rows, training_wins, holdout_rows, holdout_wins, " \
@@ -42,7 +45,10 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 	"       to_char(first_day, 'YYYY-MM-DD'), to_char(holdout_day, 'YYYY-MM-DD'), " \
 	"       to_char(last_day, 'YYYY-MM-DD'), decision, " \
 	"       (SELECT max(version) FROM models WHERE promoted), " \
-	"       baseline_version, baseline_auc, baseline_log_loss "
+	"       baseline_version, baseline_auc, baseline_log_loss, " \
+	"       round(recommendation_auc::numeric, 4)::float8, " \
+	"       round(greatest(holdout_wins, holdout_rows - holdout_wins)::numeric / " \
+	"             nullif(holdout_rows, 0), 4)::float8 "
 
 static const char SQL_CURRENT[] =
 	SQL_COLUMNS ", features::text, coefficients::text, means::text, stds::text "
@@ -67,7 +73,9 @@ static const struct reply_col SUMMARY_COLS[] = {
 
 static const struct reply_col METRICS_COLS[] = {
 	{ "auc",              4,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "recommendation_auc", 23, RCOL_NUMBER, RCOL_NULLABLE },
 	{ "accuracy",         5,  RCOL_NUMBER, RCOL_NULLABLE },
+	{ "majority_accuracy", 24, RCOL_NUMBER, RCOL_NULLABLE },
 	{ "log_loss",         6,  RCOL_NUMBER, RCOL_NULLABLE },
 	{ "holdout_rows",     9,  RCOL_INT,    RCOL_NULLABLE },
 	{ "holdout_wins",     10, RCOL_INT,    RCOL_NULLABLE },
@@ -139,10 +147,10 @@ current_model(struct req *r)
 		return r->status;
 	if (PQntuples(res) == 0)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no model has been promoted yet");
-	names = json_col(r, res, 23);
-	coef = json_col(r, res, 24);
-	means = json_col(r, res, 25);
-	stds = json_col(r, res, 26);
+	names = json_col(r, res, 25);
+	coef = json_col(r, res, 26);
+	means = json_col(r, res, 27);
+	stds = json_col(r, res, 28);
 	if (names == NULL || coef == NULL || means == NULL || stds == NULL ||
 	    !json_object_object_get_ex(coef, "weights", &w) ||
 	    !json_object_object_get_ex(coef, "intercept", &b) ||

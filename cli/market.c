@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -31,14 +32,17 @@
 #define DEMO_FILE "share/sp500-2000.csv"
 
 static const char market_usage[] =
-	"usage: edgescout market import --symbol SYMBOL FILE.csv\n"
+	"usage: edgescout market import --symbol SYMBOL FILE.csv [--symbol S2 FILE2.csv ...]\n"
 	"       edgescout market refresh SYMBOL [--force] [--providers LIST]\n"
 	"       edgescout market demo [--csv FILE]\n"
 	"       edgescout market backfill SYMBOL [--bars N]\n"
 	"\n"
 	"import   store the daily candles of FILE.csv (date,open,high,low,close\n"
-	"         [,adjclose],volume with a header, ascending dates) as SYMBOL, all\n"
-	"         or nothing; storing the same file again changes nothing\n"
+	"         [,adjclose],volume with a header, ascending dates, each once, none\n"
+	"         after tomorrow (UTC), whole share volumes) as SYMBOL, and of each\n"
+	"         further FILE as its --symbol: all or nothing, in one transaction\n"
+	"         (COPY into a staging table, one merge); storing the same file\n"
+	"         again changes nothing; progress on a terminal\n"
 	"refresh  bring SYMBOL up to date through the provider chain\n"
 	"         (MARKET_PROVIDERS, or LIST); --force skips cached replies\n"
 	"demo     load the S&P 500 series as " DEMO_SYMBOL " through the csv provider\n"
@@ -66,12 +70,17 @@ usage_error(const char *fmt, ...)
 }
 
 /* A progress line, shown only on a terminal. */
-static void
-progress(const char *what, size_t n)
+static void __attribute__((format(printf, 1, 2)))
+progress(const char *fmt, ...)
 {
+	va_list ap;
+
 	if (!isatty(2))
 		return;
-	fprintf(stderr, "\r\033[K%s: %zu", what, n);
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fflush(stderr);
 }
 
@@ -82,30 +91,64 @@ progress_end(void)
 		fputs("\r\033[K", stderr);
 }
 
+/* What an import shows while it sends its rows. */
+struct import_meter {
+	double start;              /* clock_now() when the import began */
+};
+
+/* Rows per second since the meter started. */
+static double
+rows_per_second(const struct import_meter *m, size_t rows)
+{
+	double s = clock_now() - m->start;
+
+	return s > 0 ? (double)rows / s : 0;
+}
+
+/* market_import_progress: percent sent and rows per second. */
+static void
+import_progress(void *arg, size_t sent, size_t total)
+{
+	const struct import_meter *m = arg;
+
+	progress("storing: %3.0f%% (%zu of %zu rows, %.0f rows/s)",
+	         total ? 100.0 * (double)sent / (double)total : 100.0, sent, total,
+	         rows_per_second(m, sent));
+	if (sent == total)
+		progress("merging %zu rows into the stored candles...", total);
+}
+
 /* path's contents in pool memory; NULL after printing why. */
 static char *
 read_file(struct pool *p, const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	struct buf b;
-	char chunk[65536];
+	char chunk[1 << 18];
+	long size = -1;
 	size_t n;
 
 	if (f == NULL) {
 		fprintf(stderr, "edgescout: market: cannot read %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0)
+		rewind(f);
 	buf_init(&b, p);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		buf_append(&b, chunk, n);
 		if (b.len > (size_t)FILE_MAX) {
+			progress_end();
 			fprintf(stderr, "edgescout: market: %s is larger than %ld MiB\n", path,
 			        FILE_MAX >> 20);
 			fclose(f);
 			return NULL;
 		}
+		if (size > 0)
+			progress("reading %s: %3.0f%%", path, 100.0 * (double)b.len / (double)size);
 	}
 	if (ferror(f)) {
+		progress_end();
 		fprintf(stderr, "edgescout: market: cannot read %s: %s\n", path, strerror(errno));
 		fclose(f);
 		return NULL;
@@ -115,51 +158,89 @@ read_file(struct pool *p, const char *path, size_t *len)
 	return (char *)buf_cstr(&b);
 }
 
-/* `market import --symbol S FILE` */
+/* Pair the --symbol S and FILE arguments of an import, in order, into
+ * *out (n of them); 0, or the usage exit status after saying why. */
+static int
+import_args(struct pool *p, int argc, char **argv, struct market_series **out,
+    const char ***files, size_t *n)
+{
+	size_t ns = 0, nf = 0, max = (size_t)argc;
+	const char **syms = pool_alloc(p, sizeof(*syms) * max);
+
+	*files = pool_alloc(p, sizeof(**files) * max);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc)
+			syms[ns++] = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("unknown or incomplete option '%s'", argv[i]);
+		else
+			(*files)[nf++] = argv[i];
+	}
+	if (ns == 0 || nf == 0)
+		return usage_error("import needs --symbol SYMBOL and FILE");
+	if (ns != nf)
+		return usage_error("%zu --symbol and %zu FILE: one FILE after each --symbol, "
+		                   "not also '%s'", ns, nf, nf > ns ? (*files)[ns] : syms[nf]);
+	*out = pool_alloc(p, sizeof(**out) * ns);
+	for (size_t i = 0; i < ns; i++) {
+		if (!valid_symbol(syms[i]))
+			return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an "
+			                   "index)", syms[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(syms[i], syms[j]) == 0)
+				return usage_error("--symbol %s twice: one FILE per symbol", syms[i]);
+		(*out)[i].symbol = syms[i];
+		(*out)[i].c = NULL;
+		(*out)[i].changed = 0;
+	}
+	*n = ns;
+	return 0;
+}
+
+/* `market import --symbol S FILE [--symbol S2 FILE2 ...]` */
 static int
 market_import(struct pool *p, int argc, char **argv)
 {
-	const char *symbol = NULL, *file = NULL, *msg = "";
-	struct candles c = { NULL, 0 };
+	struct import_meter meter = { clock_now() };
+	struct market_series *s = NULL;
+	const char **files = NULL, *msg = "", *why;
 	enum provider_status st;
-	size_t len = 0;
+	size_t n = 0, len = 0, total = 0;
 	char *body;
-	int changed = 0;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc)
-			symbol = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("unknown or incomplete option '%s'", argv[i]);
-		else if (file == NULL)
-			file = argv[i];
-		else
-			return usage_error("one FILE only, not also '%s'", argv[i]);
+	if ((rc = import_args(p, argc, argv, &s, &files, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct candles *c = pool_alloc(p, sizeof(*c));
+
+		if ((body = read_file(p, files[i], &len)) == NULL)
+			return 1;
+		progress("parsing %s", files[i]);
+		st = provider_parse_csv(p, 0, body, len, c, &msg);
+		if (st != PROVIDER_OK) {
+			progress_end();
+			fprintf(stderr, "edgescout: market: %s: %s%s; nothing stored\n", files[i], msg,
+			        st == PROVIDER_NO_DATA ? " (nothing to import)" : "");
+			return 1;
+		}
+		s[i].c = c;
+		total += c->n;
 	}
-	if (symbol == NULL || file == NULL)
-		return usage_error("import needs --symbol SYMBOL and FILE");
-	if (!valid_symbol(symbol))
-		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
-		                   symbol);
-	if ((body = read_file(p, file, &len)) == NULL)
-		return 1;
-	st = provider_parse_csv(p, 0, body, len, &c, &msg);
-	if (st != PROVIDER_OK) {
+	if (market_import_series(p, s, n, "csv", import_progress, &meter, &why) < 0) {
 		progress_end();
-		fprintf(stderr, "edgescout: market: %s: %s%s\n", file, msg,
-		        st == PROVIDER_NO_DATA ? " (nothing to import)" : "");
+		fprintf(stderr, "edgescout: market: %s%s: %s; nothing stored\n", files[0],
+		        n > 1 ? " and the other files" : "", why);
 		return 1;
 	}
-	progress("rows parsed", c.n);
-	if (market_store_candles(p, symbol, "csv", &c, &changed) < 0) {
-		progress_end();
-		fprintf(stderr, "edgescout: market: %s: the database refused the series; "
-		        "nothing stored\n", file);
-		return 1;
-	}
-	progress("rows stored", c.n);
 	progress_end();
-	printf("%s: %zu candles (%d changed) from %s\n", symbol, c.n, changed, file);
+	for (size_t i = 0; i < n; i++)
+		printf("%s: %zu candles (%lld changed) from %s\n", s[i].symbol, s[i].c->n,
+		       (long long)s[i].changed, files[i]);
+	if (n > 1 || isatty(2))
+		fprintf(n > 1 ? stdout : stderr, "%zu candles of %zu symbols in %.1f s "
+		        "(%.0f rows/s)\n", total, n, clock_now() - meter.start,
+		        rows_per_second(&meter, total));
 	return 0;
 }
 

@@ -131,4 +131,26 @@ if [ -x "$BUILD_DIR/tests/bench/bench_indicators" ]; then
 else
 	warn "no $BUILD_DIR/tests/bench/bench_indicators (make benchbin)"
 fi
+say ""
+say "market import: ${BENCH_IMPORT_ROWS:-1000000} rows over several symbols, one command (target: under 30 s):"
+I="$T/import"
+mkdir -p "$I" && chmod 755 "$I"
+if "$PY" tests/bench/import_files.py "$I" "${BENCH_IMPORT_ROWS:-1000000}" >"$I/args"; then
+	mapfile -t import_args <"$I/args"
+	t0=$(date +%s.%N)
+	if STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
+		"$T/bin/edgescout" market import "${import_args[@]}" >"$I/out" 2>&1; then
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" -v n="${BENCH_IMPORT_ROWS:-1000000}" 'BEGIN {
+			s = b - a; printf "  %-32s %12.1f s  (%.0f rows/s)%s\n", "market import", s, n / s,
+			(s < 30 ? "  met" : "  NOT met") }' | tee -a "${BENCH_OUT:-build/bench/results.txt}"
+	else
+		warn "the import failed: $(tail -n 1 "$I/out")"
+		rc=1
+	fi
+else
+	warn "could not write the import files"
+	rc=1
+fi
+rm -rf "$I"
 exit "$rc"

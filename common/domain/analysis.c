@@ -216,6 +216,26 @@ score_volatility(struct pool *p, const struct analysis_snapshot *s, struct analy
 	    "4%% or more 0, linear between", s->atr_pct);
 }
 
+/* x rounded to 2 decimals. */
+static double
+round2(double x)
+{
+	return round(x * 100) / 100;
+}
+
+/* How far to trust a score with this coverage (analysis.h). */
+static const char *
+confidence(double score, double coverage)
+{
+	if (isnan(score) || coverage < ANALYSIS_MIN_COVERAGE)
+		return "insufficient";
+	if (coverage < ANALYSIS_HIGH_COVERAGE ||
+	    fabs(score - ANALYSIS_BUY_AT) < ANALYSIS_NEAR_THRESHOLD ||
+	    fabs(score - ANALYSIS_SELL_AT) < ANALYSIS_NEAR_THRESHOLD)
+		return "low";
+	return "high";
+}
+
 /* Append component name with base weight w to out; the slot to fill. */
 static struct analysis_component *
 add(struct analysis_score *out, const char *name, double w)
@@ -233,7 +253,7 @@ void
 analysis_score(struct pool *p, enum analysis_strategy st, const struct analysis_snapshot *s,
     const struct fundamentals *f, struct analysis_score *out)
 {
-	double wsum = 0, total = 0;
+	double wsum = 0, base = 0, total = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->strategy = st;
@@ -261,13 +281,22 @@ analysis_score(struct pool *p, enum analysis_strategy st, const struct analysis_
 		score_volatility(p, s, add(out, "volatility", 50));
 		break;
 	}
-	for (int i = 0; i < out->n; i++)
-		if (out->c[i].available) {
+	for (int i = 0; i < out->n; i++) {
+		base += out->c[i].base_weight;
+		if (out->c[i].available)
 			wsum += out->c[i].base_weight;
-			total += out->c[i].base_weight * out->c[i].score;
-		}
-	for (int i = 0; i < out->n; i++)
-		out->c[i].weight = out->c[i].available ? 100 * out->c[i].base_weight / wsum : 0;
-	out->score = wsum > 0 ? round(100 * (total / wsum)) / 100 : NAN;
-	out->recommendation = analysis_recommendation(out->score);
+	}
+	for (int i = 0; i < out->n; i++) {
+		struct analysis_component *c = &out->c[i];
+
+		c->weight = c->available ? 100 * c->base_weight / wsum : 0;
+		c->contribution = c->available ? round2(c->weight * c->score / 100) : NAN;
+		if (c->available)
+			total += c->contribution;
+	}
+	out->score = wsum > 0 ? round2(total) : NAN;
+	out->coverage = base > 0 ? wsum / base : 0;
+	out->confidence = confidence(out->score, out->coverage);
+	out->recommendation = out->coverage >= ANALYSIS_MIN_COVERAGE ?
+	    analysis_recommendation(out->score) : NULL;
 }

@@ -2,7 +2,7 @@
  * 0-100 score under a strategy, a recommendation: the computation alone
  * (analysis_db.h gets one for a symbol, analysis_req.h reads a request's).
  *
- * The scoring model (ANALYSIS_VERSION 1). Each strategy is a weighted mean
+ * The scoring model (ANALYSIS_VERSION 2). Each strategy is a weighted mean
  * of components, each scored 0-100 (clamped; "lin a..b" is linear between):
  *
  *   momentum: trend 35, rsi 20, macd 25, roc 20
@@ -29,9 +29,21 @@
  * A component whose input is missing (no fundamentals, too few bars) is
  * unavailable: no value or score is invented, its input is listed in
  * `missing`, and the weights of the available components are scaled up to
- * sum to 100. The score is the weighted mean rounded to 2 decimals; with no
- * component available there is no score and no recommendation. The
- * recommendation is buy at 65 or more, sell at 35 or less, hold between. */
+ * sum to 100. Each available component contributes weight * score / 100
+ * points, rounded to 2 decimals, and the score is the sum of those
+ * contributions (so the parts shown add up to it exactly); with no
+ * component available there is no score and no recommendation.
+ *
+ * Coverage is the share of the strategy's base weight whose inputs were
+ * there (0..1). The recommendation is buy at 65 or more, sell at 35 or
+ * less, hold between, and only when coverage is at least
+ * ANALYSIS_MIN_COVERAGE (60 %): below it there is a score but no
+ * recommendation (growth or value without fundamentals: 35 %, dividend
+ * without them: 50 %). Confidence says how far to trust it:
+ *   insufficient  coverage below 60 %: no recommendation
+ *   low           coverage below 85 %, or the score within 5 points of a
+ *                 threshold (35 or 65)
+ *   high          otherwise */
 #ifndef EDGESCOUT_ANALYSIS_H
 #define EDGESCOUT_ANALYSIS_H
 
@@ -46,7 +58,10 @@
 
 struct pool;
 
-#define ANALYSIS_VERSION 1           /* bumped with any change of the model */
+#define ANALYSIS_VERSION 2           /* bumped with any change of the model or the reply */
+#define ANALYSIS_MIN_COVERAGE 0.60   /* below: no recommendation */
+#define ANALYSIS_HIGH_COVERAGE 0.85  /* below: low confidence */
+#define ANALYSIS_NEAR_THRESHOLD 5.0  /* points from 35 or 65: low confidence */
 #define ANALYSIS_BUY_AT 65.0         /* score >= : buy */
 #define ANALYSIS_SELL_AT 35.0        /* score <= : sell */
 #define ANALYSIS_MAX_COMPONENTS 4
@@ -80,6 +95,9 @@ struct analysis_snapshot {
 	double roc10;
 	double adx14, plus_di, minus_di;
 	double obv, obv_change20;                      /* OBV minus OBV 20 bars back */
+	int decimals;              /* of the provider's prices: the most decimals of
+	                              the last 20 closes, 2..8; price-like values
+	                              are shown rounded to it */
 };
 
 /* The indicator suite of every bar of a series (analysis_series.c): the
@@ -119,6 +137,8 @@ struct analysis_component {
 	double score;              /* 0..100; NAN when unavailable */
 	double base_weight;        /* the strategy's weight, percent */
 	double weight;             /* after redistribution; 0 when unavailable */
+	double contribution;       /* weight * score / 100 rounded to 2 decimals;
+	                              NAN when unavailable */
 	const char *missing;       /* the missing input ("sma200"), or NULL */
 	const char *explanation;   /* one sentence (pool memory) */
 };
@@ -127,8 +147,11 @@ struct analysis_score {
 	enum analysis_strategy strategy;
 	struct analysis_component c[ANALYSIS_MAX_COMPONENTS];
 	int n;
-	double score;              /* rounded to 2 decimals; NAN: no component */
-	const char *recommendation;   /* "buy" | "hold" | "sell"; NULL without score */
+	double score;              /* the sum of the contributions; NAN: no component */
+	double coverage;           /* share of the base weight available, 0..1 */
+	const char *confidence;    /* "high" | "low" | "insufficient" */
+	const char *recommendation;   /* "buy" | "hold" | "sell"; NULL without score
+	                                 or below ANALYSIS_MIN_COVERAGE */
 };
 
 /* Score snapshot s under strategy st; f is the latest fundamentals or NULL.
@@ -137,13 +160,17 @@ void analysis_score(struct pool *p, enum analysis_strategy st,
     const struct analysis_snapshot *s, const struct fundamentals *f,
     struct analysis_score *out);
 
-/* "buy" (score >= 65), "sell" (<= 35) or "hold"; NULL for NAN. */
+/* "buy" (score >= 65), "sell" (<= 35) or "hold"; NULL for NAN. The side
+ * of a score alone, whatever its coverage. */
 const char *analysis_recommendation(double score);
 
 /* The analysis as a JSON object (owned by the caller): symbol, strategy,
- * date, close, bars, indicators, score, recommendation, components,
- * missing, thresholds, version. Doubles print as their shortest exact
- * decimal; NAN as null. */
+ * date, close, bars, indicators, score, coverage, confidence,
+ * recommendation, components, missing, thresholds, version. Numbers are
+ * rounded to what they mean: price-like indicators to the provider's
+ * decimals (s->decimals), percentages, RSI, stochastic and ADX to 2,
+ * %B, coverage and component values to 4, scores and weights to 2; NAN
+ * prints as null. */
 json_object *analysis_json(const char *symbol, const struct analysis_snapshot *s,
     const struct analysis_score *sc);
 
@@ -173,6 +200,8 @@ struct analysis_data {
 	const char *source;        /* who sent that bar ("csv", "alphavantage") */
 	const char *updated_at;    /* RFC 3339: when the latest bar was stored */
 	long age_days;             /* today (UTC) minus latest */
+	int outdated;              /* older than the market calendar allows:
+	                              analysis_outdated() */
 	int refreshed;             /* a provider refreshed the prices in this call */
 	int stale;                 /* the prices were due a refresh that failed (or
 	                              came from a provider's stale cached copy) */
@@ -184,7 +213,14 @@ struct analysis_data {
 	const char *message;       /* on failure: a reason to show */
 };
 
-/* The freshness block of d as a JSON object (owned by the caller). */
+/* 1 when a daily bar of date latest, age_days old (today UTC minus latest),
+ * is older than the market calendar allows: more than one weekday (one
+ * holiday, or today's bar not published yet) between it and today. A bar
+ * dated after today is not outdated. */
+int analysis_outdated(const char *latest, long age_days);
+
+/* The freshness block of d as a JSON object (owned by the caller): stale
+ * when d->stale (a refresh failed) or d->outdated, with a note why. */
 json_object *analysis_freshness_json(const struct analysis_data *d);
 
 #endif

@@ -9,11 +9,20 @@
 
 #include "buf.h"
 
-/* A score or weight rounded to 2 decimals. */
+/* v rounded to d decimals, as a JSON number (null when not finite). */
+static json_object *
+rounded(double v, int d)
+{
+	double k = pow(10, d);
+
+	return isfinite(v) ? jsonv_number(round(v * k) / k) : NULL;
+}
+
+/* A score, weight or percentage rounded to 2 decimals. */
 static json_object *
 number2(double v)
 {
-	return isfinite(v) ? jsonv_number(round(v * 100) / 100) : NULL;
+	return rounded(v, 2);
 }
 
 static void
@@ -26,39 +35,40 @@ static json_object *
 indicators_json(const struct analysis_snapshot *s)
 {
 	json_object *o = json_object_new_object(), *m;
+	int d = s->decimals;       /* price-like values: the provider's decimals */
 
-	put(o, "sma20", jsonv_number(s->sma20));
-	put(o, "sma50", jsonv_number(s->sma50));
-	put(o, "sma200", jsonv_number(s->sma200));
-	put(o, "ema12", jsonv_number(s->ema12));
-	put(o, "ema26", jsonv_number(s->ema26));
-	put(o, "rsi14", jsonv_number(s->rsi14));
+	put(o, "sma20", rounded(s->sma20, d));
+	put(o, "sma50", rounded(s->sma50, d));
+	put(o, "sma200", rounded(s->sma200, d));
+	put(o, "ema12", rounded(s->ema12, d));
+	put(o, "ema26", rounded(s->ema26, d));
+	put(o, "rsi14", number2(s->rsi14));
 	m = json_object_new_object();
-	put(m, "macd", jsonv_number(s->macd));
-	put(m, "signal", jsonv_number(s->macd_signal));
-	put(m, "hist", jsonv_number(s->macd_hist));
+	put(m, "macd", rounded(s->macd, d));
+	put(m, "signal", rounded(s->macd_signal, d));
+	put(m, "hist", rounded(s->macd_hist, d));
 	put(o, "macd", m);
 	m = json_object_new_object();
-	put(m, "upper", jsonv_number(s->bb_upper));
-	put(m, "mid", jsonv_number(s->bb_mid));
-	put(m, "lower", jsonv_number(s->bb_lower));
-	put(m, "percent_b", jsonv_number(s->bb_pctb));
+	put(m, "upper", rounded(s->bb_upper, d));
+	put(m, "mid", rounded(s->bb_mid, d));
+	put(m, "lower", rounded(s->bb_lower, d));
+	put(m, "percent_b", rounded(s->bb_pctb, 4));
 	put(o, "bollinger", m);
-	put(o, "atr14", jsonv_number(s->atr14));
-	put(o, "atr_percent", jsonv_number(s->atr_pct));
+	put(o, "atr14", rounded(s->atr14, d));
+	put(o, "atr_percent", number2(s->atr_pct));
 	m = json_object_new_object();
-	put(m, "k", jsonv_number(s->stoch_k));
-	put(m, "d", jsonv_number(s->stoch_d));
+	put(m, "k", number2(s->stoch_k));
+	put(m, "d", number2(s->stoch_d));
 	put(o, "stochastic", m);
-	put(o, "roc10", jsonv_number(s->roc10));
+	put(o, "roc10", number2(s->roc10));
 	m = json_object_new_object();
-	put(m, "adx", jsonv_number(s->adx14));
-	put(m, "plus_di", jsonv_number(s->plus_di));
-	put(m, "minus_di", jsonv_number(s->minus_di));
+	put(m, "adx", number2(s->adx14));
+	put(m, "plus_di", number2(s->plus_di));
+	put(m, "minus_di", number2(s->minus_di));
 	put(o, "adx14", m);
 	m = json_object_new_object();
-	put(m, "value", jsonv_number(s->obv));
-	put(m, "change20", jsonv_number(s->obv_change20));
+	put(m, "value", rounded(s->obv, 0));
+	put(m, "change20", rounded(s->obv_change20, 0));
 	put(m, "trend", isnan(s->obv_change20) ? NULL : json_object_new_string(
 	    s->obv_change20 > 0 ? "rising" : s->obv_change20 < 0 ? "falling" : "flat"));
 	put(o, "obv", m);
@@ -79,6 +89,9 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	put(o, "bars", json_object_new_int64((int64_t)s->bars));
 	put(o, "indicators", indicators_json(s));
 	put(o, "score", number2(sc->score));
+	put(o, "coverage", rounded(sc->coverage, 4));
+	put(o, "confidence", json_object_new_string(sc->confidence ? sc->confidence :
+	                                            "insufficient"));
 	put(o, "recommendation", sc->recommendation ?
 	    json_object_new_string(sc->recommendation) : NULL);
 	for (int i = 0; i < sc->n; i++) {
@@ -87,9 +100,11 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 
 		put(j, "name", json_object_new_string(c->name));
 		put(j, "available", json_object_new_boolean(c->available));
-		put(j, "value", jsonv_number(c->value));
+		put(j, "value", strcmp(c->name, "macd") == 0 ? rounded(c->value, s->decimals) :
+		                rounded(c->value, 4));
 		put(j, "score", number2(c->score));
 		put(j, "weight", number2(c->weight));
+		put(j, "contribution", number2(c->contribution));
 		put(j, "base_weight", number2(c->base_weight));
 		put(j, "explanation", json_object_new_string(c->explanation));
 		json_object_array_add(comps, j);
@@ -106,10 +121,45 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	return o;
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
+ * days_from_civil). */
+static long
+days_from_civil(long y, long m, long d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+analysis_outdated(const char *latest, long age_days)
+{
+	long day, weekdays = 0;
+
+	if (latest == NULL || !candle_date_valid(latest, strlen(latest)) || age_days <= 1)
+		return 0;
+	day = days_from_civil(atol(latest), atol(latest + 5), atol(latest + 8));
+	/* the weekdays strictly between the bar's day and today (1970-01-01 was
+	 * a Thursday: day % 7 == 2 is a Saturday, 3 a Sunday) */
+	for (long k = 1; k < age_days && weekdays <= 1; k++) {
+		long w = ((day + k) % 7 + 7) % 7;
+
+		weekdays += w != 2 && w != 3;
+	}
+	return weekdays > 1;
+}
+
 json_object *
 analysis_freshness_json(const struct analysis_data *d)
 {
 	json_object *o = json_object_new_object();
+	const char *note = d->note ? d->note : "";
+	char why[600];
 
 	put(o, "latest_bar", json_object_new_string(d->latest));
 	put(o, "age_days", json_object_new_int64(d->age_days));
@@ -117,8 +167,13 @@ analysis_freshness_json(const struct analysis_data *d)
 	put(o, "updated_at", d->updated_at && *d->updated_at ?
 	    json_object_new_string(d->updated_at) : NULL);
 	put(o, "refreshed", json_object_new_boolean(d->refreshed));
-	put(o, "stale", json_object_new_boolean(d->stale));
-	put(o, "note", json_object_new_string(d->note ? d->note : ""));
+	if (d->outdated) {
+		snprintf(why, sizeof(why), "%.400s%sthe latest bar is %ld days old: more than "
+		         "one weekday passed since", note, *note ? "; " : "", d->age_days);
+		note = why;
+	}
+	put(o, "stale", json_object_new_boolean(d->stale || d->outdated));
+	put(o, "note", json_object_new_string(note));
 	return o;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "indicators.h"
+#include "jsonv.h"
 #include "pool.h"
 
 static double *
@@ -58,6 +59,32 @@ analysis_series(struct pool *p, const struct candles *c, struct analysis_series 
 	return rc == 0 ? 0 : -1;
 }
 
+/* Decimals of v as the provider wrote it (its shortest exact decimal). */
+static int
+decimals_of(double v)
+{
+	char t[40], *dot;
+
+	jsonv_shortest(t, sizeof(t), v);
+	if (strpbrk(t, "eE") != NULL)
+		return 8;
+	return (dot = strchr(t, '.')) == NULL ? 0 : (int)strlen(dot + 1);
+}
+
+/* The most decimals of the closes of bars i-19..i, within 2..8. */
+static int
+price_decimals(const struct candles *c, size_t i)
+{
+	int d = 2;
+
+	for (size_t j = i + 1 > 20 ? i + 1 - 20 : 0; j <= i; j++) {
+		int k = decimals_of(c->v[j].close);
+
+		d = k > d ? k : d;
+	}
+	return d > 8 ? 8 : d;
+}
+
 void
 analysis_snapshot_at(const struct analysis_series *a, size_t i, struct analysis_snapshot *s)
 {
@@ -93,6 +120,7 @@ analysis_snapshot_at(const struct analysis_series *a, size_t i, struct analysis_
 	s->adx14 = a->adx14[i];
 	s->obv = a->obv[i];
 	s->obv_change20 = i >= 20 ? a->obv[i] - a->obv[i - 20] : NAN;
+	s->decimals = price_decimals(a->c, i);
 }
 
 int

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "candle.h"
 
@@ -83,6 +84,13 @@ candle_date_from_unix(int64_t secs, char out[11])
 	return 0;
 }
 
+void
+candle_date_latest(char out[11])
+{
+	if (candle_date_from_unix((int64_t)time(NULL) + 86400, out) < 0)
+		memcpy(out, "9999-12-31", 11);
+}
+
 static int
 price_ok(double v)
 {
@@ -111,9 +119,13 @@ int
 candles_validate(const struct candles *s, size_t *bad, const char **why)
 {
 	const char *reason;
+	char latest[11];
 
+	candle_date_latest(latest);
 	for (size_t i = 0; i < s->n; i++) {
 		reason = candle_check(&s->v[i]);
+		if (reason == NULL && strcmp(s->v[i].date, latest) > 0)
+			reason = "date in the future (after tomorrow, UTC)";
 		if (reason == NULL && i > 0 && strcmp(s->v[i - 1].date, s->v[i].date) >= 0)
 			reason = strcmp(s->v[i - 1].date, s->v[i].date) == 0
 			    ? "duplicate date" : "date not after the previous one";

@@ -1,8 +1,9 @@
 /* candle.h: daily price bars and the rules every series obeys.
  *
- * A series is ascending by date with no duplicates; each bar has finite
- * positive prices with low <= min(open, close) and high >= max(open, close),
- * and a volume >= 0. Providers' parsers and the CSV importer produce only
+ * A series is ascending by date with no duplicates and no date after
+ * tomorrow (UTC: no market has closed that day anywhere yet); each bar has
+ * finite positive prices with low <= min(open, close) and high >=
+ * max(open, close), and a volume >= 0. Providers' parsers and the CSV importer produce only
  * series that candles_validate() accepts. */
 #ifndef EDGESCOUT_CANDLE_H
 #define EDGESCOUT_CANDLE_H
@@ -30,11 +31,16 @@ int candle_date_valid(const char *s, size_t n);
  * a NUL). Returns 0, or -1 (out untouched) when the year is out of range. */
 int candle_date_from_unix(int64_t secs, char out[11]);
 
+/* Tomorrow's UTC calendar date into out ("YYYY-MM-DD" and a NUL): the
+ * latest date a series may hold. */
+void candle_date_latest(char out[11]);
+
 /* NULL if bar c alone is valid (date, finite positive prices, high and low
  * bracketing open and close, volume >= 0), else a short static reason. */
 const char *candle_check(const struct candle *c);
 
-/* 0 if s is a valid series (every bar valid, dates strictly ascending);
+/* 0 if s is a valid series (every bar valid, dates strictly ascending, none
+ * after candle_date_latest());
  * otherwise -1 with *bad (if not NULL) set to the first offending index and
  * *why (if not NULL) to a short static reason. An empty series is valid. */
 int candles_validate(const struct candles *s, size_t *bad, const char **why);

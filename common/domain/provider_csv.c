@@ -3,7 +3,10 @@
  * "adj close" and "adj_close" also name adjclose; other columns are
  * skipped). RFC 4180 quoting, LF or CRLF, a UTF-8 byte order mark and
  * trailing blank lines are tolerated; nothing else is. Rows must be
- * ascending: a CSV is refused, not repaired. */
+ * ascending, each date once and none after tomorrow (UTC); volumes are
+ * whole share counts: a CSV is refused, not repaired. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -173,7 +176,32 @@ row(const struct span *f, const int where[NCOL], struct candle *c)
 	if (prov_number(f[where[COL_VOLUME]].s, f[where[COL_VOLUME]].n, &vol) < 0 ||
 	    prov_volume(vol, &c->volume) < 0)
 		return "volume is not a count";
+	if (vol != floor(vol))
+		return "volume is not a whole number of shares";
 	return candle_check(c);
+}
+
+/* NULL when the last bar of s (s->v[s->n], not yet counted) may follow the
+ * others: not after latest, not a date already seen, after the previous
+ * one; else why not (pool memory). line_of[i] is bar i's line. */
+static const char *
+order(struct pool *p, const struct candles *s, const size_t *line_of, const char *latest)
+{
+	const char *d = s->v[s->n].date;
+	int cmp;
+
+	if (strcmp(d, latest) > 0)
+		return pool_printf(p, "date %s is in the future (after tomorrow, UTC)", d);
+	if (s->n == 0 || (cmp = strcmp(s->v[s->n - 1].date, d)) < 0)
+		return NULL;
+	if (cmp == 0)
+		return pool_printf(p, "duplicate date %s (also on line %zu)", d,
+		                   line_of[s->n - 1]);
+	for (size_t i = s->n; i-- > 0;)     /* rare: a refused file; find an earlier twin */
+		if (strcmp(s->v[i].date, d) == 0)
+			return pool_printf(p, "duplicate date %s (also on line %zu)", d, line_of[i]);
+	return pool_printf(p, "date %s is before the previous row's %s (rows must be "
+	                   "in ascending date order)", d, s->v[s->n - 1].date);
 }
 
 enum provider_status
@@ -184,8 +212,9 @@ provider_parse_csv(struct pool *p, long http_status, const char *body,
 	struct span f[CSV_MAX_FIELDS];
 	struct candles tmp = { NULL, 0 };
 	int where[NCOL];
-	size_t nf, ncols, lines = 1, rec;
+	size_t nf, ncols, lines = 1, rec, *line_of;
 	const char *why, *lead;
+	char latest[11];
 	enum provider_status st;
 
 	if ((st = prov_http_class(http_status)) != PROVIDER_OK) {
@@ -213,6 +242,8 @@ provider_parse_csv(struct pool *p, long http_status, const char *body,
 	for (const char *q = body + c.i; (q = memchr(q, '\n', (size_t)(body + len - q))) != NULL; q++)
 		lines++;
 	tmp.v = pool_alloc(p, lines * sizeof(*tmp.v));
+	line_of = pool_alloc(p, lines * sizeof(*line_of));
+	candle_date_latest(latest);
 	while (c.i < c.n && !only_breaks_left(&c)) {
 		rec = c.line;
 		if (c.s[c.i] == '\n' || c.s[c.i] == '\r') {
@@ -227,14 +258,13 @@ provider_parse_csv(struct pool *p, long http_status, const char *body,
 			*msg = pool_printf(p, "line %zu: %zu fields, the header has %zu", rec, nf, ncols);
 			return PROVIDER_BAD_RESPONSE;
 		}
-		if ((why = row(f, where, &tmp.v[tmp.n])) == NULL && tmp.n > 0 &&
-		    strcmp(tmp.v[tmp.n - 1].date, tmp.v[tmp.n].date) >= 0)
-			why = "date not after the previous one";
+		if ((why = row(f, where, &tmp.v[tmp.n])) == NULL)
+			why = order(p, &tmp, line_of, latest);
 		if (why != NULL) {
 			*msg = pool_printf(p, "line %zu: %s", rec, why);
 			return PROVIDER_BAD_RESPONSE;
 		}
-		tmp.n++;
+		line_of[tmp.n++] = rec;
 	}
 	return prov_finish(p, &tmp, 0, out, msg);
 }

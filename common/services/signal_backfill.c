@@ -22,15 +22,19 @@ static const char SQL_INSERT[] =
 	"ON CONFLICT (symbol_id, strategy, day) DO NOTHING";
 
 /* Append the signal of snapshot s scored sc (indicators ind) to rows, as
- * analysis_store_signal() would store it; nothing when there is no score. */
+ * analysis_store_signal() would store it; nothing when there is no score.
+ * Its recommendation is the side of the score (analysis_recommendation),
+ * whatever the coverage: a training record of what the score said, not
+ * advice (signal_backfill.h). */
 static void
 add_row(json_object *rows, const struct analysis_snapshot *s,
     const struct analysis_score *sc, json_object *ind)
 {
+	const char *side = analysis_recommendation(sc->score);
 	json_object *o;
 	char num[40];
 
-	if (isnan(sc->score) || sc->recommendation == NULL)
+	if (isnan(sc->score) || side == NULL)
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "strategy",
@@ -40,7 +44,7 @@ add_row(json_object *rows, const struct analysis_snapshot *s,
 	json_object_object_add(o, "close", json_object_new_string(num));
 	snprintf(num, sizeof(num), "%.2f", sc->score);
 	json_object_object_add(o, "score", json_object_new_string(num));
-	json_object_object_add(o, "recommendation", json_object_new_string(sc->recommendation));
+	json_object_object_add(o, "recommendation", json_object_new_string(side));
 	json_object_object_add(o, "indicators", json_object_get(ind));
 	json_object_array_add(rows, o);
 }

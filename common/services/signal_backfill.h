@@ -18,7 +18,11 @@
  * and dividend are not backfilled: without fundamentals, most of their
  * weight is missing and what is left (trend, volatility) repeats inputs the
  * model already has. Bars whose score is undefined (too short a history)
- * give no signal. */
+ * give no signal. A backfilled signal's recommendation is the side of its
+ * score (buy >= 65, sell <= 35, hold) whatever the score's coverage: it is
+ * a training record of what the score said, where a live analysis below
+ * ANALYSIS_MIN_COVERAGE (value without fundamentals: 35 %) gives no
+ * recommendation and so no signal. */
 #ifndef EDGESCOUT_SIGNAL_BACKFILL_H
 #define EDGESCOUT_SIGNAL_BACKFILL_H
 

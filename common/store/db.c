@@ -112,15 +112,20 @@ clear_result(void *res)
 	PQclear(res);
 }
 
+/* Bytes of a failed statement's text kept in its log line. */
+#define LOG_SQL_MAX 160
+
 static void
 log_failure(const char *sql, const char *state, const char *msg)
 {
-	char first_line[512];
+	char first_line[512], head[LOG_SQL_MAX + 4];
 	size_t n = strcspn(msg, "\n");
 
 	snprintf(first_line, sizeof(first_line), "%.*s", (int)n, msg);
+	snprintf(head, sizeof(head), "%.*s%s", LOG_SQL_MAX, sql,
+	         strlen(sql) > LOG_SQL_MAX ? "..." : "");
 	log_kv(LOG_ERROR, "query failed", "sqlstate", state, "detail", first_line,
-	       "sql", sql, NULL);
+	       "sql", head, NULL);
 }
 
 /* Server messages outside a query (e.g. "terminating connection" sent to an

@@ -21,21 +21,12 @@ static const char SQL_SYMBOL_CREATE[] =
 
 static const char SQL_SYMBOL[] = "SELECT id FROM symbols WHERE symbol = $1";
 
-/* Rows whose values are identical are left alone: ON CONFLICT's WHERE
- * leaves them out of the update and out of the count. */
 static const char SQL_UPSERT[] =
 	"INSERT INTO candles (symbol_id, date, open, high, low, close, adjclose, volume, source) "
 	"SELECT $1, t.d, t.o, t.h, t.l, t.c, t.a, t.v, $9 "
 	"FROM unnest($2::date[], $3::numeric[], $4::numeric[], $5::numeric[], "
 	"            $6::numeric[], $7::numeric[], $8::bigint[]) AS t(d, o, h, l, c, a, v) "
-	"ON CONFLICT (symbol_id, date) DO UPDATE SET "
-	"  open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, "
-	"  close = EXCLUDED.close, adjclose = EXCLUDED.adjclose, volume = EXCLUDED.volume, "
-	"  source = EXCLUDED.source, updated_at = now() "
-	"WHERE (candles.open, candles.high, candles.low, candles.close, candles.adjclose, "
-	"       candles.volume) IS DISTINCT FROM "
-	"      (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, "
-	"       EXCLUDED.adjclose, EXCLUDED.volume)";
+	MARKET_MERGE_TAIL;
 
 static const char SQL_LOAD[] =
 	"SELECT to_char(c.date, 'YYYY-MM-DD'), c.open, c.high, c.low, c.close, c.adjclose, "
@@ -71,11 +62,13 @@ static const char SQL_FUND_LOAD[] =
 	"FROM fundamentals f JOIN symbols s ON s.id = f.symbol_id "
 	"WHERE s.symbol = $1 ORDER BY f.day DESC LIMIT 1";
 
-/* The shortest decimal that strtod() reads back as v ("1455.219971"). */
-static void
-shortest(char *out, size_t size, double v)
+/* Any decimal of 15 significant digits or fewer reads back as the double
+ * nearest to it and %.15g of that double prints it again (trailing zeros
+ * dropped), so the search starts at 15. */
+void
+market_price_text(char *out, size_t size, double v)
 {
-	for (int prec = 1; prec <= 17; prec++) {
+	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, size, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			return;
@@ -88,7 +81,7 @@ append_price(struct buf *b, double v)
 {
 	char s[40];
 
-	shortest(s, sizeof(s), v);
+	market_price_text(s, sizeof(s), v);
 	buf_append(b, s, strlen(s));
 }
 
@@ -252,7 +245,7 @@ fund_arg(struct pool *p, const struct fund_value *v)
 
 	if (!v->present || !isfinite(v->value))
 		return NULL;
-	shortest(s, sizeof(s), v->value);
+	market_price_text(s, sizeof(s), v->value);
 	return pool_strdup(p, s);
 }
 

@@ -78,8 +78,9 @@ void model_input_from_signal(struct pool *p, const char *indicators, const char 
     struct model_input *in);
 
 /* Fill in from an analysis reply obj (members indicators, close, score,
- * strategy, recommendation); pointers into obj. 0, or -1 when obj is not
- * an object or has no close. */
+ * strategy, recommendation: the side of the score when the reply has none
+ * for want of coverage); pointers into obj. 0, or -1 when obj is not an
+ * object or has no close. */
 int model_input_from_analysis(json_object *obj, struct model_input *in);
 
 /* A stored model. */

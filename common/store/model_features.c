@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "jsonv.h"
 #include "pool.h"
 #include "pool_json.h"
@@ -166,6 +167,11 @@ model_input_from_analysis(json_object *obj, struct model_input *in)
 	    json_object_is_type(ind, json_type_object))
 		in->indicators = ind;
 	in->strategy = str(obj, "strategy");
+	/* below the coverage a recommendation needs, the reply has none: the
+	 * side of its score is what a backfilled signal records (rec_buy,
+	 * rec_sell), so the model reads the same from both */
 	in->recommendation = str(obj, "recommendation");
+	if (in->recommendation == NULL)
+		in->recommendation = analysis_recommendation(in->score);
 	return isnan(in->close) ? -1 : 0;
 }

@@ -37,12 +37,13 @@ static const char SQL_STORE[] =
 	"INSERT INTO models (version, feature_set, features, coefficients, means, stds, lambda, "
 	"  holdout_fraction, training_rows, training_wins, holdout_rows, holdout_wins, auc, "
 	"  accuracy, log_loss, iterations, converged, first_day, holdout_day, last_day, "
-	"  data_hash, promoted, baseline_version, baseline_auc, baseline_log_loss, decision) "
+	"  data_hash, promoted, baseline_version, baseline_auc, baseline_log_loss, decision, "
+	"  recommendation_auc) "
 	"SELECT coalesce(max(version), 0) + 1, $1, $2::json, $3::json, $4::json, $5::json, "
 	"  $6::double precision, $7::double precision, $8, $9, $10, $11, $12::double precision, "
 	"  $13::double precision, $14::double precision, $15, $16::boolean, $17::date, "
 	"  $18::date, $19::date, $20, $21::boolean, $22::integer, $23::double precision, "
-	"  $24::double precision, $25 FROM models "
+	"  $24::double precision, $25, $26::double precision FROM models "
 	"ON CONFLICT (data_hash) DO NOTHING RETURNING version";
 
 /* The labelled signals, oldest first, as features and labels. */
@@ -271,6 +272,39 @@ array_text(struct pool *p, const double *v, size_t d)
 	return json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 }
 
+/* The holdout [from, n) AUC of the recommendation-only predictor
+ * (model_train.h); NAN without holdout rows or with one class. */
+static double
+recommendation_auc(struct pool *p, const struct dataset *ds, size_t from)
+{
+	enum { PAIRS = STRATEGY_COUNT * 3 };
+	static const char *const recs[3] = { "buy", "hold", "sell" };
+	double wins[PAIRS] = { 0 }, rows[PAIRS] = { 0 }, all_wins = 0, *score;
+	size_t k = ds->n - from;
+
+	if (k == 0 || from == 0)
+		return NAN;
+	score = pool_alloc(p, sizeof(*score) * k);
+	for (size_t i = 0; i < ds->n; i++) {
+		int st = analysis_strategy_parse(ds->in[i].strategy), pair = -1;
+
+		for (int r = 0; r < 3 && st >= 0; r++)
+			if (ds->in[i].recommendation && strcmp(ds->in[i].recommendation, recs[r]) == 0)
+				pair = st * 3 + r;
+		if (i < from) {
+			all_wins += ds->y[i];
+			if (pair >= 0) {
+				wins[pair] += ds->y[i];
+				rows[pair]++;
+			}
+		} else {
+			score[i - from] = pair >= 0 && rows[pair] > 0 ? wins[pair] / rows[pair] :
+			                  all_wins / (double)from;
+		}
+	}
+	return logreg_auc(p, score, ds->y + from, k);
+}
+
 static int
 store(struct pool *p, const struct dataset *ds, const struct model_train_opts *o,
     struct model_train_result *r)
@@ -299,7 +333,8 @@ store(struct pool *p, const struct dataset *ds, const struct model_train_opts *o
 	    r->promoted ? "true" : "false",
 	    r->baseline_version ? db_i64(p, r->baseline_version) : NULL,
 	    r->baseline_version ? number(p, r->baseline.auc) : NULL,
-	    r->baseline_version ? number(p, r->baseline.log_loss) : NULL, r->decision));
+	    r->baseline_version ? number(p, r->baseline.log_loss) : NULL, r->decision,
+	    number(p, r->recommendation_auc)));
 	if (res == NULL)
 		return -1;
 	r->version = PQntuples(res) == 1 ? (int)db_int(res, 0, 0) : 0;
@@ -316,7 +351,7 @@ model_retrain(struct pool *p, const struct model_train_opts *o, int dry_run,
 	PGresult *res;
 
 	memset(r, 0, sizeof(*r));
-	r->hold.auc = r->baseline.auc = NAN;
+	r->hold.auc = r->baseline.auc = r->recommendation_auc = NAN;
 	*why = "the database is unavailable";
 	if ((res = db_query(p, SQL_COUNT, DB_NOARGS)) == NULL)
 		return -1;
@@ -347,6 +382,7 @@ model_retrain(struct pool *p, const struct model_train_opts *o, int dry_run,
 	if (!r->lr.converged)
 		log_kv(LOG_WARN, "retrain: the fit did not converge within its budget",
 		       "iterations", db_i64(p, r->lr.iterations), NULL);
+	r->recommendation_auc = recommendation_auc(p, &ds, ds.n - r->hold.n);
 	if (baseline(p, &ds, ds.n - r->hold.n, &r->lr, &r->baseline_version, &r->baseline,
 	             &r->compared) < 0)
 		return -1;

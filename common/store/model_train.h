@@ -105,6 +105,11 @@ struct model_train_result {
 	char hash[65];             /* of the training data */
 	struct logreg lr;          /* the fit (not for TRAIN_UNCHANGED) */
 	struct logreg_metrics hold;
+	double recommendation_auc; /* the holdout AUC of the recommendation alone:
+	                              each row scored with the training rows' win
+	                              rate of its strategy and recommendation (the
+	                              overall rate for a pair training never saw);
+	                              NAN without a holdout or with one class */
 	int baseline_version;      /* the current model compared with, 0: none */
 	struct logreg_metrics baseline;   /* its metrics on the compared rows */
 	struct logreg_metrics compared;   /* the fit's metrics on the same rows: the

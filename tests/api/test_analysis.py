@@ -20,8 +20,22 @@ def q(symbol):
     return urllib.parse.quote(symbol, safe="")
 
 
+# the reply rounds what it shows: prices to the provider's 6 decimals,
+# percentages, RSI, stochastic and ADX to 2, %B to 4
+P2, P4 = 0.005 + 1e-9, 0.00005 + 1e-9
+
+
 def near(got, want, tol=1e-6):
     assert got is not None and abs(got - want) <= tol, f"{got} != {want}"
+
+
+def numbers(v):
+    """Every float in the JSON value v."""
+    if isinstance(v, dict):
+        return [x for e in v.values() for x in numbers(e)]
+    if isinstance(v, list):
+        return [x for e in v for x in numbers(e)]
+    return [v] if isinstance(v, float) else []
 
 
 def comp(reply, name):
@@ -73,7 +87,7 @@ def analysis_of_the_sp500_gives_its_real_numbers():
     near(ind["sma50"], sum(closes[-50:]) / 50)
     near(ind["ema12"], ema["ema12"])
     near(ind["ema26"], ema["ema26"])
-    near(ind["rsi14"], rsi["rsi14"])
+    near(ind["rsi14"], rsi["rsi14"], P2)
     near(ind["macd"]["macd"], macd["macd"])
     near(ind["macd"]["signal"], macd["signal"])
     near(ind["macd"]["hist"], macd["hist"])
@@ -81,15 +95,15 @@ def analysis_of_the_sp500_gives_its_real_numbers():
     near(ind["bollinger"]["mid"], bb["mid"])
     near(ind["bollinger"]["lower"], bb["lower"])
     near(ind["bollinger"]["percent_b"],
-         (2874.560059 - bb["lower"]) / (bb["upper"] - bb["lower"]))
+         (2874.560059 - bb["lower"]) / (bb["upper"] - bb["lower"]), P4)
     near(ind["atr14"], atr["atr14"])
-    near(ind["atr_percent"], 100 * atr["atr14"] / 2874.560059)
-    near(ind["stochastic"]["k"], stoch["k"])
-    near(ind["stochastic"]["d"], stoch["d"])
-    near(ind["roc10"], roc["roc10"])
-    near(ind["adx14"]["adx"], adx["adx"])
-    near(ind["adx14"]["plus_di"], adx["plus_di"])
-    near(ind["adx14"]["minus_di"], adx["minus_di"])
+    near(ind["atr_percent"], 100 * atr["atr14"] / 2874.560059, P2)
+    near(ind["stochastic"]["k"], stoch["k"], P2)
+    near(ind["stochastic"]["d"], stoch["d"], P2)
+    near(ind["roc10"], roc["roc10"], P2)
+    near(ind["adx14"]["adx"], adx["adx"], P2)
+    near(ind["adx14"]["plus_di"], adx["plus_di"], P2)
+    near(ind["adx14"]["minus_di"], adx["minus_di"], P2)
     assert ind["obv"]["value"] == obv["obv"] and ind["obv"]["trend"] == "rising", ind["obv"]
 
     # close above SMA20 and SMA50, below SMA200, SMA50 below SMA200: 2 of 4
@@ -104,12 +118,23 @@ def analysis_of_the_sp500_gives_its_real_numbers():
     want = r2((35 * 50 + 20 * rsi_score + 25 * 100 + 20 * 100) / 100)
     assert a["score"] == want == 76.18, (a["score"], want)
     assert a["recommendation"] == "buy" and a["missing"] == []
-    assert a["thresholds"] == {"buy": 65, "sell": 35} and a["version"] == 1
+    assert a["thresholds"] == {"buy": 65, "sell": 35} and a["version"] == 2
+    # every input there; 76.18 is 11.18 points from 65: high confidence
+    assert a["coverage"] == 1 and a["confidence"] == "high", a
+    # the score is the sum of the parts shown
+    assert [comp(a, n)["contribution"] for n in ("trend", "macd", "roc")] == [17.5, 25, 20]
+    assert r2(sum(c["contribution"] for c in a["components"])) == a["score"]
+    # no float noise: every number has at most the provider's 6 decimals
+    for x in numbers(a):
+        assert "e" not in repr(x) and len(repr(x).partition(".")[2]) <= 6, x
     f = a["freshness"]
     today = datetime.datetime.now(datetime.timezone.utc).date()
     assert f["latest_bar"] == LAST_DAY and f["source"] == "csv", f
     assert f["age_days"] == (today - datetime.date(2020, 4, 17)).days, f
-    assert f["stale"] is False and f["refreshed"] is False, f
+    # years old: stale by the market calendar, though no refresh failed
+    assert f["stale"] is True and f["refreshed"] is False, f
+    assert f["note"] == f"the latest bar is {f['age_days']} days old: more than one " \
+        "weekday passed since", f
     # the call is in the user's history
     assert history_of(u.id) == [["^GSPC", "momentum", "sync", "200", "", "",
                                  r.header("x-cache")]]
@@ -126,18 +151,23 @@ def missing_fundamentals_are_left_out_not_invented():
         assert c["available"] is False and c["value"] is None and c["score"] is None, c
         assert c["weight"] == 0 and c["base_weight"] in (35, 30), c
     assert comp(a, "trend")["weight"] == 100 and a["score"] == 50
-    assert a["recommendation"] == "hold"
+    # 35 % of the growth weight had data: a score, but no firm recommendation
+    assert a["coverage"] == 0.35 and a["confidence"] == "insufficient", a
+    assert a["recommendation"] is None
 
     v = u.get(f"/api/stock-analysis?symbol={GSPC}&strategy=value").json()
     assert v["missing"] == ["pe", "peg"], v["missing"]
     pctb = v["indicators"]["bollinger"]["percent_b"]
     assert comp(v, "mean_reversion")["weight"] == 100
-    assert v["score"] == r2(100 * (1 - pctb)) and v["recommendation"] == "sell", v["score"]
+    near(v["score"], r2(100 * (1 - pctb)), 0.011)
+    assert v["recommendation"] is None and v["coverage"] == 0.35, v
 
     d = u.get(f"/api/stock-analysis?symbol={GSPC}&strategy=dividend").json()
     assert d["missing"] == ["dividend_yield"], d["missing"]
-    atr_pct = d["indicators"]["atr_percent"]
-    assert d["score"] == r2(100 * (4 - atr_pct) / 3) and d["recommendation"] == "sell"
+    atr_pct = comp(d, "volatility")["value"]
+    near(d["score"], r2(100 * (4 - atr_pct) / 3), 0.011)
+    assert d["recommendation"] is None and d["coverage"] == 0.5, d
+    assert d["confidence"] == "insufficient"
 
 
 @test
@@ -195,7 +225,7 @@ def the_cache_answers_miss_then_hit_with_the_same_body():
     rows = sql("SELECT strategy, data_day::text, version, score::text, recommendation "
                "FROM analyses WHERE symbol_id = :'p1' ORDER BY strategy", symbol_id(sym))
     m = first.json()
-    assert rows[0][0] == "momentum" and rows[0][1] == m["date"] and rows[0][2] == "1"
+    assert rows[0][0] == "momentum" and rows[0][1] == m["date"] and rows[0][2] == "2"
     assert float(rows[0][3]) == m["score"] and rows[0][4] == m["recommendation"]
     assert [r[0] for r in rows] == ["momentum", "value"]
 
@@ -302,7 +332,7 @@ def run_gives_a_signal_per_symbol_and_errors_inline():
                "AND strategy = 'momentum'", symbol_id("^GSPC"))
     assert len(rows) == 1 and rows[0][:5] == [str(g["signal_id"]), LAST_DAY, "76.18", "buy",
                                               "run"], rows
-    near(float(rows[0][5]), golden_last("rsi")["rsi14"])
+    near(float(rows[0][5]), golden_last("rsi")["rsi14"], P2)
     # the same day again: the same signal, not a second one
     again = u.post("/api/v1/run", body={"symbols": ["^GSPC"], "strategy": "momentum"}).json()
     assert again["signals"][0]["signal_id"] == g["signal_id"]

@@ -1,7 +1,8 @@
 """`edgescout market import|refresh|demo` against the stack's database: the
-S&P 500 file imported whole and idempotently, malformed files refused with
-their line number and nothing stored, refresh through the file:// CSV
-provider, and the demo series."""
+S&P 500 file imported whole and idempotently, several symbols in one import,
+malformed files refused with their line number and nothing stored (future
+dates, fractional volumes and duplicate dates each with its own message),
+refresh through the file:// CSV provider, and the demo series."""
 
 import os
 import random
@@ -144,6 +145,58 @@ def a_malformed_file_is_refused_with_its_line_and_nothing_stored():
 
 
 @test
+def several_symbols_import_together_or_not_at_all():
+    a, b = new_symbol(), new_symbol()
+    ok = os.path.join(PROVIDERS, "csv_ok.csv")
+    p = cli("market", "import", "--symbol", a, SP500, "--symbol", b, ok)
+    expect_rc(p, 0, "two symbols")
+    out = p.stdout.splitlines()
+    assert out[0] == f"{a}: 5105 candles (5105 changed) from {SP500}", p.stdout
+    assert out[1] == f"{b}: 10 candles (10 changed) from {ok}", p.stdout
+    assert out[2].startswith("5115 candles of 2 symbols in ") and out[2].endswith(" rows/s)"), \
+        p.stdout
+    assert candle_count(a) == 5105 and candle_count(b) == 10
+    assert sql_value("SELECT count(*) FROM candles_import") == "0"
+    # again: nothing changes; with one bad file: nothing of the good one either
+    p = cli("market", "import", "--symbol", b, ok, "--symbol", a, SP500)
+    expect_rc(p, 0, "again")
+    assert p.stdout.splitlines()[:2] == [f"{b}: 10 candles (0 changed) from {ok}",
+                                         f"{a}: 5105 candles (0 changed) from {SP500}"], p.stdout
+    c = new_symbol()
+    with Scratch() as s:
+        bad = s.write("bad.csv", "date,open,high,low,close,volume\n2020-01-02,1,2,1,1.5,7.5\n")
+        p = cli("market", "import", "--symbol", c, ok, "--symbol", new_symbol(), bad)
+        expect_rc(p, 1, "one bad file")
+        assert p.stdout == "" and "bad.csv: line 2: volume is not a whole number" in p.stderr, \
+            p.stderr
+        assert not symbol_exists(c)
+
+
+@test
+def future_dates_fractional_volumes_and_duplicate_dates_have_their_own_messages():
+    sym = new_symbol()
+    head = "date,open,high,low,close,adjclose,volume\n"
+    row = "{},10,11,9,10.5,10.5,{}\n"
+    cases = (
+        (row.format("2020-01-02", 100) + row.format("2073-01-02", 100),
+         "line 3: date 2073-01-02 is in the future (after tomorrow, UTC)"),
+        (row.format("2020-01-02", "1234.5"), "line 2: volume is not a whole number of shares"),
+        (row.format("2020-01-02", 1) + row.format("2020-01-03", 1) + row.format("2020-01-02", 1),
+         "line 4: duplicate date 2020-01-02 (also on line 2)"),
+        (row.format("2020-01-03", 1) + row.format("2020-01-02", 1),
+         "line 3: date 2020-01-02 is before the previous row's 2020-01-03"),
+    )
+    with Scratch() as s:
+        for body, message in cases:
+            path = s.write("f.csv", head + body)
+            p = cli("market", "import", "--symbol", sym, path)
+            expect_rc(p, 1, message)
+            assert p.stderr.startswith(f"edgescout: market: {path}: {message}"), p.stderr
+            assert p.stderr.rstrip().endswith("nothing stored"), p.stderr
+            assert not symbol_exists(sym)
+
+
+@test
 def import_usage_errors_exit_2():
     p = cli("market", "--help")
     expect_rc(p, 0, "help")
@@ -152,6 +205,8 @@ def import_usage_errors_exit_2():
     for args in (["import", SP500], ["import", "--symbol", "AAPL"], ["import", "--symbol"],
                  ["import", "--symbol", "aapl", SP500], ["import", "--symbol", "A'--", SP500],
                  ["import", "--symbol", "AAPL", SP500, SP500], ["import", "--frob"],
+                 ["import", "--symbol", "AAPL", SP500, "--symbol", "AAPL", SP500],
+                 ["import", "--symbol", "AAPL", SP500, "--symbol", "MSFT"],
                  ["refresh"], ["refresh", "bad symbol"], ["refresh", "AAPL", "MSFT"],
                  ["refresh", "AAPL", "--frob"], ["demo", "--frob"], ["frobnicate"]):
         p = cli("market", *args)

@@ -240,6 +240,32 @@ def retrain_stores_and_promotes_the_first_model():
     assert m["training"]["lambda"] == 0.01 and m["training"]["converged"] is True
     assert m["data"]["first_day"] <= m["data"]["holdout_day"] <= m["data"]["last_day"]
     assert m["trained_at"].endswith("Z")
+    # each holdout metric beside its baseline: always answering the holdout's
+    # majority class, and the recommendation alone (training win rates of
+    # each strategy and recommendation)
+    wins, n = met["holdout_wins"], met["holdout_rows"]
+    assert met["majority_accuracy"] == round(max(wins, n - wins) / n, 4), met
+    labelled = sql("SELECT strategy, recommendation, outcome = 'win' FROM signals "
+                   "WHERE outcome IS NOT NULL AND day <= :'p1'::date ORDER BY day, id",
+                   m["data"]["last_day"])
+    if len(labelled) == total:      # the data the model saw (no label added since)
+        assert abs(met["recommendation_auc"] - recommendation_auc(labelled, n)) < 1e-4, met
+    assert 0 <= met["recommendation_auc"] <= 1, met
+
+
+def recommendation_auc(rows, holdout):
+    """The holdout AUC of the training win rate of each (strategy,
+    recommendation), as model_train.c computes it: Mann-Whitney, ties 1/2."""
+    train, hold = rows[:-holdout], rows[-holdout:]
+    rate, overall = {}, sum(r[2] == "t" for r in train) / len(train)
+    for key in {(r[0], r[1]) for r in train}:
+        group = [r for r in train if (r[0], r[1]) == key]
+        rate[key] = sum(r[2] == "t" for r in group) / len(group)
+    scored = [(rate.get((r[0], r[1]), overall), r[2] == "t") for r in hold]
+    pos = [s for s, y in scored if y]
+    neg = [s for s, y in scored if not y]
+    pairs = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg)
+    return pairs / (len(pos) * len(neg))
 
 
 @test

@@ -231,7 +231,10 @@ test_missing_fundamentals_redistribute(void **state)
 	expect_missing(&sc, "revenue_growth", 30, "revenue_growth");
 	expect(&sc, "trend", 50, 35, 100);
 	assert_true(sc.score == 50);
-	assert_string_equal(sc.recommendation, "hold");
+	/* 35 % of the weight had data: a score, no recommendation */
+	assert_true(fabs(sc.coverage - 0.35) < 1e-12);
+	assert_string_equal(sc.confidence, "insufficient");
+	assert_null(sc.recommendation);
 
 	/* value with P/E only: pe and mean reversion share 35 + 35 */
 	memset(&f, 0, sizeof(f));
@@ -241,7 +244,9 @@ test_missing_fundamentals_redistribute(void **state)
 	expect_missing(&sc, "peg", 30, "peg");
 	expect(&sc, "mean_reversion", 80, 35, 50);
 	assert_true(sc.score == 65);
+	assert_true(fabs(sc.coverage - 0.70) < 1e-12);
 	assert_string_equal(sc.recommendation, "buy");
+	assert_string_equal(sc.confidence, "low");   /* 70 % and on the threshold */
 
 	/* a snapshot without a 200-bar history and no fundamentals: nothing */
 	s.sma200 = NAN;
@@ -258,8 +263,69 @@ test_missing_fundamentals_redistribute(void **state)
 	expect(&sc, "rsi", 50, 20, 100.0 * 20 / 65);
 	expect(&sc, "macd", 100, 25, 100.0 * 25 / 65);
 	expect(&sc, "roc", 70, 20, 100.0 * 20 / 65);
-	/* (20*50 + 25*100 + 20*70) / 65 = 75.3846... rounded to 2 decimals */
+	/* contributions 15.38 + 38.46 + 21.54 (each rounded to 2 decimals) */
 	assert_true(sc.score == 75.38);
+	assert_true(sc.c[1].contribution == 15.38 && sc.c[2].contribution == 38.46 &&
+	            sc.c[3].contribution == 21.54 && isnan(sc.c[0].contribution));
+	assert_true(fabs(sc.coverage - 0.65) < 1e-12);
+	assert_string_equal(sc.recommendation, "buy");
+	assert_string_equal(sc.confidence, "low");
+}
+
+static void
+test_score_is_the_sum_of_its_shown_parts(void **state)
+{
+	struct analysis_snapshot s = snap();
+	struct analysis_score sc;
+	double sum = 0;
+
+	(void)state;
+	/* weights of 100/65ths: rounding the whole and the parts apart could
+	 * differ by 0.01; the score is the sum of the rounded parts */
+	s.sma50 = s.sma200 = NAN;
+	for (double rsi = 30; rsi <= 70; rsi += 0.37) {
+		s.rsi14 = rsi;
+		s.roc10 = (rsi - 50) / 7;
+		analysis_score(pool, STRATEGY_MOMENTUM, &s, NULL, &sc);
+		sum = 0;
+		for (int i = 0; i < sc.n; i++)
+			if (sc.c[i].available) {
+				assert_true(sc.c[i].contribution ==
+				            round(sc.c[i].weight * sc.c[i].score) / 100);
+				sum += sc.c[i].contribution;
+			}
+		assert_true(fabs(sc.score - sum) < 1e-9);
+		assert_true(sc.score == round(sum * 100) / 100);
+	}
+}
+
+static void
+test_confidence(void **state)
+{
+	struct analysis_snapshot s = snap();
+	struct fundamentals f;
+	struct analysis_score sc;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	/* all inputs, far from a threshold: high */
+	f.dividend_yield = fv(0.03);
+	analysis_score(pool, STRATEGY_DIVIDEND, &s, &f, &sc);
+	assert_true(sc.score == 50 && sc.coverage == 1);
+	assert_string_equal(sc.confidence, "high");
+	assert_string_equal(sc.recommendation, "hold");
+	/* all inputs, within 5 points of 35: low */
+	f.dividend_yield = fv(0.0168);
+	analysis_score(pool, STRATEGY_DIVIDEND, &s, &f, &sc);
+	assert_true(sc.score == 39);
+	assert_string_equal(sc.confidence, "low");
+	assert_string_equal(sc.recommendation, "hold");
+	/* half the weight: a score but no recommendation */
+	f.dividend_yield.present = 0;
+	analysis_score(pool, STRATEGY_DIVIDEND, &s, &f, &sc);
+	assert_true(sc.coverage == 0.5 && sc.score == 50);
+	assert_string_equal(sc.confidence, "insufficient");
+	assert_null(sc.recommendation);
 }
 
 static void
@@ -330,7 +396,8 @@ test_dividend(void **state)
 	expect_missing(&sc, "dividend_yield", 50, "dividend_yield");
 	expect(&sc, "volatility", 0, 50, 100);
 	assert_true(sc.score == 0);
-	assert_string_equal(sc.recommendation, "sell");
+	assert_null(sc.recommendation);    /* 50 % coverage: no firm sell */
+	assert_string_equal(analysis_recommendation(sc.score), "sell");
 }
 
 /* ---- the snapshot on real data ------------------------------------------ */
@@ -440,13 +507,15 @@ test_json(void **state)
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	assert_non_null(strstr(text, "\"symbol\":\"^GSPC\",\"strategy\":\"growth\","
 	                             "\"date\":\"2024-05-31\",\"close\":110,\"bars\":500,"));
-	assert_non_null(strstr(text, "\"score\":50,\"recommendation\":\"hold\""));
+	assert_non_null(strstr(text, "\"score\":50,\"coverage\":0.35,\"confidence\":"
+	                             "\"insufficient\",\"recommendation\":null"));
 	assert_non_null(strstr(text, "{\"name\":\"earnings_growth\",\"available\":false,"
 	                             "\"value\":null,\"score\":null,\"weight\":0,"
-	                             "\"base_weight\":35,"));
+	                             "\"contribution\":null,\"base_weight\":35,"));
 	assert_non_null(strstr(text, "{\"name\":\"trend\",\"available\":true,\"value\":2,"
-	                             "\"score\":50,\"weight\":100,\"base_weight\":35,"));
-	assert_non_null(strstr(text, "\"thresholds\":{\"buy\":65,\"sell\":35},\"version\":1"));
+	                             "\"score\":50,\"weight\":100,\"contribution\":50,"
+	                             "\"base_weight\":35,"));
+	assert_non_null(strstr(text, "\"thresholds\":{\"buy\":65,\"sell\":35},\"version\":2"));
 	assert_non_null(strstr(text, "\"obv\":{\"value\":1000000000,\"change20\":10000000,"
 	                             "\"trend\":\"rising\"}"));
 	assert_true(json_object_object_get_ex(o, "missing", &missing));
@@ -529,6 +598,8 @@ main(void)
 		cmocka_unit_test(test_component_curves),
 		cmocka_unit_test(test_growth_with_fundamentals),
 		cmocka_unit_test(test_missing_fundamentals_redistribute),
+		cmocka_unit_test(test_score_is_the_sum_of_its_shown_parts),
+		cmocka_unit_test(test_confidence),
 		cmocka_unit_test(test_value_curves),
 		cmocka_unit_test(test_dividend),
 		cmocka_unit_test(test_snapshot_sp500),

@@ -115,6 +115,24 @@ test_candles_validate(void **state)
 	memcpy(v[2].date, "2020-02-30", 11);
 	assert_int_equal(candles_validate(&s, &bad, &why), -1);
 	assert_string_equal(why, "invalid date");
+	/* tomorrow (UTC) is the last date a series may hold */
+	candle_date_latest(v[2].date);
+	assert_int_equal(candles_validate(&s, NULL, NULL), 0);
+	memcpy(v[2].date, "2073-01-02", 11);
+	assert_int_equal(candles_validate(&s, &bad, &why), -1);
+	assert_int_equal(bad, 2);
+	assert_string_equal(why, "date in the future (after tomorrow, UTC)");
+}
+
+static void
+test_candle_date_latest(void **state)
+{
+	char want[11], got[11];
+
+	(void)state;
+	assert_int_equal(candle_date_from_unix((int64_t)time(NULL) + 86400, want), 0);
+	candle_date_latest(got);
+	assert_string_equal(got, want);
 }
 
 static void
@@ -152,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_candle_dates),
 		cmocka_unit_test(test_candle_date_from_unix),
 		cmocka_unit_test(test_candles_validate),
+		cmocka_unit_test(test_candle_date_latest),
 		cmocka_unit_test(test_candles_sort_and_reverse),
 	};
 

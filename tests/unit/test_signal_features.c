@@ -8,7 +8,9 @@
  *   - the live way: analysis_snapshot() of the series up to bar i, scored
  *     under momentum and value (no fundamentals), as the reply the analysis
  *     gives (computed, and read back from the analyses cache's JSON text)
- *     and as the signal it stores (close, score and indicators as texts);
+ *     and as the signal it stores (close, score and indicators as texts;
+ *     the recommendation the side of the score, as a backfilled signal
+ *     records it whatever the coverage);
  *   - the backfill way: one analysis_series() of the whole series, and the
  *     rows signal_backfill_bar() gives for bar i (what the backfill
  *     stores);
@@ -122,7 +124,7 @@ live_features(struct pool *p, const struct candles *c, size_t i, enum analysis_s
 		snprintf(score, sizeof(score), "%.2f", in.score);
 		model_input_from_signal(p, json_object_to_json_string_ext(ind,
 		    JSON_C_TO_STRING_PLAIN), close, score, analysis_strategy_name(st),
-		    sc.recommendation, &in);
+		    analysis_recommendation(sc.score), &in);
 		model_features(&in, stored);
 	}
 	json_object_put(back);
