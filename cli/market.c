@@ -119,7 +119,8 @@ read_file(struct pool *p, const char *path, size_t *len)
 static int
 market_import(struct pool *p, int argc, char **argv)
 {
-	const char *symbol = NULL, *file = NULL, *msg = "";
+	char *symbol = NULL;
+	const char *file = NULL, *msg = "";
 	struct candles c = { NULL, 0 };
 	enum provider_status st;
 	size_t len = 0;
@@ -138,6 +139,7 @@ market_import(struct pool *p, int argc, char **argv)
 	}
 	if (symbol == NULL || file == NULL)
 		return usage_error("import needs --symbol SYMBOL and FILE");
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))
 		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
 		                   symbol);
@@ -185,7 +187,7 @@ static int
 market_refresh_cmd(struct pool *p, int argc, char **argv)
 {
 	struct market_refresh m = { 0 };
-	const char *symbol = NULL;
+	char *symbol = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
@@ -201,6 +203,7 @@ market_refresh_cmd(struct pool *p, int argc, char **argv)
 	}
 	if (symbol == NULL)
 		return usage_error("refresh needs a SYMBOL");
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))
 		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
 		                   symbol);
@@ -245,7 +248,7 @@ market_demo(struct pool *p, int argc, char **argv)
 static int
 market_backfill(struct pool *p, int argc, char **argv)
 {
-	const char *symbol = NULL;
+	char *symbol = NULL;
 	char *end;
 	long bars = 0;
 	int written = 0, rc;
@@ -268,6 +271,7 @@ market_backfill(struct pool *p, int argc, char **argv)
 	}
 	if (symbol == NULL)
 		return usage_error("backfill needs a SYMBOL");
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))
 		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
 		                   symbol);
@@ -293,7 +297,7 @@ cmd_market(int argc, char **argv)
 	struct pool *p;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	if (argc < 2 || cli_wants_help(argc, argv, 1)) {
 		fputs(market_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
