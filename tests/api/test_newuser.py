@@ -250,3 +250,72 @@ def make_run_passes_settings_and_stops_on_term_and_on_ctrl_c():
                            capture_output=True, timeout=120)
         time.sleep(0.5)
         subprocess.run(["rm", "-rf", top])
+
+
+# ---- make test ------------------------------------------------------------------------
+
+PROBE = '''"""Two tests for the progress check: one at once, one failing later."""
+import time
+from lib import test
+
+
+@test
+def first():
+    pass
+
+
+@test
+def second_fails_later():
+    time.sleep(4)
+    assert False, "on purpose"
+'''
+
+
+@test
+def make_test_shows_each_phase_and_test_as_it_happens():
+    """scripts/test.sh with one unit test binary and a probe API file (make
+    itself a stand-in: the build is there): each line arrives when its step
+    ends, and the summary and exit status stay what they were."""
+    with tempfile.TemporaryDirectory(prefix="es-progress-") as d:
+        os.mkdir(os.path.join(d, "bin"))
+        with open(os.path.join(d, "bin", "make"), "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(os.path.join(d, "bin", "make"), 0o755)
+        probe = os.path.join(d, "test_progress_probe.py")
+        with open(probe, "w") as f:
+            f.write(PROBE)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("STACK_ENV", "API_SECRETS_FILE", "API_TEST_FILTER", "MAKEFLAGS",
+                            "EDGESCOUT_ENV_FILE")}
+        env.update(PATH=f"{d}/bin:{os.environ['PATH']}", API_TESTS=probe,
+                   UNIT_TESTS=f"{BUILD}/tests/unit/test_err")
+        p = subprocess.Popen(["scripts/test.sh"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, bufsize=1)
+        lines = []
+        for line in p.stdout:
+            lines.append((time.time(), line.rstrip("\n")))
+        rc = p.wait(timeout=60)
+        text = "\n".join(line for _, line in lines)
+        stack_dir = [line.split(" in ", 1)[1].split(" (at")[0] for _, line in lines
+                     if line.startswith("== stack up in ")]
+        if stack_dir:
+            subprocess.run(["rm", "-rf", stack_dir[0]])
+
+    def at(prefix):
+        for t, line in lines:
+            if line.startswith(prefix):
+                return t
+        raise AssertionError(f"no line starting {prefix!r}:\n{text[-3000:]}")
+
+    order = ["== build", "built in ", "== layers", "== stack up in ", "== unit tests",
+             "test_err ", "== API tests", "ok   test_progress_probe.first",
+             "FAIL test_progress_probe.second_fails_later",
+             "-- test_progress_probe: 1 passed, 1 failed in ", "api: 1 passed, 1 failed",
+             "== stack down", "== log scan"]
+    times = [at(prefix) for prefix in order]
+    assert times == sorted(times), text
+    # the first test's line came as it ended, not with the rest at the end
+    assert at("FAIL test_progress_probe") - at("ok   test_progress_probe.first") >= 3, text
+    assert rc != 0, text
+    assert lines[-1][1].endswith(" passed, 1 failed"), text
+    assert lines[-2][1] == "failed: api", text
