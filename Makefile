@@ -106,13 +106,18 @@ benchbin: $(BENCH_BIN)
 deps:
 	@scripts/deps.sh
 
+# Settings for make run and make start: edgescout.env at the top of the tree
+# (KEY=VALUE lines, see README), when there is one; EXTRA_ENV names another.
+LOCAL_ENV = $(wildcard $(CURDIR)/edgescout.env)
+
+# exec: make's child is run.sh itself, which make passes a TERM on to.
 run: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD_DIR=$(BUILD) scripts/run.sh
+	@BUILD_DIR=$(BUILD) EXTRA_ENV="$${EXTRA_ENV:-$(LOCAL_ENV)}" exec scripts/run.sh
 
 start: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD_DIR=$(BUILD) scripts/stack.sh up var
+	@BUILD_DIR=$(BUILD) EXTRA_ENV="$${EXTRA_ENV:-$(LOCAL_ENV)}" scripts/stack.sh up var
 
 stop:
 	@scripts/stack.sh down var
@@ -136,12 +141,13 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/edgescout/cgi-bin \
 	           $(DESTDIR)$(PREFIX)/lib/edgescout/cron $(DESTDIR)$(PREFIX)/share/edgescout/sql \
-	           $(DESTDIR)$(PREFIX)/share/edgescout/nginx
+	           $(DESTDIR)$(PREFIX)/share/edgescout/nginx $(DESTDIR)$(PREFIX)/share/edgescout/data
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/edgescout
 	install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/edgescout/cgi-bin/
 	$(if $(CRON_BIN),install -m 755 $(CRON_BIN) $(DESTDIR)$(PREFIX)/lib/edgescout/cron/)
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/edgescout/sql/
 	install -m 644 nginx/* $(DESTDIR)$(PREFIX)/share/edgescout/nginx/
+	install -m 644 data/* $(DESTDIR)$(PREFIX)/share/edgescout/data/
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -15,7 +15,7 @@ static int candles(struct req *r);
 
 static const struct param export_query[] = {
 	{ .name = "symbols", .type = PARAM_STRING, .required = 1, .min = 1,
-	  .max = ANALYSIS_MAX_SYMBOLS * (VALID_SYMBOL_MAX + 1),
+	  .max = ANALYSIS_MAX_SYMBOLS * (VALID_SYMBOL_MAX + 1), .upper = 1,
 	  .desc = "comma-separated distinct ticker symbols, each with stored prices" },
 	ANALYSIS_PARAM_DATE("from", "the first day"), ANALYSIS_PARAM_DATE("to", "the last day"),
 	{ 0 }

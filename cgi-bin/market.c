@@ -27,7 +27,7 @@ static const struct param post_body[] = {
 };
 static const struct param run_body[] = {
 	{ .name = "symbols", .type = PARAM_LIST, .required = 1, .min = 1,
-	  .max = ANALYSIS_MAX_SYMBOLS, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE,
+	  .max = ANALYSIS_MAX_SYMBOLS, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE, .upper = 1,
 	  .desc = "distinct ticker symbols (the tier caps how many)" },
 	ANALYSIS_PARAM_STRATEGY,
 	{ 0 }

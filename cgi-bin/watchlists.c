@@ -28,8 +28,8 @@ static const struct param name_body[] = {
 };
 static const struct param symbol_body[] = {
 	{ .name = "symbol", .type = PARAM_STRING, .required = 1, .max = VALID_SYMBOL_MAX,
-	  .check = valid_symbol, .rule = "an upper-case ticker: 1 to 10 of A-Z 0-9 . -, "
-	  "^ first for an index", .desc = "the ticker symbol to add" }, { 0 }
+	  .check = valid_symbol, .rule = "a ticker: 1 to 10 of A-Z 0-9 . - (upper-cased), "
+	  "^ first for an index", .upper = 1, .desc = "the ticker symbol to add" }, { 0 }
 };
 #define LIST "id:int, name:str, is_default:bool, symbol_count:int, created_at:str, " \
 	"updated_at:str"
@@ -371,11 +371,13 @@ add_symbol(struct req *r)
 static int
 remove_symbol(struct req *r)
 {
-	const char *symbol = req_path(r, "symbol"), *id;
+	char *symbol = pool_strdup(r->pool, req_path(r, "symbol"));
+	const char *id;
 	int64_t n, removed;
 
 	if (req_path_i64_or_reply(r, "id", &n) < 0)
 		return r->status;
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))   /* a symbol that cannot exist is not in the list */
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such symbol in this watchlist");
 	id = db_i64(r->pool, n);

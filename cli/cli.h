@@ -15,4 +15,8 @@ int cmd_market(int argc, char **argv);
 int cmd_cron(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
 
+/* 1 when --help or -h is among argv[from..argc-1] (a subcommand's own
+ * arguments), else 0. */
+int cli_wants_help(int argc, char **argv, int from);
+
 #endif

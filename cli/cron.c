@@ -26,7 +26,7 @@
 static const char cron_usage[] =
 	"usage: edgescout cron list [--json]\n"
 	"       edgescout cron install [--bin DIR] [--env FILE] [--log DIR] [--user USER]\n"
-	"                              [--out FILE|-] [--no-declare]\n"
+	"                              [--out FILE|-] [--no-declare|--declare]\n"
 	"       edgescout cron run JOB [ARGS...]\n"
 	"\n"
 	"list     every job: schedule, state (ok, failing, pending, stale,\n"
@@ -35,11 +35,12 @@ static const char cron_usage[] =
 	"         in, and print it: by default " DEFAULT_OUT " with a user\n"
 	"         column (USER defaults to the env file's owner); --out FILE writes\n"
 	"         FILE instead (a user crontab, without the column unless --user),\n"
-	"         --out - prints it only. DIR holds cron/ (default: next to this\n"
+	"         --out - prints it and writes nothing anywhere (--declare: and\n"
+	"         declares the jobs). DIR holds cron/ (default: next to this\n"
 	"         command or EDGESCOUT_BIN_DIR); FILE defaults to EDGESCOUT_ENV_FILE;\n"
 	"         the log directory to DATA_DIR/log. Each job whose binary exists is\n"
 	"         declared in job_schedules (staleness counts from now), the others\n"
-	"         undeclared, unless --no-declare. JOB_SCHEDULE_<NAME> changes a\n"
+	"         undeclared, unless --no-declare or --out -. JOB_SCHEDULE_<NAME> changes a\n"
 	"         job's schedule.\n"
 	"run      run BIN/cron/JOB now with ARGS (--dry-run, --help); its exit\n"
 	"         status is this command's\n"
@@ -178,7 +179,7 @@ cron_list(struct pool *p, int argc, char **argv)
 
 struct install {
 	const char *bin, *env, *log, *user, *out;
-	int declare;
+	int declare;   /* 1 yes, 0 no, -1 unless the crontab is only printed */
 };
 
 /* Write text to path through a temporary file in the same directory (cron
@@ -229,6 +230,8 @@ install_options(struct pool *p, int argc, char **argv, struct install *in)
 
 		if (strcmp(argv[i], "--no-declare") == 0)
 			in->declare = 0;
+		else if (strcmp(argv[i], "--declare") == 0)
+			in->declare = 1;
 		else if (slot != NULL && i + 1 < argc)
 			*slot = argv[++i];
 		else
@@ -247,6 +250,8 @@ install_options(struct pool *p, int argc, char **argv, struct install *in)
 		return usage_error("no log directory: give --log DIR");
 	if (in->out == NULL)
 		in->out = DEFAULT_OUT;
+	if (in->declare < 0)   /* printing only is a look, not an installation */
+		in->declare = strcmp(in->out, "-") != 0;
 	if (in->user == NULL && strncmp(in->out, "/etc/cron.d/", 12) == 0) {
 		if (stat(in->env, &st) != 0)
 			return fail("cannot read %s: %s", in->env, strerror(errno));
@@ -291,7 +296,7 @@ declare_jobs(struct pool *p, const struct install *in)
 static int
 cron_install(struct pool *p, int argc, char **argv)
 {
-	struct install in = { .declare = 1 };
+	struct install in = { .declare = -1 };
 	struct buf b;
 	int rc;
 
@@ -344,7 +349,8 @@ cmd_cron(int argc, char **argv)
 	struct pool *p;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	/* cron run JOB --help asks the job, which answers for itself */
+	if (argc < 2 || (strcmp(argv[1], "run") != 0 && cli_wants_help(argc, argv, 1))) {
 		fputs(cron_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}

@@ -39,6 +39,15 @@ usage(FILE *f, int status)
 	return status;
 }
 
+int
+cli_wants_help(int argc, char **argv, int from)
+{
+	for (int i = from; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
 /* Load the settings, then run the subcommand named by argv[1]. */
 int
 main(int argc, char **argv)

@@ -54,8 +54,8 @@ check_database(struct pool *p, PGconn **out)
 		return line(0, "database", err);
 	}
 	*out = c;
-	return line(1, "database", pool_printf(p, "SELECT 1 in %.1f ms (connect %.1f ms) as %s",
-	            t2 - t1, t1 - t0, PQuser(c)));
+	return line(1, "database", pool_printf(p, "connects as %s and answers SELECT 1 "
+	            "(%.1f ms, connect %.1f ms)", PQuser(c), t2 - t1, t1 - t0));
 }
 
 /* The newest applied version, the newest file and the build agree. */
@@ -96,8 +96,9 @@ check_migrations(struct pool *p, PGconn *c)
 		file_v = "none";
 	ok = mig_version_cmp(db_v, file_v) == 0 &&
 	     (build_schema_version[0] == '\0' || mig_version_cmp(db_v, build_schema_version) == 0);
-	return line(ok, "migrations", pool_printf(p, "database at %s, %s at %s, build at %s%s",
-	            db_v, dir, file_v, build_schema_version[0] ? build_schema_version : "none",
+	return line(ok, "migrations", pool_printf(p, "%sdatabase at %s, %s at %s, build at %s%s",
+	            ok ? "schema current: " : "", db_v, dir, file_v,
+	            build_schema_version[0] ? build_schema_version : "none",
 	            ok ? "" : " (run edgescout db status)"));
 }
 
@@ -129,7 +130,11 @@ ping_binary(struct pool *p, const char *name, const char *path, const char *requ
 	status = fcgi_response_status(resp.out, resp.out_len);
 	if (status == 0)
 		return line(0, check, pool_printf(p, "%s: no Status header in the reply", path));
-	return line(1, check, pool_printf(p, "Status %d in %.1f ms", status,
+	/* /__ping is no route: a worker that routes it answers 404 */
+	if (status != 404)
+		return line(0, check, pool_printf(p, "a worker answered GET /__ping with %d, "
+		            "not the 404 of a working router (see its log)", status));
+	return line(1, check, pool_printf(p, "a worker answers on %s (%.1f ms)", path,
 	            clock_now() * 1e3 - t0));
 }
 
@@ -200,8 +205,10 @@ cmd_health(int argc, char **argv)
 		fputs("usage: edgescout health\n"
 		      "Check that the database answers as the app role (DATABASE_URL), that\n"
 		      "the schema matches MIGRATIONS_DIR and this build, and that every\n"
-		      "binary with a socket in RUN_DIR answers a FastCGI request (2 s limit).\n"
-		      "One line per check; exit 0 only when all are ok.\n",
+		      "binary with a socket in RUN_DIR answers a FastCGI request (2 s limit:\n"
+		      "GET /__ping, which a working worker routes to its 404).\n"
+		      "One line per check, then healthy or unhealthy; exit 0 only when all\n"
+		      "are ok.\n",
 		      help ? stdout : stderr);
 		return help ? 0 : 2;
 	}
@@ -209,6 +216,12 @@ cmd_health(int argc, char **argv)
 	failures += check_database(p, &c);
 	failures += check_migrations(p, c);
 	failures += check_binaries(p);
+	if (failures == 0)
+		puts("healthy: the database answers, its schema is this build's, and every "
+		     "binary's workers answer requests");
+	else
+		printf("unhealthy: %d check%s failed (FAIL lines above)\n", failures,
+		       failures == 1 ? "" : "s");
 	PQfinish(c);
 	pool_free(p);
 	return failures ? 1 : 0;

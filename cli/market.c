@@ -169,9 +169,10 @@ import_args(struct pool *p, int argc, char **argv, struct market_series **out,
 
 	*files = pool_alloc(p, sizeof(**files) * max);
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc)
-			syms[ns++] = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+		if (strcmp(argv[i], "--symbol") == 0 && i + 1 < argc) {
+			valid_symbol_normalise(argv[++i]);
+			syms[ns++] = argv[i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return usage_error("unknown or incomplete option '%s'", argv[i]);
 		else
 			(*files)[nf++] = argv[i];
@@ -266,7 +267,7 @@ static int
 market_refresh_cmd(struct pool *p, int argc, char **argv)
 {
 	struct market_refresh m = { 0 };
-	const char *symbol = NULL;
+	char *symbol = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
@@ -282,6 +283,7 @@ market_refresh_cmd(struct pool *p, int argc, char **argv)
 	}
 	if (symbol == NULL)
 		return usage_error("refresh needs a SYMBOL");
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))
 		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
 		                   symbol);
@@ -326,7 +328,7 @@ market_demo(struct pool *p, int argc, char **argv)
 static int
 market_backfill(struct pool *p, int argc, char **argv)
 {
-	const char *symbol = NULL;
+	char *symbol = NULL;
 	char *end;
 	long bars = 0;
 	int written = 0, rc;
@@ -349,6 +351,7 @@ market_backfill(struct pool *p, int argc, char **argv)
 	}
 	if (symbol == NULL)
 		return usage_error("backfill needs a SYMBOL");
+	valid_symbol_normalise(symbol);
 	if (!valid_symbol(symbol))
 		return usage_error("'%s' is not a ticker symbol (A-Z 0-9 . -, ^ for an index)",
 		                   symbol);
@@ -374,7 +377,7 @@ cmd_market(int argc, char **argv)
 	struct pool *p;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	if (argc < 2 || cli_wants_help(argc, argv, 1)) {
 		fputs(market_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deps.sh: install the Debian packages edgescout needs to build, test and run,
-# only when some are missing. Services the packages would start (nginx,
-# PostgreSQL, Prometheus) are kept from starting during the install: the
-# stack runs its own instances.
+# only when some are missing, saying first which (with their dependencies and
+# about how much disk they take) and which account `make run` then creates.
+# Services the packages would start (nginx, PostgreSQL, Prometheus) are kept
+# from starting during the install and disabled at boot afterwards: the stack
+# runs its own instances.
 set -euo pipefail
 
 PROG=deps.sh
@@ -16,7 +18,11 @@ PACKAGES=(
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
 # tests/openapi/package-lock.json and installed with npm ci.
 OPENAPI_TOOLS=tests/openapi
-POLICY=/usr/sbin/policy-rc.d
+POLICY=${POLICY_RC_D:-/usr/sbin/policy-rc.d}   # (another path only in tests)
+# The system services of PACKAGES (package:unit): installing enables them at
+# boot, which edgescout does not want.
+SERVICES=(nginx:nginx postgresql:postgresql prometheus:prometheus)
+ACCOUNT=edgescout
 
 die() {
 	printf '%s: %s\n' "$PROG" "$*" >&2
@@ -31,6 +37,43 @@ missing_packages() {
 		awk '$2 == "ii" { print $1 }' || true)
 	for p in "${PACKAGES[@]}"; do
 		grep -qxF "$p" <<<"$installed" || printf '%s\n' "$p"
+	done
+}
+
+# What installing the packages named would bring: "N packages, about S MB
+# on disk" (their dependencies counted), from apt's simulation.
+install_size() {
+	local pkgs n kb
+	pkgs=$(apt-get -s -q install --no-install-recommends "$@" 2>/dev/null | awk '/^Inst / { print $2 }')
+	n=$(wc -w <<<"$pkgs")
+	kb=0
+	[ "$n" -eq 0 ] || kb=$(apt-cache show --no-all-versions $pkgs 2>/dev/null |
+		awk '/^Installed-Size:/ { s += $2 } END { print s + 0 }')
+	printf '%s packages with their dependencies, about %s MB on disk\n' "$n" $(((kb + 512) / 1024))
+}
+
+# Say what is about to happen, before anything is installed.
+announce() {
+	printf '%s: will install these Debian packages: %s\n' "$PROG" "$*"
+	printf '%s:   that is %s\n' "$PROG" "$(install_size "$@")"
+	if ! getent passwd "$ACCOUNT" >/dev/null 2>&1; then
+		printf '%s:   then make run / make start as root create the system account %s\n' "$PROG" "$ACCOUNT"
+		printf '%s:   (no login, no home) that runs PostgreSQL and the workers\n' "$PROG"
+	fi
+	printf '%s:   services they bring (nginx, postgresql, prometheus) are not started and stay\n' "$PROG"
+	printf '%s:   disabled at boot: the stack runs its own\n' "$PROG"
+}
+
+# Disable at boot the services of the packages just installed (an install
+# enables them); those installed before are left as they were.
+disable_services() {
+	local s pkg unit
+	command -v systemctl >/dev/null || return 0
+	for s in "${SERVICES[@]}"; do
+		pkg=${s%%:*} unit=${s#*:}
+		printf '%s\n' "$@" | grep -qxF "$pkg" || continue
+		systemctl disable --quiet "$unit.service" 2>/dev/null ||
+			printf '%s: warning: could not disable %s at boot (systemctl disable %s)\n' "$PROG" "$unit" "$unit" >&2
 	done
 }
 
@@ -74,8 +117,8 @@ main() {
 		openapi_tools
 		return 0
 	fi
-	printf '%s: missing packages: %s\n' "$PROG" "${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
+		announce "${missing[@]}"
 		printf 'run as root:\n  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends %s\n' \
 			"${missing[*]}" >&2
 		exit 1
@@ -83,7 +126,9 @@ main() {
 	export DEBIAN_FRONTEND=noninteractive
 	deny_service_starts
 	apt-get update -q || die "apt-get update failed"
+	announce "${missing[@]}"
 	apt-get install -y -q --no-install-recommends "${missing[@]}" || die "apt-get install failed"
+	disable_services "${missing[@]}"
 	mapfile -t missing < <(missing_packages)
 	[ ${#missing[@]} -eq 0 ] || die "still missing after the install: ${missing[*]}"
 	openapi_tools

@@ -3,7 +3,7 @@
 # scripts/stack.sh), run by a small supervised loop, as a development or test
 # machine has no system crontab of ours.
 #
-#   start   render the schedule with `edgescout cron install --out -` into
+#   start   render the schedule with `edgescout cron install --out - --declare` into
 #           DIR/etc/crontab (which also declares the installed jobs, so their
 #           staleness counts from now), then start the loop in the background:
 #           pid in DIR/run/jobs.pid, its lines and the jobs' in DIR/log/jobs.log
@@ -244,7 +244,7 @@ crontab_for_loop() {
 	if as_user env -i PATH="$SAFE_PATH" LANG=C.UTF-8 EDGESCOUT_ENV_FILE="$ENV_FILE" \
 		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
 		"$DIR/bin/edgescout" cron install --bin "$DIR/bin" --env "$ENV_FILE" --log "$LOG" \
-		--out - >"$out.new" 2>>"$LOG/jobs.log"; then
+		--out - --declare >"$out.new" 2>>"$LOG/jobs.log"; then
 		mv -f "$out.new" "$out"
 		printf '%s\n' "$out"
 		return 0

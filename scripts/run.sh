@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: `make run`: the stack in var/ in the foreground; Ctrl-C (or TERM)
-# stops all of it. Knobs as for scripts/stack.sh (PORT defaults to 8443).
+# stops all of it. The Makefile execs it, so a TERM sent to `make run`
+# (make passes TERM on to its children) reaches this script, not a shell.
+# Knobs as for scripts/stack.sh (PORT defaults to 8443), and STACK_DIR (var),
+# DEMO (on: demo users and real price series; off: an empty stack).
 set -euo pipefail
 
 PROG=run.sh
@@ -10,7 +13,8 @@ repo=$(cd "$here/.." && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-DIR=var
+DIR=${STACK_DIR:-var}
+DEMO=${DEMO:-on}
 export PORT=${PORT:-8443}
 
 stop_stack() {
@@ -84,7 +88,7 @@ main() {
 	fi
 	trap on_signal INT TERM
 	"$here/stack.sh" up "$DIR" || exit 1
-	load_demo
+	[ "$DEMO" = off ] || load_demo
 	say ""
 	say "edgescout is running in the foreground: Ctrl-C stops it."
 	watch_stack

@@ -21,9 +21,10 @@
 #   FCGI_KEEPALIVE (idle FastCGI connections nginx keeps per binary and nginx
 #     worker, 0; FCGI_KEEPALIVE x NGINX_WORKERS must stay below WORKERS)
 #   EXTRA_ENV (a file of KEY=VALUE lines merged into the env file)
-#   LOG_LEVEL DEBUG BODY_MAX_BYTES CORS_ORIGINS METRICS_ALLOW
-#   RATE_LIMIT_DEFAULT RATE_LIMIT_LOGIN RATE_LIMIT_REGISTER
-#   DB_STATEMENT_TIMEOUT_MS DISK_FREE_MIN_MB: written to the env file when set
+#   every setting of `edgescout config show` (provider keys, LOG_LEVEL,
+#     METRICS_ALLOW, ...) and JOB_SCHEDULE_<NAME>: written to the env file
+#     when set, so the workers and jobs (started with only that file) get it;
+#     the environment wins over EXTRA_ENV, which wins over the file's lines
 #
 # Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout),
 # DIR/sql, DIR/share/nginx, DIR/share/crontab, DIR/etc (edgescout.env,
@@ -177,7 +178,7 @@ install_files() {
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
 	install -m 644 "$repo"/cron/crontab "$DIR/share/crontab"
-	install -m 644 "$repo"/tests/fixtures/sp500-2000.csv "$DIR/share/"   # edgescout market demo
+	install -m 644 "$repo"/data/*.csv "$DIR/share/"   # edgescout market demo
 	chmod 755 "$DIR"
 	if is_root; then
 		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"
@@ -258,10 +259,25 @@ dsn() {
 	printf 'host=%s port=%s dbname=%s user=%s password=%s' "$RUN" "$PGPORT" "$1" "$2" "$3"
 }
 
+# The settings set in our environment that the env file should carry:
+# PASS_KEYS and every other key edgescout knows (its config table, and
+# JOB_SCHEDULE_<NAME>), except those this script owns.
+passed_keys() {
+	local known k
+	known=$(env -i PATH="$SAFE_PATH" "$DIR/bin/edgescout" config show 2>/dev/null |
+		awk '/^[A-Z][A-Z0-9_]* / { print $1 }')
+	for k in $known $(compgen -e | grep -E '^JOB_SCHEDULE_[A-Z0-9_]+$' || true); do
+		case " $(tr '\n' ' ' <<<"$OWN_KEYS $PASS_KEYS") " in *" $k "*) continue ;; esac
+		[ -n "${!k+set}" ] && printf '%s\n' "$k"
+	done
+	return 0
+}
+
 # Write the env file: our keys fresh, settings passed in, other lines kept.
 write_env() {
 	local tmp k re extra_re
 	tmp=$ETC/.edgescout.env.$$
+	PASS_KEYS="$PASS_KEYS $(passed_keys | tr '\n' ' ')"
 	for k in $PASS_KEYS; do
 		case ${!k-} in *"'"* | *$'\n'*) die "$k must not contain a quote or a newline" ;; esac
 	done
@@ -288,6 +304,8 @@ write_env() {
 			for k in $PASS_KEYS; do
 				if [ -n "${!k+set}" ]; then
 					printf "%s='%s'\n" "$k" "${!k}"
+				elif [ -n "${EXTRA_ENV:-}" ] && grep -qE "^[[:space:]]*(export +)?$k=" "$EXTRA_ENV"; then
+					grep -E "^[[:space:]]*(export +)?$k=" "$EXTRA_ENV" | tail -n 1
 				elif [ -f "$ENV_FILE" ]; then
 					grep -E "^(export +)?$k=" "$ENV_FILE" | tail -n 1 || true
 				fi

@@ -2,6 +2,10 @@
 # make test: build with AddressSanitizer and UndefinedBehaviorSanitizer, bring
 # a whole stack up in a temporary directory on free ports, run every unit and
 # API test against it, tear it down, and end with `N passed, N failed`.
+# It says what it does as it goes: a line per phase (with the seconds so far),
+# a line per unit test binary and per API test as each ends.
+# Knobs (for a shorter run): UNIT_TESTS (the unit test binaries, default
+# build-san/tests/unit/test_*), API_TESTS (the API test files, default all).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,17 +28,23 @@ finish() {
 	exit $?
 }
 
+START=$SECONDS
+phase() {
+	echo "== $* (at ${SECONDS}s)"
+}
+
 free_port() {
 	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-echo "== build (sanitizers)"
+phase "build (sanitizers; a few minutes from scratch)"
 if ! make -s --no-print-directory SAN=1 -j"$(nproc)" all unit; then
 	note_result build 0 1
 	finish
 fi
+echo "built in $((SECONDS - START))s"
 
-echo "== layers"
+phase "layers"
 # includes point down in common/, and cron jobs and the CLI link no web code
 layers_out=$("$PY" tests/layers/test_layers.py build-san 2>&1)
 echo "$layers_out"
@@ -53,7 +63,7 @@ trap teardown EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$T/log/sanitizer"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$T/log/sanitizer"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
-echo "== stack up in $T"
+phase "stack up in $T"
 if ! BUILD_DIR=build-san APP_ENV=test WORKERS=2 PORT=$(free_port) HTTP_PORT=$(free_port) \
      PGPORT=$(free_port) METRICS_ALLOW=127.0.0.1/32,::1/128 scripts/stack.sh up "$T"; then
 	note_result stack 0 1
@@ -61,8 +71,8 @@ if ! BUILD_DIR=build-san APP_ENV=test WORKERS=2 PORT=$(free_port) HTTP_PORT=$(fr
 	finish
 fi
 
-echo "== unit tests"
-for t in build-san/tests/unit/test_*; do
+phase "unit tests"
+for t in ${UNIT_TESTS:-build-san/tests/unit/test_*}; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	if [ "${name%_db}" != "$name" ]; then   # *_db tests use the stack's database
@@ -83,15 +93,17 @@ for t in build-san/tests/unit/test_*; do
 	note_result "$name" "$p" "$f"
 done
 
-echo "== API tests"
-api_out=$(API_SECRETS_FILE="$T/api-secrets" STACK_ENV="$T/stack.env" "$PY" tests/api/run.py 2>&1)
-echo "$api_out"
+phase "API tests (a line per test as it ends)"
+# shellcheck disable=SC2086 # API_TESTS is a list of files
+API_SECRETS_FILE="$T/api-secrets" STACK_ENV="$T/stack.env" "$PY" -u tests/api/run.py ${API_TESTS:-} 2>&1 |
+	tee "$T/api.out"
+api_out=$(cat "$T/api.out")
 p=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$api_out")
 f=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$api_out")
 [ -z "$p" ] && { p=0; f=1; }
 note_result api "$p" "$f"
 
-echo "== stack down"
+phase "stack down"
 scripts/stack.sh down "$T" >/dev/null 2>&1
 trap - EXIT
 reports=$(ls "$T"/log/sanitizer* 2>/dev/null)
@@ -104,7 +116,7 @@ else
 fi
 # After the whole suite (and nginx's last flush): no credential in any log,
 # no log readable by others.
-echo "== log scan"
+phase "log scan"
 if "$PY" tests/api/log_scan.py "$T/log" "$T/api-secrets"; then
 	note_result logscan 1 0
 else

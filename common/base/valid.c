@@ -317,6 +317,14 @@ valid_symbol(const char *s)
 	return 1;
 }
 
+void
+valid_symbol_normalise(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+}
+
 /* The entity for c, or NULL when c stands for itself. */
 static const char *
 html_entity(char c)

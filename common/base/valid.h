@@ -76,6 +76,10 @@ int valid_decimal(const char *s, int max_int_digits, int max_frac_digits,
  * most 10 bytes in all, no '.' or '-' at the end or twice in a row; 0 otherwise. */
 int valid_symbol(const char *s);
 
+/* Upper-case the ASCII letters of s in place: a symbol as typed ("aapl")
+ * becomes the one stored ("AAPL"). s may be NULL. */
+void valid_symbol_normalise(char *s);
+
 /* A copy of s with & < > " ' replaced by &amp; &lt; &gt; &quot; &#39;,
  * owned by pool p (which must not be NULL). NULL when s is NULL. */
 char *valid_html_escape(struct pool *p, const char *s);

@@ -10,10 +10,10 @@ struct req;
 
 /* Contract entries of the market routes (route.h): a required ticker
  * symbol, a strategy, and an optional calendar date (from, to). */
-#define ANALYSIS_SYMBOL_RULE "an upper-case ticker of 1 to 10 characters A-Z 0-9 . - " \
+#define ANALYSIS_SYMBOL_RULE "a ticker of 1 to 10 characters A-Z 0-9 . - (upper-cased) " \
 	"(a leading ^ for an index)"
 #define ANALYSIS_PARAM_SYMBOL { .name = "symbol", .type = PARAM_STRING, .required = 1, \
-	.max = VALID_SYMBOL_MAX, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE, \
+	.max = VALID_SYMBOL_MAX, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE, .upper = 1, \
 	.desc = "the ticker symbol (^GSPC for the S&P 500)" }
 #define ANALYSIS_PARAM_STRATEGY { .name = "strategy", .type = PARAM_ENUM, .required = 1, \
 	.values = analysis_strategies, .desc = "how to score" }

@@ -95,6 +95,30 @@ contract_value_fault(struct req *r, const struct param *p, const char *v)
 	return NULL;
 }
 
+/* v itself, or for a field that wants it (.upper) an upper-cased pool copy. */
+static const char *
+normalised(struct req *r, const struct param *p, const char *v)
+{
+	char *up;
+
+	if (!p->upper)
+		return v;
+	up = pool_strdup(r->pool, v);
+	valid_symbol_normalise(up);
+	return up;
+}
+
+/* A JSON string member normalised in place (.upper); its new text. */
+static const char *
+normalise_member(struct req *r, const struct param *p, json_object *v)
+{
+	const char *s = normalised(r, p, json_object_get_string(v));
+
+	if (p->upper)
+		json_object_set_string(v, s);
+	return json_object_get_string(v);
+}
+
 /* Every query argument declared, none twice, each valid; required present. */
 static int
 query_or_reply(struct req *r)
@@ -117,6 +141,7 @@ query_or_reply(struct req *r)
 			if (strcmp(r->args[k].name, name) == 0)
 				return reply_errorf(r, ERR_VALIDATION_FAILED, p->name,
 				                    "%s is given more than once", p->name), -1;
+		r->args[i].value = normalised(r, p, r->args[i].value);
 		if ((why = contract_value_fault(r, p, r->args[i].value)) != NULL)
 			return reply_error(r, ERR_VALIDATION_FAILED, p->name, why), -1;
 	}
@@ -171,7 +196,7 @@ member_or_reply(struct req *r, const struct param *p, json_object *v)
 			if (!json_object_is_type(s, json_type_string))
 				return reply_errorf(r, ERR_VALIDATION_FAILED, p->name,
 				                    "%s[%zu] must be a string", p->name, i), -1;
-			why = contract_value_fault(r, p, json_object_get_string(s));
+			why = contract_value_fault(r, p, normalise_member(r, p, s));
 			if (why != NULL)
 				why = pool_printf(r->pool, "%s[%zu]: %s", p->name, i, why);
 			for (size_t k = 0; k < i && why == NULL; k++)
@@ -185,7 +210,7 @@ member_or_reply(struct req *r, const struct param *p, json_object *v)
 	default:
 		if (!json_object_is_type(v, json_type_string))
 			goto wrong;
-		why = contract_value_fault(r, p, json_object_get_string(v));
+		why = contract_value_fault(r, p, normalise_member(r, p, v));
 		break;
 	}
 	if (why != NULL)

@@ -58,6 +58,7 @@ struct param {
 	const char *rule;             /* what check wants, for the 422 and the docs */
 	const char *format;           /* OpenAPI format ("date", "date-time"), or NULL */
 	const char *desc;             /* one line for the documentation */
+	int upper;                    /* strings upper-cased before the checks (symbols) */
 };
 
 /* A route: method, path template, handler and flags, the daily quota class,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the API tests (tests/api/test_*.py, or the files given) against the
-stack named by $STACK_ENV. Prints one line per test and ends with
-`N passed, N failed`; exits 1 when any failed."""
+stack named by $STACK_ENV. Prints one line per test as it ends, one per file
+as it ends, and ends with `N passed, N failed`; exits 1 when any failed."""
 
 import importlib.util
 import os
@@ -29,6 +29,7 @@ def main(argv):
     passed = failed = 0
     for path in files:
         start = len(lib.TESTS)
+        p0, f0, t_file = passed, failed, time.time()
         module = load(path)
         for fn in lib.TESTS[start:]:
             name = f"{module}.{fn.__name__}"
@@ -47,6 +48,8 @@ def main(argv):
                 passed += 1
                 print(f"ok   {name} ({time.time() - t0:.2f}s)")
             sys.stdout.flush()
+        print(f"-- {module}: {passed - p0} passed, {failed - f0} failed "
+              f"in {time.time() - t_file:.1f}s", flush=True)
     print(f"api: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

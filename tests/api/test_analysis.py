@@ -366,7 +366,8 @@ def run_rejects_bad_bodies_and_stores_nothing():
     bad = [
         ({"symbols": ["^GSPC", "^GSPC"], "strategy": "momentum"}, "symbols", "repeats"),
         ({"symbols": [], "strategy": "momentum"}, "symbols", "at least 1"),
-        ({"symbols": ["aapl"], "strategy": "momentum"}, "symbols", "symbols[0]"),
+        ({"symbols": ["a-"], "strategy": "momentum"}, "symbols", "symbols[0]"),
+        ({"symbols": ["^GSPC", "^gspc"], "strategy": "momentum"}, "symbols", "repeats"),
         ({"symbols": ["^GSPC", 7], "strategy": "momentum"}, "symbols", "symbols[1]"),
         ({"symbols": ["^GSPC", None], "strategy": "momentum"}, "symbols", "symbols[1]"),
         ({"symbols": ["'; DROP TABLE signals; --"], "strategy": "momentum"}, "symbols", None),
@@ -398,7 +399,7 @@ def bad_analysis_input_is_refused_and_leaves_no_trace():
     bad_get = [
         ("strategy=momentum", "symbol"),
         ("symbol=&strategy=momentum", "symbol"),
-        ("symbol=aapl&strategy=momentum", "symbol"),
+        ("symbol=aapl.&strategy=momentum", "symbol"),
         ("symbol=ABCDEFGHIJK&strategy=momentum", "symbol"),
         ("symbol=A%20B&strategy=momentum", "symbol"),
         ("symbol=%5E&strategy=momentum", "symbol"),
@@ -426,7 +427,7 @@ def bad_analysis_input_is_refused_and_leaves_no_trace():
         ({"symbol": 42, "strategy": "momentum"}, "symbol"),
         ({"symbol": None, "strategy": "momentum"}, "symbol"),
         ({"symbol": ["AAPL"], "strategy": "momentum"}, "symbol"),
-        ({"symbol": "aapl", "strategy": "momentum"}, "symbol"),
+        ({"symbol": "aapl-", "strategy": "momentum"}, "symbol"),
         ({"symbol": "A" * 100, "strategy": "momentum"}, "symbol"),
         ({"symbol": "AAPL"}, "strategy"),
         ({"symbol": "AAPL", "strategy": "income"}, "strategy"),
@@ -536,7 +537,7 @@ def candles_for_charts_are_the_stored_bars():
                          (f"symbol={GSPC}&to=2020-4-1", "to"),
                          (f"symbol={GSPC}&from=20200101", "from"),
                          (f"symbol={GSPC}&from=" + q("2020-01-01' OR 1=1"), "from"),
-                         ("symbol=gspc", "symbol"), (f"symbol={GSPC}&limit=5", "limit")):
+                         ("symbol=gspc-", "symbol"), (f"symbol={GSPC}&limit=5", "limit")):
         expect_error(u.get(f"/api/candles?{query}"), 422, "VALIDATION_FAILED", field)
     expect_error(u.get(f"/api/candles?symbol={random_symbol('Z')}"), 502,
                  "PROVIDER_UNAVAILABLE")

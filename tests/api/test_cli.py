@@ -112,7 +112,12 @@ def tables(dbname):
 
 HELP = [[], ["db"], ["db", "init"], ["db", "migrate"], ["db", "status"], ["db", "new"],
         ["db", "rollback"], ["config"], ["config", "show"], ["config", "check"],
-        ["routes"], ["nginx-conf"], ["health"]]
+        ["routes"], ["nginx-conf"], ["health"], ["openapi"], ["seed-demo"],
+        ["user"], ["user", "create"], ["user", "list"], ["user", "set-tier"],
+        ["user", "set-role"], ["user", "disable"], ["user", "enable"],
+        ["market"], ["market", "import"], ["market", "refresh"], ["market", "demo"],
+        ["market", "backfill"], ["market", "import", "--symbol", "AAPL"],
+        ["cron"], ["cron", "list"], ["cron", "install"], ["cron", "install", "--out", "-"]]
 
 
 @test
@@ -530,13 +535,19 @@ def health_checks_database_schema_and_every_binary():
     p = cli("health")
     expect_rc(p, 0, "health")
     lines = p.stdout.splitlines()
+    assert lines[-1].startswith("healthy: the database answers"), p.stdout
+    lines = lines[:-1]
     checks = {re.split(r"\s{2,}", line)[1]: line for line in lines}
     assert all(line.startswith("ok  ") for line in lines), p.stdout
     assert "database" in checks and "migrations" in checks, p.stdout
+    assert "connects as edgescout_app and answers SELECT 1" in checks["database"], p.stdout
     for name in STACK.get("BINARIES", "health metrics").split():
         assert f"binary {name}" in checks, f"{name} not checked: {p.stdout}"
+        # what the line means, not a bare status code
+        assert f"a worker answers on {STACK['RUN_DIR']}/{name}.sock" in checks[f"binary {name}"]
+        assert "Status" not in checks[f"binary {name}"], checks[f"binary {name}"]
     newest = up_files(SQL_DIR)[-1].split("_")[0]
-    assert f"database at {newest}" in checks["migrations"], checks["migrations"]
+    assert f"schema current: database at {newest}" in checks["migrations"], checks["migrations"]
 
     values = env_file()
     wrong = re.sub(r"password=\S+", "password=Wrong-Pw-31337", values["DATABASE_URL"])
@@ -544,6 +555,7 @@ def health_checks_database_schema_and_every_binary():
     expect_rc(p, 1, "health with a wrong password")
     fails = [line for line in p.stdout.splitlines() if line.startswith("FAIL")]
     assert fails and re.match(r"FAIL\s+database\s+", fails[0]), p.stdout
+    assert p.stdout.splitlines()[-1].startswith("unhealthy: 2 checks failed"), p.stdout
     assert "password authentication failed" in fails[0], fails[0]
     assert "Wrong-Pw-31337" not in p.stdout + p.stderr, "the password was printed"
     for name in STACK.get("BINARIES", "health metrics").split():

@@ -84,7 +84,13 @@ def declares_the_installed_jobs(args):
     for job in missing:                     # declared once, its binary gone since
         sql("INSERT INTO job_schedules (job, schedule) VALUES (:'p1', '* * * * *') "
             "ON CONFLICT DO NOTHING", job)
+    before = sql("SELECT job, schedule, installed_at FROM job_schedules ORDER BY job")
     p = cli("cron", "install", *args, "--out", "-", JOB_SCHEDULE_PRUNE="15 4 * * *")
+    expect_rc(p, 0, "cron install --out - only prints")
+    assert f"\n15 4 * * *     {BIN}/cron/prune " in p.stdout and p.stderr == "", p.stderr
+    assert sql("SELECT job, schedule, installed_at FROM job_schedules ORDER BY job") == before
+    p = cli("cron", "install", *args, "--out", "-", "--declare",
+            JOB_SCHEDULE_PRUNE="15 4 * * *")
     expect_rc(p, 0, "cron install with an override")
     assert f"\n15 4 * * *     {BIN}/cron/prune " in p.stdout, p.stdout
     assert "prune: declared (15 4 * * *)" in p.stderr, p.stderr
@@ -95,7 +101,7 @@ def declares_the_installed_jobs(args):
         if job in missing:
             assert f"{job}: no " in p.stderr and "not declared" in p.stderr, p.stderr
         assert declared(job) == (job not in missing), job
-    p = cli("cron", "install", *args, "--out", "-")            # back to the default
+    p = cli("cron", "install", *args, "--out", "-", "--declare")   # back to the default
     expect_rc(p, 0, "cron install")
     assert sql("SELECT schedule FROM job_schedules WHERE job = 'prune'") == [["43 3 * * *"]]
 

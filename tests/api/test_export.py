@@ -124,7 +124,8 @@ def bad_export_input_is_refused():
     bad = [
         ("from=2020-01-01", "symbols"),
         ("symbols=", "symbols"),
-        ("symbols=aapl", "symbols"),
+        ("symbols=aapl.", "symbols"),
+        (f"symbols={g},%5Egspc", "symbols"),
         (f"symbols={g},,MSFT", "symbols"),
         (f"symbols={g},", "symbols"),
         (f"symbols={g},{g}", "symbols"),

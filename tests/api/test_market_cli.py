@@ -203,7 +203,7 @@ def import_usage_errors_exit_2():
     assert p.stdout.startswith("usage: edgescout market") and p.stderr == ""
     expect_rc(cli("market"), 2, "no subcommand")
     for args in (["import", SP500], ["import", "--symbol", "AAPL"], ["import", "--symbol"],
-                 ["import", "--symbol", "aapl", SP500], ["import", "--symbol", "A'--", SP500],
+                 ["import", "--symbol", "aapl-", SP500], ["import", "--symbol", "A'--", SP500],
                  ["import", "--symbol", "AAPL", SP500, SP500], ["import", "--frob"],
                  ["import", "--symbol", "AAPL", SP500, "--symbol", "AAPL", SP500],
                  ["import", "--symbol", "AAPL", SP500, "--symbol", "MSFT"],

@@ -393,6 +393,26 @@ test_symbol(void **state)
 	assert_int_equal(valid_symbol(NULL), 0);
 }
 
+/* Lower-case letters become upper case, nothing else changes. */
+static void
+test_symbol_normalise(void **state)
+{
+	char a[] = "^gspc", b[] = "brk.b", c[] = "Msft-2", d[] = "\xc3\xa4pl";
+
+	(void)state;
+	valid_symbol_normalise(a);
+	valid_symbol_normalise(b);
+	valid_symbol_normalise(c);
+	valid_symbol_normalise(d);
+	valid_symbol_normalise(NULL);
+	assert_string_equal(a, "^GSPC");
+	assert_string_equal(b, "BRK.B");
+	assert_string_equal(c, "MSFT-2");
+	assert_string_equal(d, "\xc3\xa4PL");   /* not ASCII: left for valid_symbol to refuse */
+	assert_int_equal(valid_symbol(a) && valid_symbol(b) && valid_symbol(c), 1);
+	assert_int_equal(valid_symbol(d), 0);
+}
+
 /* ---- HTML escaping ---- */
 
 static void
@@ -443,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_symbol),
+		cmocka_unit_test(test_symbol_normalise),
 		cmocka_unit_test(test_html_escape),
 	};
 
