@@ -13,7 +13,6 @@
 #include "pool.h"
 #include "provider_parse.h"
 
-#define CSV_MAX_FIELDS 32
 
 enum col { COL_DATE, COL_OPEN, COL_HIGH, COL_LOW, COL_CLOSE, COL_ADJCLOSE, COL_VOLUME, NCOL };
 
@@ -21,94 +20,8 @@ static const char *const col_names[NCOL] = {
 	"date", "open", "high", "low", "close", "adjclose", "volume"
 };
 
-struct csv {
-	const char *s;
-	size_t n, i;
-	size_t line;              /* 1-based line of position i */
-};
-
-struct span {
-	const char *s;
-	size_t n;
-};
-
-/* Read the record at c->i into f[0..*nf): 1, or -1 with *why set. The
- * caller makes sure that c->i < c->n. Quoted fields come back without their
- * outer quotes (a doubled quote stays doubled: no column we read has one). */
 static int
-record(struct csv *c, struct span *f, size_t *nf, const char **why)
-{
-	size_t k = 0, start;
-
-	for (;;) {
-		if (c->i < c->n && c->s[c->i] == '"') {
-			start = ++c->i;
-			for (;; c->i++) {
-				if (c->i >= c->n) {
-					*why = "unterminated quoted field";
-					return -1;
-				}
-				if (c->s[c->i] == '"') {
-					if (c->i + 1 < c->n && c->s[c->i + 1] == '"') {
-						c->i++;
-						continue;
-					}
-					break;
-				}
-				if (c->s[c->i] == '\n')
-					c->line++;
-			}
-			f[k].s = c->s + start;
-			f[k].n = c->i++ - start;
-		} else {
-			start = c->i;
-			while (c->i < c->n && c->s[c->i] != ',' && c->s[c->i] != '\n' &&
-			       c->s[c->i] != '\r') {
-				if (c->s[c->i] == '"') {
-					*why = "a quote inside an unquoted field";
-					return -1;
-				}
-				c->i++;
-			}
-			f[k].s = c->s + start;
-			f[k].n = c->i - start;
-		}
-		if (++k > CSV_MAX_FIELDS - 1 && c->i < c->n && c->s[c->i] == ',') {
-			*why = "too many fields";
-			return -1;
-		}
-		if (c->i >= c->n)
-			break;
-		if (c->s[c->i] == ',') {
-			c->i++;
-			continue;
-		}
-		if (c->s[c->i] == '\n' || (c->s[c->i] == '\r' && c->i + 1 < c->n &&
-		                           c->s[c->i + 1] == '\n')) {
-			c->i += c->s[c->i] == '\r' ? 2 : 1;
-			c->line++;
-			break;
-		}
-		*why = c->s[c->i] == '\r' ? "a carriage return without a line feed"
-		                          : "text after a closing quote";
-		return -1;
-	}
-	*nf = k;
-	return 1;
-}
-
-/* 1 when only line breaks are left from c->i on. */
-static int
-only_breaks_left(const struct csv *c)
-{
-	for (size_t j = c->i; j < c->n; j++)
-		if (c->s[j] != '\n' && c->s[j] != '\r')
-			return 0;
-	return 1;
-}
-
-static int
-col_of(const struct span *f)
+col_of(const struct prov_span *f)
 {
 	static const struct { const char *name; int col; } alias[] = {
 		{ "adj close", COL_ADJCLOSE }, { "adj_close", COL_ADJCLOSE },
@@ -125,7 +38,7 @@ col_of(const struct span *f)
 
 /* Map columns to fields from the header f[0..nf): 0, or -1 with *msg. */
 static int
-header(struct pool *p, const struct span *f, size_t nf, int where[NCOL], const char **msg)
+header(struct pool *p, const struct prov_span *f, size_t nf, int where[NCOL], const char **msg)
 {
 	int k;
 
@@ -151,10 +64,10 @@ header(struct pool *p, const struct span *f, size_t nf, int where[NCOL], const c
 
 /* Fill c from the row f: NULL, or what is wrong with it. */
 static const char *
-row(const struct span *f, const int where[NCOL], struct candle *c)
+row(const struct prov_span *f, const int where[NCOL], struct candle *c)
 {
 	double *price[NCOL] = { NULL, &c->open, &c->high, &c->low, &c->close, &c->adjclose, NULL };
-	const struct span *d = &f[where[COL_DATE]];
+	const struct prov_span *d = &f[where[COL_DATE]];
 	double vol;
 
 	if (!candle_date_valid(d->s, d->n))
@@ -208,8 +121,8 @@ enum provider_status
 provider_parse_csv(struct pool *p, long http_status, const char *body,
     size_t len, struct candles *out, const char **msg)
 {
-	struct csv c = { body, len, 0, 1 };
-	struct span f[CSV_MAX_FIELDS];
+	struct prov_csv c = { body, len, 0, 1 };
+	struct prov_span f[PROV_CSV_MAX_FIELDS];
 	struct candles tmp = { NULL, 0 };
 	int where[NCOL];
 	size_t nf, ncols, lines = 1, rec, *line_of;
@@ -233,7 +146,7 @@ provider_parse_csv(struct pool *p, long http_status, const char *body,
 		*msg = *lead == '<' ? "not CSV (an HTML page?)" : "not CSV (JSON?)";
 		return PROVIDER_BAD_RESPONSE;
 	}
-	if (record(&c, f, &ncols, &why) < 0) {
+	if (prov_csv_record(&c, f, &ncols, &why) < 0) {
 		*msg = pool_printf(p, "line 1: %s", why);
 		return PROVIDER_BAD_RESPONSE;
 	}
@@ -244,13 +157,13 @@ provider_parse_csv(struct pool *p, long http_status, const char *body,
 	tmp.v = pool_alloc(p, lines * sizeof(*tmp.v));
 	line_of = pool_alloc(p, lines * sizeof(*line_of));
 	candle_date_latest(latest);
-	while (c.i < c.n && !only_breaks_left(&c)) {
+	while (c.i < c.n && !prov_csv_rest_blank(&c)) {
 		rec = c.line;
 		if (c.s[c.i] == '\n' || c.s[c.i] == '\r') {
 			*msg = pool_printf(p, "line %zu: empty line", rec);
 			return PROVIDER_BAD_RESPONSE;
 		}
-		if (record(&c, f, &nf, &why) < 0) {
+		if (prov_csv_record(&c, f, &nf, &why) < 0) {
 			*msg = pool_printf(p, "line %zu: %s", rec, why);
 			return PROVIDER_BAD_RESPONSE;
 		}

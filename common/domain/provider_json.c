@@ -17,6 +17,18 @@
 json_object *
 prov_json_object(struct pool *p, const char *body, size_t len, const char **msg)
 {
+	json_object *obj = prov_json_value(p, body, len, msg);
+
+	if (obj != NULL && !json_object_is_type(obj, json_type_object)) {
+		*msg = "not a JSON object";
+		return NULL;
+	}
+	return obj;
+}
+
+json_object *
+prov_json_value(struct pool *p, const char *body, size_t len, const char **msg)
+{
 	struct json_tokener *tok;
 	json_object *obj;
 	enum json_tokener_error jerr;
@@ -66,8 +78,9 @@ prov_json_object(struct pool *p, const char *body, size_t len, const char **msg)
 		return NULL;
 	}
 	pool_json(p, obj);
-	if (!json_object_is_type(obj, json_type_object)) {
-		*msg = "not a JSON object";
+	if (!json_object_is_type(obj, json_type_object) &&
+	    !json_object_is_type(obj, json_type_array)) {
+		*msg = "not a JSON object or array";
 		return NULL;
 	}
 	if (jsonv_duplicate_key(p, body, len, &dup, &dup_len)) {

@@ -24,6 +24,10 @@ const char *prov_http_msg(struct pool *p, long http_status);
 json_object *prov_json_object(struct pool *p, const char *body, size_t len,
     const char **msg);
 
+/* The same for a body that is one JSON object or one JSON array. */
+json_object *prov_json_value(struct pool *p, const char *body, size_t len,
+    const char **msg);
+
 /* prefix then s[0..n) made log-safe: printable ASCII only (other bytes
  * become '?', white space runs one space), cut at PROVIDER_MSG_MAX bytes
  * with "...", "(no text)" when s has none. Pool memory. */
@@ -52,5 +56,31 @@ const char *prov_member_string(json_object *o, const char *key);
  * first bad bar's date. */
 enum provider_status prov_finish(struct pool *p, struct candles *tmp, int sort,
     struct candles *out, const char **msg);
+
+/* ---- CSV (provider_csv_read.c) ---- */
+
+#define PROV_CSV_MAX_FIELDS 32
+
+/* A CSV text being read: s[0..n), position i, 1-based line of i. */
+struct prov_csv {
+	const char *s;
+	size_t n, i;
+	size_t line;
+};
+
+/* One field of a record: s[0..n), not NUL-terminated. */
+struct prov_span {
+	const char *s;
+	size_t n;
+};
+
+/* Read the record at c->i into f[0..*nf) (at most PROV_CSV_MAX_FIELDS):
+ * 1, or -1 with *why set. The caller makes sure that c->i < c->n. Quoted
+ * fields come back without their outer quotes (a doubled quote stays
+ * doubled). */
+int prov_csv_record(struct prov_csv *c, struct prov_span *f, size_t *nf, const char **why);
+
+/* 1 when only line breaks are left from c->i on. */
+int prov_csv_rest_blank(const struct prov_csv *c);
 
 #endif
