@@ -239,8 +239,8 @@ market_import(struct pool *p, int argc, char **argv)
 		printf("%s: %zu candles (%lld changed) from %s\n", s[i].symbol, s[i].c->n,
 		       (long long)s[i].changed, files[i]);
 	if (n > 1 || isatty(2))
-		fprintf(n > 1 ? stdout : stderr, "%zu candles of %zu symbols in %.1f s "
-		        "(%.0f rows/s)\n", total, n, clock_now() - meter.start,
+		fprintf(n > 1 ? stdout : stderr, "%zu candles of %zu symbol%s in %.1f s "
+		        "(%.0f rows/s)\n", total, n, n > 1 ? "s" : "", clock_now() - meter.start,
 		        rows_per_second(&meter, total));
 	return 0;
 }

@@ -251,7 +251,7 @@ dry_signals(struct job_ctx *ctx, struct scan *sc, struct pool *p, const char *sy
 		PGresult *res;
 
 		analysis_score(p, (enum analysis_strategy)st, &snap, found ? &f : NULL, &s);
-		if (isnan(s.score))
+		if (s.recommendation == NULL)   /* no score, or too little coverage */
 			continue;
 		sc->signals++;
 		res = db_query(p, SQL_SIGNAL_EXISTS, DB_ARGS(symbol,
