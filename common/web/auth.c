@@ -112,8 +112,10 @@ by_bearer_token(struct req *r, const char *token, struct auth_user *u)
 
 	if (jwt_verify(r->pool, token, (int64_t)time(NULL), &c, &why) != 0)
 		return unauthorized(r, why ? why : "invalid token", 1);
-	res = db_query_or_reply(r, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1",
-	                        DB_ARGS(db_i64(r->pool, c.sub)));
+	/* the user, and whether this token was signed out (column 7) */
+	res = db_query_or_reply(r, "SELECT " USER_COLUMNS ", EXISTS (SELECT 1 FROM "
+	                        "revoked_access_tokens WHERE jti = $2) FROM users u WHERE u.id = $1",
+	                        DB_ARGS(db_i64(r->pool, c.sub), c.jti));
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1)
@@ -123,9 +125,12 @@ by_bearer_token(struct req *r, const char *token, struct auth_user *u)
 		return unauthorized(r, "user disabled", 1);
 	if (u->generation != c.gen)
 		return unauthorized(r, "token issued before a password change or logout-all", 1);
+	if (strcmp(db_text(res, 0, 7), "t") == 0)
+		return unauthorized(r, "token signed out", 1);
 	u->via = AUTH_BEARER;
 	u->scopes = AUTH_SCOPE_READ | AUTH_SCOPE_WRITE | AUTH_SCOPE_EXPORT;
 	u->jti = c.jti;
+	u->token_exp = c.exp;
 	return 0;
 }
 
