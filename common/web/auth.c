@@ -330,6 +330,7 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	reset = now - now % 86400 + 86400;   /* next UTC midnight */
 	if (!PQgetisnull(res, 0, 1)) {
 		quota_headers(r, limit, db_int(res, 0, 1), reset);
+		r->quota_charged = 1;
 		return 0;
 	}
 	quota_headers(r, limit, limit, reset);
@@ -348,4 +349,17 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	}
 	reply_error(r, ERR_QUOTA_EXCEEDED, NULL, NULL);
 	return -1;
+}
+
+void
+quota_refund(struct req *r, const char *quota_class)
+{
+	if (db_in_transaction())
+		db_rollback(r->pool);
+	if (db_query(r->pool, "UPDATE quota_usage SET used = used - 1 WHERE user_id = $1 AND "
+	             "quota_class = $2 AND day = (now() AT TIME ZONE 'UTC')::date AND used > 0",
+	             DB_ARGS(db_i64(r->pool, r->user->id), quota_class)) == NULL)
+		log_kv(LOG_WARN, "a refused request's quota unit was not given back",
+		       "quota_class", quota_class, NULL);
+	r->quota_charged = 0;
 }

@@ -31,6 +31,11 @@ int auth_request_or_reply(struct req *r);
  * per user, class and day) or 503 when the database is down. */
 int quota_charge_or_reply(struct req *r, const char *quota_class);
 
+/* Give back the unit quota_charge_or_reply charged to r->user (a 422: input
+ * refused costs nothing), after rolling back what the handler left open;
+ * a failure is logged. */
+void quota_refund(struct req *r, const char *quota_class);
+
 /* Names of scope bits ("read,write"), and back: -1 for an unknown name. */
 const char *auth_scope_names(struct req *r, unsigned scopes);
 int auth_scope_bit(const char *name);
