@@ -1,5 +1,6 @@
 -- 011_token_denylist.sql: access tokens ended by a bearer logout before
--- their expiry, and the index the prune job deletes finished tasks by.
+-- their expiry, the index the prune job deletes finished tasks by, and the
+-- quota a provider reported left with each call.
 -- Applied as the owner role; the owner's default privileges give the app
 -- role DML on the new table.
 
@@ -14,3 +15,7 @@ CREATE INDEX revoked_access_tokens_expires_idx ON revoked_access_tokens (expires
 
 -- prune: finished tasks past their retention, oldest first
 CREATE INDEX tasks_finished_idx ON tasks (finished_at) WHERE status IN ('done', 'failed');
+
+-- the calls left that the provider's reply reported (Finnhub's
+-- X-Ratelimit-Remaining); NULL when it reports none
+ALTER TABLE provider_calls ADD COLUMN quota_remaining bigint CHECK (quota_remaining >= 0);
