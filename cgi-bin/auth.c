@@ -77,6 +77,10 @@ static const char SQL_SIGNED_IN[] =
 	"UPDATE users SET last_login_at = now(), "
 	"       password_hash = coalesce($2, password_hash) WHERE id = $1";
 
+/* until its exp: after that the token is refused anyway, and prune deletes the row */
+static const char SQL_REVOKE_ACCESS_TOKEN[] =
+	"INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint)) "
+	"ON CONFLICT (jti) DO NOTHING";
 static const char SQL_END_SESSION[] =
 	"UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
 static const char SQL_NEXT_GENERATION[] =
@@ -251,9 +255,9 @@ signed_out(struct req *r)
 	return reply_raw(r, 204, NULL, "", 0);
 }
 
-/* Sign out: the browser session, and the refresh family of the token in
- * the (optional) body when it is the caller's. An access token lives on
- * until it expires (ACCESS_TOKEN_TTL); logout-all ends those too. */
+/* Sign out: the browser session, or the access token (its jti refused from
+ * now until its expiry), and the refresh family of the token in the
+ * (optional) body when it is the caller's; logout-all ends every token. */
 static int
 logout(struct req *r)
 {
@@ -269,6 +273,10 @@ logout(struct req *r)
 	if (r->user->via == AUTH_COOKIE &&
 	    db_exec_or_reply(r, SQL_END_SESSION,
 	                     DB_ARGS(db_i64(r->pool, r->user->session_id))) < 0)
+		return r->status;
+	if (r->user->via == AUTH_BEARER &&
+	    db_exec_or_reply(r, SQL_REVOKE_ACCESS_TOKEN,
+	                     DB_ARGS(r->user->jti, db_i64(r->pool, r->user->token_exp))) < 0)
 		return r->status;
 	d = pool_json_object(r->pool);
 	json_object_object_add(d, "via", json_object_new_string(via_name(r)));

@@ -33,7 +33,9 @@
 	"  " DB_TIME("s.at") ", " DB_TIME("e.at") ", e.error, e.status, " \
 	"  (SELECT count(*) FROM provider_calls c WHERE c.provider = n.provider " \
 	"   AND c.at > coalesce(s.at, '-infinity') AND NOT c.ok), " \
-	"  coalesce(e.at >= now() - $1::interval, false) " \
+	"  coalesce(e.at >= now() - $1::interval, false), " \
+	"  (SELECT c.quota_remaining FROM provider_calls c WHERE c.provider = n.provider " \
+	"   AND c.quota_remaining IS NOT NULL ORDER BY c.at DESC, c.id DESC LIMIT 1) " \
 	"FROM names n " \
 	"CROSS JOIN LATERAL (SELECT count(*) AS calls, count(*) FILTER (WHERE c.ok) AS ok_calls, " \
 	"  percentile_cont(0.5) WITHIN GROUP (ORDER BY c.latency_ms) AS p50, " \
@@ -76,9 +78,9 @@ static const struct route routes[] = {
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 static const char *const intervals[] = { "1 hour", "24 hours", "7 days" };
 
-/* Whether a provider tells its remaining quota: Finnhub sends
- * X-Ratelimit-Remaining, which the call log does not keep yet; the others
- * (Alpha Vantage, Polygon's free plan, files) send nothing. */
+/* Whether a provider tells its remaining quota, when no call recorded it:
+ * Finnhub sends X-Ratelimit-Remaining (recorded with each call: "reported");
+ * the others (Alpha Vantage, Polygon's free plan, files) send nothing. */
 static const char *
 quota_status(const char *provider)
 {
@@ -140,8 +142,10 @@ provider_json(const PGresult *res, int i, const char *status)
 	                       PQgetisnull(res, i, 7) ? NULL : reply_row_json(res, i, ERROR_COLS));
 	json_object_object_add(o, "consecutive_failures",
 	                       json_object_new_int64(db_int(res, i, 10)));
-	json_object_object_add(quota, "remaining", NULL);
-	json_object_object_add(quota, "status", json_object_new_string(quota_status(name)));
+	json_object_object_add(quota, "remaining",
+	                       reply_col_json(res, i, 12, RCOL_INT, RCOL_NULLABLE));
+	json_object_object_add(quota, "status", json_object_new_string(
+	                       PQgetisnull(res, i, 12) ? quota_status(name) : "reported"));
 	json_object_object_add(o, "quota", quota);
 	return o;
 }

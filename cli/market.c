@@ -31,6 +31,16 @@
 #define DEMO_SYMBOL "^GSPC"
 #define DEMO_FILE "share/sp500-2000.csv"
 
+/* The real series `market demo` loads (data/README.md says where each comes
+ * from), files under DATA_DIR: the first is the one --csv replaces. */
+static const struct demo_series {
+	const char *symbol, *file;
+} demo_series[] = {
+	{ DEMO_SYMBOL, DEMO_FILE },
+	{ "AAPL", "share/aapl-2013.csv" },
+	{ NULL, NULL }
+};
+
 static const char market_usage[] =
 	"usage: edgescout market import --symbol SYMBOL FILE.csv [--symbol S2 FILE2.csv ...]\n"
 	"       edgescout market refresh SYMBOL [--force] [--providers LIST]\n"
@@ -45,8 +55,9 @@ static const char market_usage[] =
 	"         again changes nothing; progress on a terminal\n"
 	"refresh  bring SYMBOL up to date through the provider chain\n"
 	"         (MARKET_PROVIDERS, or LIST); --force skips cached replies\n"
-	"demo     load the S&P 500 series as " DEMO_SYMBOL " through the csv provider\n"
-	"         from a file:// URL (FILE defaults to DATA_DIR/" DEMO_FILE ")\n"
+	"demo     load the demo series through the csv provider from file:// URLs:\n"
+	"         the S&P 500 as " DEMO_SYMBOL " (DATA_DIR/" DEMO_FILE ") and Apple as\n"
+	"         AAPL (2013-2018); with --csv FILE, FILE as " DEMO_SYMBOL " only\n"
 	"backfill store the signals the analysis would have issued at each of\n"
 	"         SYMBOL's last N stored bars (all by default), source backfill:\n"
 	"         momentum, and value when SYMBOL has no fundamentals; signals\n"
@@ -303,12 +314,23 @@ file_url(struct pool *p, const char *path)
 	return pool_printf(p, "file://%s", url_encode(p, abs, 1));
 }
 
+/* Load file as symbol through the csv provider; 0, or 1 after printing. */
+static int
+demo_load(struct pool *p, const char *symbol, const char *file)
+{
+	struct market_refresh m = { .chain = "csv", .force = 1 };
+
+	if ((m.csv_template = file_url(p, file)) == NULL)
+		return 1;
+	return report(symbol, market_refresh_run(p, symbol, &m), &m);
+}
+
 /* `market demo [--csv FILE]` */
 static int
 market_demo(struct pool *p, int argc, char **argv)
 {
-	const char *dir = config_get("DATA_DIR"), *file = NULL, *url;
-	struct market_refresh m = { .chain = "csv", .force = 1 };
+	const char *dir = config_get("DATA_DIR"), *file = NULL;
+	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
@@ -316,12 +338,13 @@ market_demo(struct pool *p, int argc, char **argv)
 		else
 			return usage_error("unknown or incomplete option '%s'", argv[i]);
 	}
-	if (file == NULL)
-		file = pool_printf(p, "%s/" DEMO_FILE, dir && *dir ? dir : ".");
-	if ((url = file_url(p, file)) == NULL)
-		return 1;
-	m.csv_template = url;
-	return report(DEMO_SYMBOL, market_refresh_run(p, DEMO_SYMBOL, &m), &m);
+	if (file != NULL)
+		return demo_load(p, DEMO_SYMBOL, file);
+	if (dir == NULL || *dir == '\0')
+		dir = ".";
+	for (const struct demo_series *d = demo_series; d->symbol != NULL; d++)
+		rc |= demo_load(p, d->symbol, pool_printf(p, "%s/%s", dir, d->file));
+	return rc;
 }
 
 /* `market backfill SYMBOL [--bars N]` */

@@ -2,9 +2,12 @@
  * older than a day, provider calls older than 30 days, cache entries expired
  * for over 7 days, sessions and refresh tokens past their expiry, and job
  * runs older than 30 days that did not fail (failed runs stay: they are what
- * edgescout_job_failures_total counts). Deletes in batches, each its own
+ * edgescout_job_failures_total counts), signed-out access tokens past their
+ * expiry, and finished tasks older than TASK_RETENTION_DAYS (7). Deletes
+ * in batches, each its own
  * transaction, so a large backlog never holds locks or hits the statement
  * timeout; a second run deletes nothing. --dry-run counts instead. */
+#include "config.h"
 #include "db.h"
 #include "job.h"
 #include "log.h"
@@ -27,8 +30,12 @@ static const struct step steps[] = {
 	{ "refresh tokens", "refresh_tokens", "expires_at < now()" },
 	{ "job runs", "job_runs",
 	  "status IN ('ok', 'skipped') AND started_at < now() - interval '30 days'" },
+	{ "signed-out access tokens", "revoked_access_tokens", "expires_at < now()" },
 	{ NULL, NULL, NULL }
 };
+
+#define TASK_RETENTION_DAYS 7
+#define TASK_RETENTION_MAX 3650
 
 static int prune(struct job_ctx *ctx);
 
@@ -36,8 +43,10 @@ static const struct job job = {
 	"prune", prune,
 	"Retention: deletes login failures older than a day, provider calls older\n"
 	"than 30 days, cache entries expired for over 7 days, sessions and refresh\n"
-	"tokens past their expiry, and successful or skipped job runs older than\n"
-	"30 days. Idempotent: a second run deletes nothing."
+	"tokens past their expiry, successful or skipped job runs older than\n"
+	"30 days, signed-out access tokens past their expiry, and finished (done\n"
+	"or failed) tasks older than TASK_RETENTION_DAYS (7). Idempotent: a\n"
+	"second run deletes nothing."
 };
 
 int main(int argc, char **argv) { return job_main(argc, argv, &job); }
@@ -75,17 +84,44 @@ delete_step(struct job_ctx *ctx, const struct step *s)
 	return total;
 }
 
+/* Count or delete the rows of s, logged; 0, or -1 after job_fail. */
+static int
+run_step(struct job_ctx *ctx, const struct step *s)
+{
+	int64_t n = ctx->dry_run ? count_step(ctx, s) : delete_step(ctx, s);
+
+	if (n < 0)
+		return -1;
+	ctx->items += n;
+	log_kv(LOG_INFO, ctx->dry_run ? "would delete" : "deleted", "what", s->what,
+	       "rows", db_i64(ctx->pool, n), NULL);
+	return 0;
+}
+
+/* Finished tasks past TASK_RETENTION_DAYS (their owners have had the result). */
+static struct step
+tasks_step(struct job_ctx *ctx)
+{
+	long long days = config_int("TASK_RETENTION_DAYS", TASK_RETENTION_DAYS);
+	struct step s = { "finished tasks", "tasks", NULL };
+
+	if (days < 1 || days > TASK_RETENTION_MAX) {
+		log_kv(LOG_WARN, "setting out of range: the default is used", "setting",
+		       "TASK_RETENTION_DAYS", NULL);
+		days = TASK_RETENTION_DAYS;
+	}
+	s.cond = pool_printf(ctx->pool, "status IN ('done', 'failed') AND "
+	                     "finished_at < now() - interval '1 day' * %lld", days);
+	return s;
+}
+
 static int
 prune(struct job_ctx *ctx)
 {
-	for (const struct step *s = steps; s->table != NULL && !job_should_stop(); s++) {
-		int64_t n = ctx->dry_run ? count_step(ctx, s) : delete_step(ctx, s);
+	struct step tasks = tasks_step(ctx);
 
-		if (n < 0)
+	for (const struct step *s = steps; s->table != NULL && !job_should_stop(); s++)
+		if (run_step(ctx, s) < 0)
 			return -1;
-		ctx->items += n;
-		log_kv(LOG_INFO, ctx->dry_run ? "would delete" : "deleted", "what", s->what,
-		       "rows", db_i64(ctx->pool, n), NULL);
-	}
-	return 0;
+	return job_should_stop() ? 0 : run_step(ctx, &tasks);
 }

@@ -46,8 +46,11 @@ install_size() {
 	local pkgs n kb
 	pkgs=$(apt-get -s -q install --no-install-recommends "$@" 2>/dev/null | awk '/^Inst / { print $2 }')
 	n=$(wc -w <<<"$pkgs")
-	kb=0
-	[ "$n" -eq 0 ] || kb=$(apt-cache show --no-all-versions $pkgs 2>/dev/null |
+	if [ "$n" -eq 0 ]; then   # apt knows none of them yet
+		printf 'of a size apt tells after apt-get update\n'
+		return 0
+	fi
+	kb=$(apt-cache show --no-all-versions $pkgs 2>/dev/null |
 		awk '/^Installed-Size:/ { s += $2 } END { print s + 0 }')
 	printf '%s packages with their dependencies, about %s MB on disk\n' "$n" $(((kb + 512) / 1024))
 }

@@ -62,9 +62,11 @@ load_demo() {
 	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *market '; then
 		if cli market demo; then
 			# the signals of every past bar, so labelling and training have data
-			cli market backfill '^GSPC' || warn "the demo signals were not backfilled"
+			for symbol in '^GSPC' AAPL; do
+				cli market backfill "$symbol" || warn "the demo signals of $symbol were not backfilled"
+			done
 		else
-			warn "the demo price series was not loaded"
+			warn "the demo price series were not loaded"
 		fi
 	fi
 	# signals, their labels and a model now, not at the jobs' next turn

@@ -38,6 +38,7 @@ static const struct config_item items[] = {
 	{ "RUN_MAX_SYMBOLS_PRO", "50", 0, "POST /api/v1/run: symbols per call on the pro tier (at most 50)" },
 	{ "TASK_TIMEOUT_SECONDS", "300", 0, "async tasks: a task running this long is taken back into the queue" },
 	{ "TASK_MAX_ATTEMPTS", "3", 0, "async tasks: claims of one task before it fails for good" },
+	{ "TASK_RETENTION_DAYS", "7", 0, "prune: days a finished task (done or failed) is kept" },
 	{ "MARKET_UNIVERSE", "", 0, "scan-markets: symbols scanned besides every watchlist's (comma-separated)" },
 	{ "RUN_TASKS_SECONDS", "55", 0, "run-tasks: seconds one run keeps working the queue (0: what is queued now)" },
 	{ "PRECOMPUTE_TOP", "20", 0, "precompute: most-requested (symbol, strategy) pairs of 24 h kept warm" },

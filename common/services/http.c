@@ -19,6 +19,7 @@
 #include "db.h"
 #include "log.h"
 #include "pool.h"
+#include "valid.h"
 
 #define MAX_REDIRECTS   3
 #define WAIT_BUDGET_MS  30000L     /* all the waits of one call together */
@@ -167,8 +168,22 @@ retryable(CURLcode cc, long status)
 	}
 }
 
-/* One request on the process's handle; fills out's status, content type and
- * retry_after from the reply. */
+/* The calls left that the last reply reports in X-Ratelimit-Remaining
+ * (Finnhub's documented header; a plain count), or -1 when it says none. */
+static long long
+quota_remaining(void)
+{
+	struct curl_header *h = NULL;
+	int64_t v;
+
+	if (curl_easy_header(easy, "X-Ratelimit-Remaining", 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK || h == NULL || valid_i64(h->value, 0, INT64_MAX, &v) != 0)
+		return -1;
+	return v;
+}
+
+/* One request on the process's handle; fills out's status, content type,
+ * retry_after and quota_remaining from the reply. */
 static CURLcode
 perform(struct pool *p, const char *url, struct curl_slist *headers,
         const struct limits *l, struct sink *s, struct http_response *out)
@@ -210,6 +225,7 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 	out->status = cc == CURLE_OK ? status : 0;
 	out->content_type = pool_strdup(p, ctype ? ctype : "");
 	out->retry_after = cc == CURLE_OK && retry_after > 0 ? (long)retry_after : -1;
+	out->quota_remaining = cc == CURLE_OK ? quota_remaining() : -1;
 	return cc;
 }
 
@@ -316,6 +332,7 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 	out->body = "";
 	out->content_type = "";
 	out->retry_after = -1;
+	out->quota_remaining = -1;
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
 	cache = use_db && req->cache_ttl > 0;

@@ -14,7 +14,8 @@
  * scheme://host[:port]/path: keep secrets out of paths. Request headers
  * follow redirects to other hosts (curl drops only Authorization and Cookie).
  *
- * With the database reachable, each call is recorded in provider_calls, and
+ * With the database reachable, each call is recorded in provider_calls (with
+ * the quota the provider says is left, when its reply says), and
  * 2xx replies are cached in http_cache under the SHA-256 of the URL (request
  * headers are not part of the key). Without it, calls still work, uncached
  * and unrecorded. */
@@ -50,6 +51,8 @@ struct http_response {
 	                                 "HTTP 503"), also when a stale copy stands
 	                                 in; NULL otherwise. Holds no URL. */
 	long retry_after;             /* seconds from the last reply's Retry-After, or -1 */
+	long long quota_remaining;    /* calls left that the last reply reported
+	                                 (X-Ratelimit-Remaining, as Finnhub sends), or -1 */
 };
 
 /* GET req->url into out (all of it pool memory). Returns 0 with out filled

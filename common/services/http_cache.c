@@ -165,9 +165,11 @@ http_record_call(struct pool *p, const struct http_request *req,
 
 	soft_query(p,
 		"INSERT INTO provider_calls (provider, ok, status, latency_ms, attempts, error, "
-		"endpoint) VALUES ($1, $2::boolean, $3::int, $4::int, $5::int, $6, $7)",
+		"endpoint, quota_remaining) VALUES ($1, $2::boolean, $3::int, $4::int, $5::int, $6, "
+		"$7, $8::bigint)",
 		DB_ARGS(req->provider, ok ? "true" : "false", status,
 		        db_i64(p, ms > 2000000000 ? 2000000000 : ms),
 		        db_i64(p, resp->attempts), error,
-		        valid_utf8_trunc(p, http_url_for_log(p, req->url), ENDPOINT_MAX)));
+		        valid_utf8_trunc(p, http_url_for_log(p, req->url), ENDPOINT_MAX),
+		        resp->quota_remaining >= 0 ? db_i64(p, resp->quota_remaining) : NULL));
 }

@@ -225,6 +225,8 @@ app_handle(const struct route *routes, struct req *r)
 			       "route", r->route->path, NULL);
 			reply_error(r, ERR_INTERNAL, NULL, NULL);
 		}
+		if (r->status == 422 && r->quota_charged)
+			quota_refund(r, r->route->quota);
 	}
 	seconds = clock_now() - r->started;
 	metrics_observe(app_metrics, metric_method(r),

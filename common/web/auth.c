@@ -112,8 +112,10 @@ by_bearer_token(struct req *r, const char *token, struct auth_user *u)
 
 	if (jwt_verify(r->pool, token, (int64_t)time(NULL), &c, &why) != 0)
 		return unauthorized(r, why ? why : "invalid token", 1);
-	res = db_query_or_reply(r, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1",
-	                        DB_ARGS(db_i64(r->pool, c.sub)));
+	/* the user, and whether this token was signed out (column 7) */
+	res = db_query_or_reply(r, "SELECT " USER_COLUMNS ", EXISTS (SELECT 1 FROM "
+	                        "revoked_access_tokens WHERE jti = $2) FROM users u WHERE u.id = $1",
+	                        DB_ARGS(db_i64(r->pool, c.sub), c.jti));
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1)
@@ -123,9 +125,12 @@ by_bearer_token(struct req *r, const char *token, struct auth_user *u)
 		return unauthorized(r, "user disabled", 1);
 	if (u->generation != c.gen)
 		return unauthorized(r, "token issued before a password change or logout-all", 1);
+	if (strcmp(db_text(res, 0, 7), "t") == 0)
+		return unauthorized(r, "token signed out", 1);
 	u->via = AUTH_BEARER;
 	u->scopes = AUTH_SCOPE_READ | AUTH_SCOPE_WRITE | AUTH_SCOPE_EXPORT;
 	u->jti = c.jti;
+	u->token_exp = c.exp;
 	return 0;
 }
 
@@ -334,6 +339,7 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	reset = now - now % 86400 + 86400;   /* next UTC midnight */
 	if (!PQgetisnull(res, 0, 1)) {
 		quota_headers_at(r, limit, db_int(res, 0, 1), reset);
+		r->quota_charged = 1;
 		return 0;
 	}
 	quota_headers_at(r, limit, limit, reset);
@@ -352,4 +358,17 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	}
 	reply_error(r, ERR_QUOTA_EXCEEDED, NULL, NULL);
 	return -1;
+}
+
+void
+quota_refund(struct req *r, const char *quota_class)
+{
+	if (db_in_transaction())
+		db_rollback(r->pool);
+	if (db_query(r->pool, "UPDATE quota_usage SET used = used - 1 WHERE user_id = $1 AND "
+	             "quota_class = $2 AND day = (now() AT TIME ZONE 'UTC')::date AND used > 0",
+	             DB_ARGS(db_i64(r->pool, r->user->id), quota_class)) == NULL)
+		log_kv(LOG_WARN, "a refused request's quota unit was not given back",
+		       "quota_class", quota_class, NULL);
+	r->quota_charged = 0;
 }

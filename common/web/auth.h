@@ -36,6 +36,11 @@ int quota_charge_or_reply(struct req *r, const char *quota_class);
  * that charged its route's quota itself: QUOTA_IN_HANDLER). */
 void quota_headers(struct req *r, long long limit, long long used);
 
+/* Give back the unit quota_charge_or_reply charged to r->user (a 422: input
+ * refused costs nothing), after rolling back what the handler left open;
+ * a failure is logged. */
+void quota_refund(struct req *r, const char *quota_class);
+
 /* Names of scope bits ("read,write"), and back: -1 for an unknown name. */
 const char *auth_scope_names(struct req *r, unsigned scopes);
 int auth_scope_bit(const char *name);

@@ -19,6 +19,7 @@ struct auth_user {
 	int64_t api_key_id;        /* when via == AUTH_API_KEY */
 	int64_t session_id;        /* when via == AUTH_COOKIE */
 	const char *jti;           /* when via == AUTH_BEARER */
+	int64_t token_exp;         /* its exp (Unix seconds), when via == AUTH_BEARER */
 };
 
 #endif

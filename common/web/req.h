@@ -57,6 +57,7 @@ struct req {
 	/* reply state */
 	int status;
 	int replied;
+	int quota_charged;         /* a unit of the route's quota was charged */
 	int streaming;
 	const char *error_code;    /* catalogue code of an error reply, for the log */
 	struct buf *headers;       /* extra reply headers, "Name: value\r\n" */

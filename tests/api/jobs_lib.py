@@ -190,6 +190,21 @@ INSERT INTO job_runs (job, started_at, finished_at, status, error) VALUES
   ('api-test-{TAG}', now() - interval '31 days', now() - interval '31 days', 'ok', 'old'),
   ('api-test-{TAG}', now() - interval '31 days', now() - interval '31 days', 'failed', 'kept'),
   ('api-test-{TAG}', now() - interval '29 days', now() - interval '29 days', 'ok', 'new');
+INSERT INTO revoked_access_tokens (jti, expires_at) VALUES
+  ('old-{TAG}', now() - interval '1 minute'), ('new-{TAG}', now() + interval '10 minutes');
+INSERT INTO tasks (user_id, kind, params, status, result, error_code, run_after, created_at,
+                   started_at, finished_at) VALUES
+  ({uid}, 'apitest', '{{"tag":"{TAG}","age":"old"}}', 'done', '{{}}', NULL,
+   now() - interval '9 days', now() - interval '9 days', now() - interval '9 days',
+   now() - interval '8 days'),
+  ({uid}, 'apitest', '{{"tag":"{TAG}","age":"oldfailed"}}', 'failed', NULL, 'PROVIDER_UNAVAILABLE',
+   now() - interval '9 days', now() - interval '9 days', now() - interval '9 days',
+   now() - interval '8 days'),
+  ({uid}, 'apitest', '{{"tag":"{TAG}","age":"new"}}', 'done', '{{}}', NULL,
+   now() - interval '9 days', now() - interval '9 days', now() - interval '9 days',
+   now() - interval '6 days'),
+  ({uid}, 'apitest', '{{"tag":"{TAG}","age":"queued"}}', 'queued', NULL, NULL,
+   now() + interval '1 year', now() - interval '30 days', NULL, NULL);
 """)
     return uid
 
@@ -208,11 +223,15 @@ UNION ALL SELECT 'sessions:' || split_part(token_hash, '-', 1) FROM sessions
 UNION ALL SELECT 'refresh_tokens:' || split_part(token_hash, '-', 1) FROM refresh_tokens
  WHERE token_hash LIKE '%-{TAG}'
 UNION ALL SELECT 'job_runs:' || error FROM job_runs WHERE job = 'api-test-{TAG}'
+UNION ALL SELECT 'revoked_access_tokens:' || split_part(jti, '-', 1) FROM revoked_access_tokens
+ WHERE jti LIKE '%-{TAG}'
+UNION ALL SELECT 'tasks:' || (params->>'age') FROM tasks WHERE params->>'tag' = '{TAG}'
 """
     return sorted(r[0] for r in sql(q))
 
 
 ALL_SEEDED = sorted([f"{t}:{a}" for t in ("login_failures", "provider_calls", "http_cache",
-                                           "sessions", "refresh_tokens")
+                                           "sessions", "refresh_tokens", "revoked_access_tokens")
                      for a in ("old", "new")] + ["job_runs:old", "job_runs:kept",
-                                                 "job_runs:new"])
+                                                 "job_runs:new"] +
+                    [f"tasks:{a}" for a in ("old", "oldfailed", "new", "queued")])

@@ -153,18 +153,7 @@ def logout_revokes_the_family_of_the_given_refresh_token():
     uid = user_id(email)
     _, _, other = new_user("logout-other")
     ua = agent("logout")
-    # another user's refresh token is not touched
-    r = call("POST", "/api/auth/logout", body={"refresh_token": other["refresh_token"]},
-             token=t["access_token"])
-    expect_status(r, 204)
-    expect_status(refresh(other["refresh_token"]), 200)
-    r = call("POST", "/api/auth/logout", body={"refresh_token": t["refresh_token"]},
-             token=t["access_token"], headers={"User-Agent": ua})
-    expect_status(r, 204)
-    assert r.body == b"" and r.header("clear-site-data") is None
-    expect_error(refresh(t["refresh_token"]), 401, "UNAUTHORIZED")
-    row = expect_audit("auth.logout", r, uid, ua, target=f"user:{uid}")
-    assert row["details"] == {"via": "bearer", "family_revoked": True}, row
+    # refused bodies sign nothing out
     expect_error(call("POST", "/api/auth/logout", body={"refresh_token": 5},
                       token=t["access_token"]), 422, "VALIDATION_FAILED",
                  field="refresh_token")
@@ -172,7 +161,39 @@ def logout_revokes_the_family_of_the_given_refresh_token():
                       headers={"Content-Type": "application/json"},
                       token=t["access_token"]), 400, "INVALID_JSON")
     expect_error(call("POST", "/api/auth/logout"), 401, "UNAUTHORIZED")
+    expect_status(me(t["access_token"]), 200)
+    # another user's refresh token is not touched; the access token used ends
+    spare = login(email, pw).json()["access_token"]
+    r = call("POST", "/api/auth/logout", body={"refresh_token": other["refresh_token"]},
+             token=spare)
+    expect_status(r, 204)
+    expect_status(refresh(other["refresh_token"]), 200)
+    expect_error(me(spare), 401, "UNAUTHORIZED")
+    expect_status(me(t["access_token"]), 200)          # the user's other tokens live on
+    r = call("POST", "/api/auth/logout", body={"refresh_token": t["refresh_token"]},
+             token=t["access_token"], headers={"User-Agent": ua})
+    expect_status(r, 204)
+    assert r.body == b"" and r.header("clear-site-data") is None
+    expect_error(refresh(t["refresh_token"]), 401, "UNAUTHORIZED")
+    row = expect_audit("auth.logout", r, uid, ua, target=f"user:{uid}")
+    assert row["details"] == {"via": "bearer", "family_revoked": True}, row
+
+
+@test
+def bearer_logout_ends_that_access_token_at_once_until_its_expiry():
+    email, pw, t = new_user("logout-jti")
+    claims = jwt_parts(t["access_token"])[1]
+    expect_status(me(t["access_token"]), 200)
     expect_status(call("POST", "/api/auth/logout", token=t["access_token"]), 204)
+    for _ in range(3):                   # every worker refuses it, not only the one asked
+        expect_error(me(t["access_token"]), 401, "UNAUTHORIZED")
+    expect_error(call("POST", "/api/auth/logout", token=t["access_token"]), 401,
+                 "UNAUTHORIZED")
+    # one row, kept until the token would have expired anyway (prune deletes it then)
+    assert sql_value("SELECT extract(epoch FROM expires_at)::bigint FROM "
+                     "revoked_access_tokens WHERE jti = :'p1'", claims["jti"]) == \
+        str(claims["exp"])
+    expect_status(me(login(email, pw).json()["access_token"]), 200)   # a new sign-in works
 
 
 @test

@@ -180,3 +180,26 @@ def exports_need_the_export_scope_and_quota():
     r = u.get(path)
     expect_error(r, 429, "QUOTA_EXCEEDED")
     assert int(r.header("retry-after")) > 0
+
+
+@test
+def refused_input_costs_no_quota():
+    """A 422 from the handler (past the contract, after the charge) gives
+    the unit back: only answered requests count against the day's quota."""
+    ensure_gspc()
+    u = new_user()
+
+    def used(quota_class):
+        return sql_value("SELECT coalesce(sum(used), 0) FROM quota_usage WHERE user_id = :'p1' "
+                         "AND quota_class = :'p2'", u.id, quota_class)
+
+    g = q("^GSPC")
+    for path in (f"/api/v1/export.csv?symbols={g},,MSFT", f"/api/v1/export.json?symbols={g},{g}",
+                 f"/api/v1/export.csv?symbols={g}&from=2020-04-17&to=2020-04-16"):
+        expect_error(u.get(path), 422, "VALIDATION_FAILED")
+    expect_error(u.get(f"/api/candles?symbol={g}&from=2020-04-17&to=2020-04-16"), 422,
+                 "VALIDATION_FAILED", "from")
+    assert used("export") == "0" and used("default") == "0", (used("export"), used("default"))
+    expect_status(u.get(f"/api/v1/export.csv?symbols={g}&from=2020-04-17"), 200)
+    expect_status(u.get(f"/api/candles?symbol={g}&from=2020-04-17"), 200)
+    assert used("export") == "1" and used("default") == "1", (used("export"), used("default"))

@@ -54,7 +54,8 @@ def prune_deletes_exactly_what_expired_and_a_second_run_nothing():
         lines = log_lines(p.stderr)
         would = {x["what"]: int(x["rows"]) for x in lines if x.get("msg") == "would delete"}
         assert set(would) == {"login failures", "provider calls", "cache entries", "sessions",
-                              "refresh tokens", "job runs"}, lines
+                              "refresh tokens", "job runs", "signed-out access tokens",
+                              "finished tasks"}, lines
         assert all(n >= 1 for n in would.values()), would
         done = [x for x in lines if x.get("msg") == "job finished"]
         assert done and done[0]["dry_run"] is True and done[0]["items"] == sum(would.values())
@@ -63,9 +64,11 @@ def prune_deletes_exactly_what_expired_and_a_second_run_nothing():
         expect_rc(p, 0, "prune")
         assert surviving() == sorted(["login_failures:new", "provider_calls:new",
                                       "http_cache:new", "sessions:new", "refresh_tokens:new",
-                                      "job_runs:kept", "job_runs:new"]), surviving()
+                                      "job_runs:kept", "job_runs:new",
+                                      "revoked_access_tokens:new", "tasks:new",
+                                      "tasks:queued"]), surviving()
         first = runs_since(t0)
-        assert len(first) == 1 and first[0][0] == "ok" and first[0][1] >= 6, first
+        assert len(first) == 1 and first[0][0] == "ok" and first[0][1] >= 9, first
         assert first[0][1] == sum(would.values()), (first, would)
 
         p = run([PRUNE, "--once"])
@@ -77,7 +80,8 @@ def prune_deletes_exactly_what_expired_and_a_second_run_nothing():
         sql(f"DELETE FROM login_failures WHERE email LIKE '%-{TAG}@apitest.example'; "
             f"DELETE FROM provider_calls WHERE provider LIKE 'apitest-{TAG}-%'; "
             f"DELETE FROM http_cache WHERE provider = 'apitest-{TAG}'; "
-            f"DELETE FROM job_runs WHERE job = 'api-test-{TAG}'")
+            f"DELETE FROM job_runs WHERE job = 'api-test-{TAG}'; "
+            f"DELETE FROM revoked_access_tokens WHERE jti LIKE '%-{TAG}'")
 
 
 @test
@@ -326,3 +330,20 @@ def job_gauges_pass_promtool():
 
 
 # ---- the command ------------------------------------------------------------------
+
+
+@test
+def a_jobs_database_connection_names_the_job():
+    """pg_stat_activity.application_name is the job's name while it runs, so
+    an operator can tell which job holds a lock or runs a slow query."""
+    job = os.path.join(STACK["BIN_DIR"], "cron", "run-tasks")
+    p = start([job], RUN_TASKS_SECONDS="4")
+    try:
+        names = wait_for(lambda: [r[0] for r in sql(
+            "SELECT application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'run-tasks'")],
+            timeout=20)
+        assert names == ["run-tasks"], names
+    finally:
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err

@@ -262,19 +262,28 @@ def refresh_reads_the_csv_provider_through_file_urls():
 
 
 @test
-def the_demo_loads_the_sp500_as_gspc():
+def the_demo_loads_the_sp500_as_gspc_and_apple_as_aapl():
     p = cli("market", "demo")
     expect_rc(p, 0, "demo")
-    first = p.stdout.splitlines()[0]
+    first, second = p.stdout.splitlines()[:2]
     assert first.startswith("^GSPC: 5105 candles (") and first.endswith(" changed) from csv"), \
         p.stdout
-    assert candle_count("^GSPC") == 5105
+    assert second.startswith("AAPL: 1260 candles (") and second.endswith(" changed) from csv"), \
+        p.stdout
+    assert candle_count("^GSPC") == 5105 and candle_count("AAPL") >= 1260
     p = cli("market", "demo")
     expect_rc(p, 0, "demo again")
-    assert p.stdout.splitlines()[0] == "^GSPC: 5105 candles (0 changed) from csv", p.stdout
-    endpoint = sql_value("SELECT endpoint FROM provider_calls WHERE provider = 'csv' "
-                         "ORDER BY id DESC LIMIT 1")
-    assert endpoint == f"file://{STACK['DIR']}/share/sp500-2000.csv", endpoint
+    assert p.stdout.splitlines() == ["^GSPC: 5105 candles (0 changed) from csv",
+                                     "AAPL: 1260 candles (0 changed) from csv"], p.stdout
+    endpoints = [r[0] for r in sql("SELECT endpoint FROM provider_calls WHERE provider = 'csv' "
+                                   "ORDER BY id DESC LIMIT 2")]
+    assert endpoints == [f"file://{STACK['DIR']}/share/aapl-2013.csv",
+                         f"file://{STACK['DIR']}/share/sp500-2000.csv"], endpoints
+    # the shipped files are the ones data/README.md describes
+    rows = sql("SELECT min(c.date)::text, max(c.date)::text, count(*) FROM candles c "
+               "JOIN symbols s ON s.id = c.symbol_id WHERE s.symbol = 'AAPL' "
+               "AND c.date BETWEEN '2013-05-13' AND '2018-05-11'")
+    assert rows == [["2013-05-13", "2018-05-11", "1260"]], rows
     p = cli("market", "demo", "--csv", "/nonexistent/sp500.csv")
     expect_rc(p, 1, "demo without its file")
     assert "cannot read /nonexistent/sp500.csv" in p.stderr, p.stderr

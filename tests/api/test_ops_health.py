@@ -279,6 +279,16 @@ def provider_health_reports_quota_honestly():
     p = {x["provider"]: x for x in health()["providers"]}
     assert p["alphavantage"]["quota"] == {"remaining": None, "status": "not_reported"}, p
     assert p[PREFIX + "-a"]["quota"] == {"remaining": None, "status": "unknown"}, p
+    # what a provider reported (Finnhub's X-Ratelimit-Remaining): the latest
+    # call that carried it, even when later calls did not
+    sql("INSERT INTO provider_calls (provider, at, ok, status, latency_ms, attempts, endpoint, "
+        "quota_remaining) VALUES "
+        "(:'p1', now() - interval '3 hours', true, 200, 1, 1, :'p2', 41), "
+        "(:'p1', now() - interval '2 hours', true, 200, 1, 1, :'p2', 40), "
+        "(:'p1', now() - interval '1 hour', false, 500, 1, 1, :'p2', NULL)",
+        PREFIX + "-q", MARK)
+    p = {x["provider"]: x for x in health()["providers"]}
+    assert p[PREFIX + "-q"]["quota"] == {"remaining": 40, "status": "reported"}, p
 
 
 @test

@@ -18,6 +18,7 @@ Paths (the query string is ignored; counters are kept per path):
   /big/N               200 with N bytes of "x" (at most 64 MiB)
   /stream/N            the same as chunks of "y", with no Content-Length
   /headers             200 with the request's headers as a JSON object
+  /ratelimit/N         200 with X-Ratelimit-Remaining: N (as Finnhub sends it)
   /redirect/N          302 to /status/N
   /redirect-loop       302 to itself
   /redirect-file       302 to file:///etc/hostname
@@ -135,6 +136,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (chunk, b"y" * chunk))
                 size -= chunk
             self.wfile.write(b"0\r\n\r\n")
+        elif kind == "ratelimit":
+            self.reply(200, json.dumps({"ok": True, "path": path, "n": n}).encode(),
+                       extra={"X-Ratelimit-Remaining": arg})
         elif kind == "headers":
             body = json.dumps({k: v for k, v in self.headers.items()}).encode()
             self.reply(200, body)

@@ -84,14 +84,21 @@ sql_int(const char *q, const char *a)
 	return db_int(res, 0, 0);
 }
 
-struct call { int ok; long status; int attempts; const char *error, *endpoint; };
+struct call {
+	int ok;
+	long status;
+	int attempts;
+	const char *error, *endpoint;
+	long long quota_remaining;   /* -1 for NULL */
+};
 
 /* The provider's latest provider_calls row. */
 static inline struct call
 last_call(void)
 {
 	PGresult *res = db_query(pool,
-		"SELECT ok, coalesce(status, 0), attempts, coalesce(error, ''), endpoint "
+		"SELECT ok, coalesce(status, 0), attempts, coalesce(error, ''), endpoint, "
+		"coalesce(quota_remaining, -1) "
 		"FROM provider_calls WHERE provider = $1 ORDER BY id DESC LIMIT 1",
 		DB_ARGS(provider));
 	struct call c;
@@ -103,6 +110,7 @@ last_call(void)
 	c.attempts = (int)db_int(res, 0, 2);
 	c.error = db_text(res, 0, 3);
 	c.endpoint = db_text(res, 0, 4);
+	c.quota_remaining = db_int(res, 0, 5);
 	return c;
 }
 

@@ -34,6 +34,28 @@ test_ok_reply_and_its_call_row(void **state)
 	assert_int_equal(c.attempts, 1);
 	assert_string_equal(c.error, "");
 	assert_string_equal(c.endpoint, pool_printf(pool, "http://127.0.0.1:%d/status/200", port));
+	assert_int_equal(r.quota_remaining, -1);       /* no header: nothing reported */
+	assert_int_equal(c.quota_remaining, -1);
+}
+
+/* A provider's X-Ratelimit-Remaining (Finnhub's) lands in the reply and the
+ * call row; a value that is not a count is ignored. */
+static void
+test_quota_remaining_is_recorded(void **state)
+{
+	struct http_response r;
+
+	(void)state;
+	assert_int_equal(get("/ratelimit/57", 0, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.quota_remaining, 57);
+	assert_int_equal(last_call().quota_remaining, 57);
+	assert_int_equal(get("/ratelimit/0", 0, 0, &r), 0);
+	assert_int_equal(r.quota_remaining, 0);
+	assert_int_equal(last_call().quota_remaining, 0);
+	assert_int_equal(get("/ratelimit/-3", 0, 0, &r), 0);
+	assert_int_equal(r.quota_remaining, -1);
+	assert_int_equal(last_call().quota_remaining, -1);
 }
 
 static void
@@ -359,6 +381,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup(f, test_setup)
 	const struct CMUnitTest tests[] = {
 		T(test_ok_reply_and_its_call_row),
+		T(test_quota_remaining_is_recorded),
 		T(test_429_and_5xx_are_retried),
 		T(test_other_4xx_are_not_retried),
 		T(test_backoff_stays_within_its_ceiling),
