@@ -56,7 +56,7 @@ $(BUILD)/%.o: %.c
 
 # Version, commit, build time and the schema version this build expects;
 # rewritten only when one of the first three changes.
-SCHEMA_VERSION = $(shell ls sql 2>/dev/null | sed -n 's/^\([0-9][0-9][0-9]\)_.*[^n]\.sql$$/\1/p' | sort | tail -n 1)
+SCHEMA_VERSION = $(shell ls sql 2>/dev/null | sed -n '/\.down\.sql$$/d; s/^\([0-9][0-9][0-9]\)_.*\.sql$$/\1/p' | sort | tail -n 1)
 GIT_COMMIT = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 VERSION = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIBFCGI_VERSION = $(shell pkg-config --modversion fcgi 2>/dev/null || echo unknown)

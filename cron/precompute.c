@@ -20,17 +20,18 @@
 #define MAX_TOP 1000
 
 /* The top pairs with the symbol's latest bar day and whether the cache
- * holds the analysis of that day under the current version. */
+ * holds the analysis of the symbol's current data revision under the
+ * current version. */
 static const char SQL_TOP[] =
 	"WITH asked AS (SELECT symbol, strategy, count(*) AS n FROM search_history "
 	"               WHERE created_at > now() - interval '24 hours' "
 	"               GROUP BY symbol, strategy), "
-	"top AS (SELECT a.symbol, a.strategy, a.n, s.id AS symbol_id, "
+	"top AS (SELECT a.symbol, a.strategy, a.n, s.id AS symbol_id, s.data_revision, "
 	"               (SELECT max(c.date) FROM candles c WHERE c.symbol_id = s.id) AS latest "
 	"        FROM asked a JOIN symbols s ON s.symbol = a.symbol) "
 	"SELECT t.symbol, t.strategy, t.n, "
 	"       EXISTS (SELECT 1 FROM analyses x WHERE x.symbol_id = t.symbol_id "
-	"               AND x.strategy = t.strategy AND x.data_day = t.latest "
+	"               AND x.strategy = t.strategy AND x.data_revision = t.data_revision "
 	"               AND x.version = $2::int) "
 	"FROM top t WHERE t.latest IS NOT NULL "
 	"ORDER BY t.n DESC, t.symbol, t.strategy LIMIT $1::int";

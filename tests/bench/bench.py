@@ -70,6 +70,7 @@ class Line:
         self.target, self.needs, self.headers = target, needs, headers
         self.body = body        # the request body (text), or None
         self.p99_ms = p99_ms    # the most p99 latency the target allows, or None
+        self.rotate = None      # (header, values) each request takes the next of
         self.runs = []          # one dict per round
         self.problem = None     # why it could not be measured
         self.skipped = None     # why it was not run
@@ -159,22 +160,42 @@ def setup_token(stack):
     return token
 
 
-# {name} in a header value -> the function that makes its value (once a run).
+TOKENS_USERS = 32
+
+
+def setup_tokens(stack):
+    """Bearer access tokens of TOKENS_USERS new users, one a user."""
+    return [setup_token(stack) for _ in range(TOKENS_USERS)]
+
+
+# {name} in a header value -> the function that makes its value (once a run);
+# a list of values makes each request carry the next one (report.lua).
 SETUPS = {
     "token": setup_token,
+    "tokens": setup_tokens,
 }
 
 
 def fill_headers(line, stack, values):
+    """The line's headers with {name} filled in, and the (header, values)
+    the requests rotate through (None when no value is a list)."""
     out = []
+    rotate = None
     for k, v in line.headers:
         for name in re.findall(r"\{(\w+)\}", v):
             if name not in SETUPS:
                 raise BenchError(f"no setup step for {{{name}}} (see SETUPS in bench.py)")
             if name not in values:
                 values[name] = SETUPS[name](stack)
-            v = v.replace("{" + name + "}", values[name])
+            if isinstance(values[name], list):
+                if rotate is not None:
+                    raise BenchError(f"{line.name}: one rotating value a line")
+                rotate = (k, [v.replace("{" + name + "}", x) for x in values[name]])
+                v = rotate[1][0]
+            else:
+                v = v.replace("{" + name + "}", values[name])
         out.append((k, v))
+    line.rotate = rotate
     return out
 
 
@@ -273,6 +294,8 @@ WRK_LINE = re.compile(r"^bench: (.*)$", re.M)
 
 def run_wrk(stack, procs, line, headers, seconds, conns, threads):
     env = dict(os.environ, BENCH_METHOD=line.method, BENCH_BODY=line.body or "",
+               BENCH_ROTATE_NAME=line.rotate[0] if line.rotate else "",
+               BENCH_ROTATE_VALUES="\n".join(line.rotate[1]) if line.rotate else "",
                BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in headers))
     cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "5s",
            "-s", os.path.join(HERE, "report.lua"), stack.url(line.path)]

@@ -17,6 +17,31 @@ for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
 	end
 end
 
+-- BENCH_ROTATE_NAME and BENCH_ROTATE_VALUES (one a line): each request of a
+-- thread carries the next of the values in that header (say one Bearer
+-- token per user), the requests made once, at a thread's first request.
+local rotate_name = os.getenv("BENCH_ROTATE_NAME") or ""
+local rotate = {}
+for value in string.gmatch(os.getenv("BENCH_ROTATE_VALUES") or "", "[^\n]+") do
+	rotate[#rotate + 1] = value
+end
+
+if rotate_name ~= "" and #rotate > 0 then
+	local made, n = nil, 0
+	-- defined when the script loads, so that wrk knows its requests vary
+	function request()
+		if made == nil then
+			made = {}
+			for i, value in ipairs(rotate) do
+				wrk.headers[rotate_name] = value
+				made[i] = wrk.format()
+			end
+		end
+		n = n % #made + 1
+		return made[n]
+	end
+end
+
 function done(summary, latency, requests)
 	local e = summary.errors
 	io.write(string.format(
