@@ -141,7 +141,7 @@ route_flag_names(struct pool *p, unsigned flags)
 		{ RL_LOGIN, "rl_login" }, { RL_REGISTER, "rl_register" },
 		{ STREAMING, "stream" }, { SCOPE_READ, "scope_read" },
 		{ SCOPE_WRITE, "scope_write" }, { SCOPE_EXPORT, "scope_export" },
-		{ NO_API_KEY, "no_api_key" },
+		{ NO_API_KEY, "no_api_key" }, { SCOPE_INGEST, "scope_ingest" },
 	};
 	struct buf b;
 

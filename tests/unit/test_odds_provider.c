@@ -16,7 +16,7 @@ test_events(void **state)
 	size_t len;
 
 	(void)state;
-	body = slurp(ODDS "nba_odds.json", &len);
+	body = slurp(ODDS "basketball_nba_odds.json", &len);
 	assert_int_equal(odds_parse_events(pool, 200, body, len, 0, NULL, &r, &msg), PROVIDER_OK);
 	/* taken: pinnacle h2h+totals, fanduel h2h+totals, betmgm h2h, bovada h2h;
 	 * refused: draftkings (a price of 1.0), shadybook (unknown), betmgm
