@@ -15,6 +15,7 @@ refused: a price of 1.0, an unknown book, a one-outcome market and an
 outcome listed twice. Client addresses 127.0.0.150-159."""
 
 import itertools
+import json
 import os
 import secrets
 import subprocess
@@ -154,6 +155,11 @@ def quota_floor_and_429_stop_the_scan():
     assert [r[0] for r in runs_since(t0, "scan-odds")] == ["ok", "ok"]
     assert sql_value("SELECT remaining FROM odds_quota WHERE provider = 'odds_api'") == "2"
     standin_get("/_quota/500")
+    r = call("GET", "/api/provider-health", token())
+    expect_status(r, 200)
+    odds = [p for p in r.json()["providers"] if p["provider"] == "odds_api"]
+    # the 429's headers: 2 left, 3 used (by the first scan's one call)
+    assert odds and odds[0]["quota"] == {"remaining": 2, "used": 3, "status": "reported"}, odds
 
 
 @test
@@ -287,3 +293,23 @@ def market_signals_are_hits_too():
               "ON h.key = 'signal:' || g.id JOIN symbols s ON s.id = g.symbol_id "
               "WHERE h.domain = 'markets' AND s.symbol = :'p1'", sym)
     assert row == [["71.50", f"{sym} buy (momentum)"]], row
+
+
+@test
+def readme_examples_run_as_written():
+    scanned()
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    start = text.index("With `BASE` the stack's URL")
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    commands = block.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 4 and all(c.startswith("curl ") for c in commands), commands
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": token(),
+           "INGEST_KEY": api_key(["ingest"]), "CURL_CA_BUNDLE": STACK["CA"]}
+    for c in commands:
+        p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True, timeout=60)
+        expect_rc(p, 0, c)
+        body = json.loads(p.stdout)
+        assert "error" not in body, (c, body)
+    assert sql_value("SELECT count(*) FROM ev_hits WHERE event_id = 'evt-123'") == "1"
