@@ -313,3 +313,26 @@ def readme_examples_run_as_written():
         body = json.loads(p.stdout)
         assert "error" not in body, (c, body)
     assert sql_value("SELECT count(*) FROM ev_hits WHERE event_id = 'evt-123'") == "1"
+
+
+@test
+def recorded_csv_replays_through_the_same_path():
+    d = tempfile.mkdtemp(prefix="es-odds-", dir="/tmp")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "recorded.csv")
+    with open(os.path.join(FIXTURES, "recorded.csv")) as f, open(path, "w") as out:
+        out.write(f.read())
+    os.chmod(path, 0o644)
+    sql("DELETE FROM odds_events WHERE id = 'r1'")
+    t0 = db_now()
+    p = run([os.path.join(BIN, "cron", "scan-odds")], ODDS_CSV_URL="file://" + path,
+            ODDS_MIN_EV="0.02")
+    expect_rc(p, 0, "scan of the recorded odds")
+    assert [r[0] for r in runs_since(t0, "scan-odds")] == ["ok"]
+    assert sql_value("SELECT count(*) FROM odds_prices WHERE event_id = 'r1' "
+                     "AND source = 'csv'") == "6"     # William Hill's one outcome refused
+    # Pinnacle's 3-way line 2.5/3.4/3.0 devigs to 102/262 for Arsenal:
+    # Betfair's 2.7 is worth 102/262 x 2.7 - 1 = 0.0511450
+    rows = sql("SELECT book, outcome, round(ev::numeric, 7)::text, fair_source FROM ev_hits "
+               "WHERE event_id = 'r1'")
+    assert rows == [["betfair_ex_uk", "Arsenal", "0.0511450", "pinnacle"]], rows
