@@ -90,6 +90,21 @@ fetch_csv(struct pool *p, struct odds_fetch *f, struct odds_rows *rows)
 	return st;
 }
 
+/* PROVIDER_RATE_LIMITED when the recorded quota is below the floor. */
+static enum provider_status
+quota_floor(struct pool *p, int64_t *remaining, const char **message)
+{
+	int64_t left;
+
+	if (odds_quota_remaining(p, "odds_api", &left) == 0 && left >= 0 &&
+	    left < config_int("ODDS_QUOTA_FLOOR", 50)) {
+		*remaining = left;
+		*message = "the provider's request quota is below ODDS_QUOTA_FLOOR";
+		return PROVIDER_RATE_LIMITED;
+	}
+	return PROVIDER_OK;
+}
+
 static enum provider_status
 fetch_api(struct pool *p, const char *key, struct odds_fetch *f, struct odds_rows *rows)
 {
@@ -97,15 +112,10 @@ fetch_api(struct pool *p, const char *key, struct odds_fetch *f, struct odds_row
 	                            .cache_ttl = (int)config_int("ODDS_CACHE_TTL", 60),
 	                            .refresh = f->refresh, .capture = quota_headers };
 	struct http_response resp;
-	int64_t left;
 
 	f->provider = "odds_api";
-	if (odds_quota_remaining(p, "odds_api", &left) == 0 && left >= 0 &&
-	    left < config_int("ODDS_QUOTA_FLOOR", 50)) {
-		f->remaining = left;
-		f->message = "the provider's request quota is below ODDS_QUOTA_FLOOR";
+	if (quota_floor(p, &f->remaining, &f->message) != PROVIDER_OK)
 		return PROVIDER_RATE_LIMITED;
-	}
 	req.url = pool_printf(p, "%s/v4/sports/%s/odds?apiKey=%s&regions=%s&markets=%s"
 	                      "&oddsFormat=decimal&dateFormat=iso", api_base(p),
 	                      url_encode(p, f->sport, 0), url_encode(p, key, 0),
@@ -169,6 +179,43 @@ odds_fetch_sports(struct pool *p, const char **message)
 	st = odds_parse_sports(p, resp.status, resp.body, resp.len, &s, &n, message);
 	if (st == PROVIDER_OK && odds_store_sports(p, s, n) < 0) {
 		*message = "the sports could not be stored";
+		return PROVIDER_UNAVAILABLE;
+	}
+	return st;
+}
+
+enum provider_status
+odds_fetch_scores(struct pool *p, const char *sport, int days_from, int *changed,
+                  const char **message)
+{
+	const char *key = config_get("ODDS_API_KEY");
+	struct http_request req = { .provider = "odds_api", .capture = quota_headers,
+	                            .cache_ttl = (int)config_int("ODDS_CACHE_TTL", 60) };
+	struct http_response resp;
+	struct odds_score *s;
+	enum provider_status st;
+	int64_t left;
+	size_t n;
+
+	*changed = 0;
+	days_from = days_from < 0 ? 0 : days_from > 3 ? 3 : days_from;
+	if (key == NULL || *key == '\0') {
+		*message = "ODDS_API_KEY is not set";
+		return PROVIDER_UNAVAILABLE;
+	}
+	if (quota_floor(p, &left, message) != PROVIDER_OK)
+		return PROVIDER_RATE_LIMITED;
+	req.url = pool_printf(p, "%s/v4/sports/%s/scores?apiKey=%s%s&dateFormat=iso",
+	                      api_base(p), url_encode(p, sport, 0), url_encode(p, key, 0),
+	                      days_from > 0 ? pool_printf(p, "&daysFrom=%d", days_from) : "");
+	if (http_get(p, &req, &resp) < 0) {
+		*message = resp.error;
+		return PROVIDER_UNAVAILABLE;
+	}
+	keep_quota(p, &resp, &left);
+	st = odds_parse_scores(p, resp.status, resp.body, resp.len, &s, &n, message);
+	if (st == PROVIDER_OK && odds_store_scores(p, s, n, changed) < 0) {
+		*message = "the scores could not be stored";
 		return PROVIDER_UNAVAILABLE;
 	}
 	return st;

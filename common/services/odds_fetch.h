@@ -52,6 +52,13 @@ enum provider_status odds_fetch_run(struct pool *p, struct odds_fetch *f);
  * odds_fetch_run. */
 enum provider_status odds_fetch_sports(struct pool *p, const char **message);
 
+/* Fetch and store the scores of sport's events of the last days_from days
+ * (1..3; 0: live and upcoming only), which costs 2 requests (1 without
+ * days_from) and stops at the quota floor as odds_fetch_run does. *changed
+ * events added or changed; *message as for odds_fetch_run. */
+enum provider_status odds_fetch_scores(struct pool *p, const char *sport, int days_from,
+                                       int *changed, const char **message);
+
 /* The configured method and sharp book. */
 enum devig_method odds_method(void);
 const char *odds_sharp_book(void);

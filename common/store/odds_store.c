@@ -97,6 +97,42 @@ fail:
 }
 
 int
+odds_store_scores(struct pool *p, const struct odds_score *s, size_t n, int *changed)
+{
+	static const char sql[] =
+		"INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team, "
+		"                         completed, home_score, away_score) "
+		"VALUES ($1, $2, $3::timestamptz, $4, $5, $6::boolean, $7, $8) "
+		"ON CONFLICT (id) DO UPDATE SET completed = EXCLUDED.completed, "
+		"  home_score = EXCLUDED.home_score, away_score = EXCLUDED.away_score, "
+		"  updated_at = now() "
+		"WHERE (odds_events.completed, odds_events.home_score, odds_events.away_score) "
+		"  IS DISTINCT FROM (EXCLUDED.completed, EXCLUDED.home_score, EXCLUDED.away_score)";
+	int own_tx = !db_in_transaction();
+	PGresult *res;
+
+	*changed = 0;
+	if (own_tx && db_begin(p) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		res = db_query(p, sql, DB_ARGS(s[i].event_id, s[i].sport, s[i].commence_time,
+		               s[i].home_team, s[i].away_team, s[i].completed ? "true" : "false",
+		               s[i].home_score, s[i].away_score));
+		if (res == NULL)
+			goto fail;
+		*changed += atoi(PQcmdTuples(res));
+	}
+	if (own_tx && db_commit(p) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (own_tx)
+		db_rollback(p);
+	*changed = 0;
+	return -1;
+}
+
+int
 odds_store_sports(struct pool *p, const struct odds_sport *s, size_t n)
 {
 	static const char sql[] =

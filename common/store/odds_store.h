@@ -28,6 +28,11 @@ int odds_store_rows(struct pool *p, const struct odds_rows *r, const char *sourc
 /* Upsert the event of row w (and its book when book). 0, or -1 (logged). */
 int odds_store_event(struct pool *p, const struct odds_row *w, int book);
 
+/* Store the n events of s with their completion and scores (an event not
+ * stored before is added). *changed = events added or changed. 0, or -1
+ * (logged). */
+int odds_store_scores(struct pool *p, const struct odds_score *s, size_t n, int *changed);
+
 /* Upsert the n sports of s. 0, or -1 (logged). */
 int odds_store_sports(struct pool *p, const struct odds_sport *s, size_t n);
 
