@@ -38,17 +38,17 @@ static const char SQL_REVOKE[] =
 static const char SQL_OWN_KEY[] =
 	"SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2";
 
-static const char *const scope_names[] = { "read", "write", "export", NULL };
+static const char *const scope_names[] = { "read", "write", "export", "ingest", NULL };
 
 static const struct param create_body[] = {
 	{ .name = "name", .type = PARAM_TEXT, .required = 1, .min = 1, .max = NAME_MAX_CHARS,
 	  .desc = "what the key is for" },
-	{ .name = "scopes", .type = PARAM_LIST, .required = 1, .min = 1, .max = 3,
+	{ .name = "scopes", .type = PARAM_LIST, .required = 1, .min = 1, .max = 4,
 	  .values = scope_names, .desc = "what the key may do" },
 	{ 0 }
 };
 
-#define KEY_FIELDS "id:int, name:str, prefix:str, scopes:[str(read|write|export)]"
+#define KEY_FIELDS "id:int, name:str, prefix:str, scopes:[str(read|write|export|ingest)]"
 
 static const struct route routes[] = {
 	{ .method = "POST", .path = "/api/auth/api-keys", .handler = create_key,
@@ -71,7 +71,7 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 static json_object *
 scopes_json(unsigned bits)
 {
-	static const char *const names[] = { "read", "write", "export" };
+	static const char *const names[] = { "read", "write", "export", "ingest" };
 	json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -22,7 +22,9 @@
 /* Every provider with a call on record (a loose index scan of
  * provider_calls_provider_at_idx), its calls in the window ($1), its last
  * success, its last failure, and the failures since its last success; each
- * per provider through the same index. */
+ * per provider through the same index. Then the quota a provider reported
+ * (odds_quota: The Odds API's x-requests-remaining and -used; else the last
+ * X-Ratelimit-Remaining a call recorded, as Finnhub sends). */
 #define SQL_HEALTH \
 	"WITH RECURSIVE names (provider) AS (" \
 	"  (SELECT provider FROM provider_calls ORDER BY provider LIMIT 1) " \
@@ -34,8 +36,9 @@
 	"  (SELECT count(*) FROM provider_calls c WHERE c.provider = n.provider " \
 	"   AND c.at > coalesce(s.at, '-infinity') AND NOT c.ok), " \
 	"  coalesce(e.at >= now() - $1::interval, false), " \
-	"  (SELECT c.quota_remaining FROM provider_calls c WHERE c.provider = n.provider " \
-	"   AND c.quota_remaining IS NOT NULL ORDER BY c.at DESC, c.id DESC LIMIT 1) " \
+	"  coalesce(q.remaining, (SELECT c.quota_remaining FROM provider_calls c " \
+	"   WHERE c.provider = n.provider AND c.quota_remaining IS NOT NULL " \
+	"   ORDER BY c.at DESC, c.id DESC LIMIT 1)), q.used " \
 	"FROM names n " \
 	"CROSS JOIN LATERAL (SELECT count(*) AS calls, count(*) FILTER (WHERE c.ok) AS ok_calls, " \
 	"  percentile_cont(0.5) WITHIN GROUP (ORDER BY c.latency_ms) AS p50, " \
@@ -47,6 +50,7 @@
 	"LEFT JOIN LATERAL (SELECT c.at, c.error, c.status FROM provider_calls c " \
 	"  WHERE c.provider = n.provider AND NOT c.ok ORDER BY c.at DESC, c.id DESC LIMIT 1) " \
 	"  e ON true " \
+	"LEFT JOIN odds_quota q ON q.provider = n.provider AND q.remaining IS NOT NULL " \
 	"WHERE n.provider IS NOT NULL ORDER BY n.provider"
 
 static int provider_health(struct req *r);
@@ -63,7 +67,7 @@ static const struct param health_query[] = {
 	"ok:int, failed:int, success_rate:num?, latency_ms:{p50:num?, p95:num?}, " \
 	"attempts_avg:num?, last_success_at:str?, " \
 	"last_error:{at:str?, message:str?, status:int?}?, consecutive_failures:int, " \
-	"quota:{remaining:int?, status:str}}"
+	"quota:{remaining:int?, used~:int?, status:str(reported|unknown|not_reported)}}"
 
 static const struct route routes[] = {
 	{ .method = "GET", .path = "/api/provider-health", .handler = provider_health,
@@ -142,10 +146,15 @@ provider_json(const PGresult *res, int i, const char *status)
 	                       PQgetisnull(res, i, 7) ? NULL : reply_row_json(res, i, ERROR_COLS));
 	json_object_object_add(o, "consecutive_failures",
 	                       json_object_new_int64(db_int(res, i, 10)));
-	json_object_object_add(quota, "remaining",
-	                       reply_col_json(res, i, 12, RCOL_INT, RCOL_NULLABLE));
-	json_object_object_add(quota, "status", json_object_new_string(
-	                       PQgetisnull(res, i, 12) ? quota_status(name) : "reported"));
+	if (!PQgetisnull(res, i, 12)) {
+		json_object_object_add(quota, "remaining", json_object_new_int64(db_int(res, i, 12)));
+		json_object_object_add(quota, "used",
+		                       reply_col_json(res, i, 13, RCOL_INT, RCOL_NULLABLE));
+		json_object_object_add(quota, "status", json_object_new_string("reported"));
+	} else {
+		json_object_object_add(quota, "remaining", NULL);
+		json_object_object_add(quota, "status", json_object_new_string(quota_status(name)));
+	}
 	json_object_object_add(o, "quota", quota);
 	return o;
 }

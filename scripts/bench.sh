@@ -153,4 +153,13 @@ else
 	rc=1
 fi
 rm -rf "$I"
+
+say ""
+say "devig + EV over 10,000 events x 10 books x 3 markets (600,000 prices, one core):"
+if [ -x "$BUILD_DIR/tests/bench/bench_devig" ]; then
+	"$BUILD_DIR/tests/bench/bench_devig" 2>/dev/null | awk '/_seconds / { printf "  %-36s %8.3f s\n", $1, $2 }' |
+		tee -a "${BENCH_OUT:-build/bench/results.txt}"
+else
+	warn "no $BUILD_DIR/tests/bench/bench_devig (make benchbin)"
+fi
 exit "$rc"

@@ -125,8 +125,8 @@ error_message(struct pool *p, long status, const char *body, size_t len)
 	return prov_http_msg(p, status);
 }
 
-static enum provider_status
-status_class(struct pool *p, long status, const char *body, size_t len, const char **msg)
+enum provider_status
+odds_http_status(struct pool *p, long status, const char *body, size_t len, const char **msg)
 {
 	enum provider_status st = status == 422 ? PROVIDER_NO_DATA : prov_http_class(status);
 
@@ -231,7 +231,7 @@ odds_parse_events(struct pool *p, long http_status, const char *body, size_t len
 	json_object *list, *e, *bs;
 	enum provider_status st;
 
-	if ((st = status_class(p, http_status, body, len, msg)) != PROVIDER_OK)
+	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
 		return st;
 	if ((list = prov_json_value(p, body, len, msg)) == NULL)
 		return PROVIDER_BAD_RESPONSE;
@@ -278,7 +278,7 @@ odds_parse_sports(struct pool *p, long http_status, const char *body, size_t len
 	struct odds_sport *s;
 	size_t count;
 
-	if ((st = status_class(p, http_status, body, len, msg)) != PROVIDER_OK)
+	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
 		return st;
 	if ((list = prov_json_value(p, body, len, msg)) == NULL)
 		return PROVIDER_BAD_RESPONSE;

@@ -47,6 +47,14 @@ struct odds_sport {
 	int active, has_outrights;
 };
 
+/* One event of GET /v4/sports/{sport}/scores. */
+struct odds_score {
+	const char *event_id, *sport, *commence_time, *home_team, *away_team;
+	int completed;
+	const char *home_score, *away_score;   /* NULL until the provider has one */
+	const char *last_update;               /* NULL when none */
+};
+
 /* The book keys known when the caller gives none (NULL-ended). */
 extern const char *const odds_default_books[];
 
@@ -77,6 +85,19 @@ enum provider_status odds_parse_csv(struct pool *p, const char *body, size_t len
 enum provider_status odds_parse_sports(struct pool *p, long http_status,
     const char *body, size_t len, struct odds_sport **out, size_t *n,
     const char **msg);
+
+/* GET /v4/sports/{sport}/scores into *out (*n events, pool memory): each
+ * event's id, teams, start, whether it is completed and, when given, each
+ * team's score (matched to home and away by name). Errors as for
+ * odds_parse_events. */
+enum provider_status odds_parse_scores(struct pool *p, long http_status,
+    const char *body, size_t len, struct odds_score **out, size_t *n, const char **msg);
+
+/* The status of an HTTP reply of The Odds API: OK for 2xx, NO_DATA for 422
+ * (an unknown sport), else as prov_http_class; *msg the provider's own
+ * message when it is not OK. */
+enum provider_status odds_http_status(struct pool *p, long http_status, const char *body,
+    size_t len, const char **msg);
 
 /* Take the rows of one book's market tmp[0..n) into out when they form a
  * valid market (odds_provider.h's rules), else count the refusal. The rows

@@ -186,7 +186,8 @@ quota_remaining(void)
  * retry_after and quota_remaining from the reply. */
 static CURLcode
 perform(struct pool *p, const char *url, struct curl_slist *headers,
-        const struct limits *l, struct sink *s, struct http_response *out)
+        const struct limits *l, struct sink *s, const char *const *capture,
+        struct http_response *out)
 {
 	CURLcode cc;
 	long status = 0;
@@ -226,6 +227,12 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 	out->content_type = pool_strdup(p, ctype ? ctype : "");
 	out->retry_after = cc == CURLE_OK && retry_after > 0 ? (long)retry_after : -1;
 	out->quota_remaining = cc == CURLE_OK ? quota_remaining() : -1;
+	for (size_t i = 0; capture != NULL && capture[i] != NULL; i++) {
+		struct curl_header *h = NULL;
+
+		out->captured[i] = cc == CURLE_OK && curl_easy_header(easy, capture[i], 0,
+		    CURLH_HEADER, -1, &h) == CURLHE_OK ? pool_strdup(p, h->value) : NULL;
+	}
 	return cc;
 }
 
@@ -282,7 +289,7 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 
 		s.len = 0;
 		s.too_large = 0;
-		cc = perform(p, req->url, headers, l, &s, out);
+		cc = perform(p, req->url, headers, l, &s, req->capture, out);
 		out->attempts = attempt + 1;
 		if (cc != CURLE_OK)
 			out->error = curl_reason(cc, &s);
@@ -333,6 +340,14 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 	out->content_type = "";
 	out->retry_after = -1;
 	out->quota_remaining = -1;
+	if (req->capture != NULL) {
+		size_t n = 0;
+
+		while (req->capture[n] != NULL)
+			n++;
+		out->captured = pool_alloc(p, (n + 1) * sizeof(*out->captured));
+		memset(out->captured, 0, (n + 1) * sizeof(*out->captured));
+	}
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
 	cache = use_db && req->cache_ttl > 0;

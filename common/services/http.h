@@ -34,6 +34,8 @@ struct http_request {
 	int cache_ttl;                /* seconds a 2xx reply stays fresh; 0: no cache */
 	int refresh;                  /* skip a fresh cached copy (a stale one still
 	                                 stands in when the provider fails) */
+	const char *const *capture;   /* reply header names to keep, NULL-terminated;
+	                                 or NULL */
 };
 
 struct http_response {
@@ -53,6 +55,9 @@ struct http_response {
 	long retry_after;             /* seconds from the last reply's Retry-After, or -1 */
 	long long quota_remaining;    /* calls left that the last reply reported
 	                                 (X-Ratelimit-Remaining, as Finnhub sends), or -1 */
+	const char **captured;        /* the values of req->capture's headers in the
+	                                 last reply, in its order (NULL: absent; all
+	                                 NULL for a cached copy); NULL when none asked */
 };
 
 /* GET req->url into out (all of it pool memory). Returns 0 with out filled

@@ -16,6 +16,8 @@
 static const struct job_schedule schedules[] = {
 	{ "scan-markets", "*/5 * * * *",
 	  "candles of watched symbols and the universe, new signals (NOTIFY)" },
+	{ "scan-odds", "*/5 * * * *",
+	  "odds of ODDS_SPORTS within the provider's quota, new +EV hits (NOTIFY)" },
 	{ "run-tasks", "* * * * *",
 	  "queued analysis tasks; listens for new ones for about 55 s" },
 	{ "precompute", "*/10 * * * *",

@@ -24,7 +24,7 @@
 #define USER_COLUMNS \
 	"u.id, u.email, u.role, u.tier, u.token_generation, u.disabled, " DB_TIME("u.created_at")
 
-static const char *const scope_names[] = { "read", "write", "export", NULL };
+static const char *const scope_names[] = { "read", "write", "export", "ingest", NULL };
 
 static int
 unauthorized(struct req *r, const char *why, int token_given)
@@ -235,7 +235,8 @@ static int
 check_access(struct req *r, const struct auth_user *u)
 {
 	unsigned flags = r->route->flags;
-	unsigned need = (flags & ROUTE_SCOPES) >> 8;
+	unsigned need = ((flags & (SCOPE_READ | SCOPE_WRITE | SCOPE_EXPORT)) >> 8) |
+	                (flags & SCOPE_INGEST ? AUTH_SCOPE_INGEST : 0u);
 
 	if (u->via == AUTH_API_KEY) {
 		if (flags & (NO_API_KEY | NEED_ADMIN))

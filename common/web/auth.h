@@ -16,8 +16,10 @@
 
 struct req;
 
-/* API-key scopes, as bits (also the route flags SCOPE_READ, ...). */
-enum auth_scope { AUTH_SCOPE_READ = 1, AUTH_SCOPE_WRITE = 2, AUTH_SCOPE_EXPORT = 4 };
+/* API-key scopes, as bits (the route flags SCOPE_READ, SCOPE_WRITE and
+ * SCOPE_EXPORT shifted down by 8; SCOPE_INGEST is AUTH_SCOPE_INGEST). */
+enum auth_scope { AUTH_SCOPE_READ = 1, AUTH_SCOPE_WRITE = 2, AUTH_SCOPE_EXPORT = 4,
+                  AUTH_SCOPE_INGEST = 8 };
 
 /* Authenticate r for its route's flags: 0 with r->user set; -1 after
  * replying 401 (no or bad credentials, disabled user, revoked token),

@@ -3,6 +3,8 @@
 #include "contract.h"
 
 #include <assert.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -57,11 +59,25 @@ one_of(struct pool *pool, const char *const *values)
 	return n > 1 ? pool_printf(pool, "one of %s", s) : s;
 }
 
+/* A finite number written plainly (digits, sign, point, exponent) into *d:
+ * 0, or -1. */
+static int
+number_of(const char *v, double *d)
+{
+	char *end;
+
+	if (*v == '\0' || strspn(v, "+-0123456789.eE") != strlen(v))
+		return -1;
+	*d = strtod(v, &end);
+	return *end == '\0' && isfinite(*d) ? 0 : -1;
+}
+
 const char *
 contract_value_fault(struct req *r, const struct param *p, const char *v)
 {
 	struct pool *pool = r->pool;
 	size_t len = strlen(v);
+	double d;
 
 	switch (p->type) {
 	case PARAM_STRING:
@@ -83,6 +99,11 @@ contract_value_fault(struct req *r, const struct param *p, const char *v)
 	case PARAM_BOOL:
 		if (valid_enum(v, bools) < 0)
 			return pool_printf(pool, "%s must be true or false", p->name);
+		break;
+	case PARAM_NUMBER:
+		if (number_of(v, &d) < 0 || d < (double)p->min || d > (double)p->max)
+			return pool_printf(pool, "%s must be a number from %lld to %lld",
+			                   p->name, (long long)p->min, (long long)p->max);
 		break;
 	case PARAM_ENUM:
 	case PARAM_LIST:
@@ -159,6 +180,7 @@ type_name(enum param_type t)
 	case PARAM_INT: return "a whole number";
 	case PARAM_BOOL: return "true or false";
 	case PARAM_LIST: return "an array of strings";
+	case PARAM_NUMBER: return "a number";
 	default: return "a string";
 	}
 }
@@ -178,6 +200,12 @@ member_or_reply(struct req *r, const struct param *p, json_object *v)
 	case PARAM_BOOL:
 		if (!json_object_is_type(v, json_type_boolean))
 			goto wrong;
+		break;
+	case PARAM_NUMBER:
+		if (!json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double))
+			goto wrong;
+		why = contract_value_fault(r, p, json_object_get_string(v));
 		break;
 	case PARAM_LIST: {
 		size_t n;
@@ -321,6 +349,18 @@ req_int(const struct req *r, const char *name, int64_t def)
 	if (m != NULL)
 		return json_object_get_int64(m);
 	return v != NULL && valid_i64(v, INT64_MIN, INT64_MAX, &out) == 0 ? out : def;
+}
+
+double
+req_number(const struct req *r, const char *name, double def)
+{
+	json_object *m;
+	const char *v = value_of(r, name, &m);
+	double d;
+
+	if (m != NULL)
+		return json_object_get_double(m);
+	return v != NULL && number_of(v, &d) == 0 ? d : def;
 }
 
 int

@@ -46,6 +46,9 @@ const char *req_str(const struct req *r, const char *name);
 /* The whole number name, or def when absent. */
 int64_t req_int(const struct req *r, const char *name, int64_t def);
 
+/* The number name (PARAM_NUMBER), or def when absent. */
+double req_number(const struct req *r, const char *name, double def);
+
 /* The boolean name (1/0), or def when absent. */
 int req_bool(const struct req *r, const char *name, int def);
 

@@ -41,6 +41,11 @@ param_schema(const struct param *p, int in_query)
 	case PARAM_BOOL:
 		json_object_object_add(s, "type", str("boolean"));
 		break;
+	case PARAM_NUMBER:
+		json_object_object_add(s, "type", str("number"));
+		json_object_object_add(s, "minimum", json_object_new_int64(p->min));
+		json_object_object_add(s, "maximum", json_object_new_int64(p->max));
+		break;
 	case PARAM_ENUM:
 		json_object_object_add(s, "type", str("string"));
 		break;

@@ -26,13 +26,14 @@ enum route_flags {
 	NO_API_KEY    = 1 << 11, /* a signed-in user only (token or cookie) */
 	QUOTA_IN_HANDLER = 1 << 12, /* the handler charges the route's quota (with
 	                             * its own statement): the loop does not */
+	SCOPE_INGEST  = 1 << 13, /* API keys need the ingest scope */
 };
 
 /* A route for API keys holding scope s (SCOPE_READ, ...). Without a scope
  * flag, an authenticated route asks keys for read on GET and write on the
  * other methods. */
 #define NEED_SCOPE(s) (NEED_AUTH | (s))
-#define ROUTE_SCOPES (SCOPE_READ | SCOPE_WRITE | SCOPE_EXPORT)
+#define ROUTE_SCOPES (SCOPE_READ | SCOPE_WRITE | SCOPE_EXPORT | SCOPE_INGEST)
 
 /* The type of a query parameter or body field. In the query every value is
  * text: PARAM_INT is a decimal whole number, PARAM_BOOL "true" or "false". */
@@ -44,6 +45,8 @@ enum param_type {
 	PARAM_ENUM,    /* one of values */
 	PARAM_LIST,    /* body: an array of min..max strings, each one of values
 	                * (when given) and passing check (when given) */
+	PARAM_NUMBER,  /* a finite number in min..max: in the query decimal text
+	                * ("2.5", "-0.01"), in a body a JSON number */
 };
 
 /* One query parameter or body field of a route's contract. The app loop

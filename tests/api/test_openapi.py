@@ -138,7 +138,7 @@ def contract_bounds_appear_in_the_document():
     body = doc["paths"]["/api/auth/api-keys"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
     assert body["required"] == ["name", "scopes"], body
-    assert body["properties"]["scopes"]["items"]["enum"] == ["read", "write", "export"]
+    assert body["properties"]["scopes"]["items"]["enum"] == ["read", "write", "export", "ingest"]
     assert body["properties"]["name"]["maxLength"] == 100
     assert doc["paths"]["/api/stock-analysis"]["get"]["x-quota-class"] == "analysis"
 

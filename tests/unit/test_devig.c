@@ -11,6 +11,7 @@
 
 #include "devig.h"
 #include "ev.h"
+#include "odds_eval.h"
 #include "odds_fair.h"
 #include "odds_price.h"
 
@@ -250,6 +251,44 @@ test_fair_line(void **state)
 	CLOSE(odds_median(v, 3), 2);
 }
 
+/* ---- odds_eval.h ------------------------------------------------------- */
+
+static struct odds_row
+spread(const char *book, const char *team, double point, double price)
+{
+	return (struct odds_row){ .event_id = "x", .market = "spreads", .book = book,
+	                          .outcome = team, .has_point = 1, .point = point,
+	                          .price = price };
+}
+
+static void
+test_lines(void **state)
+{
+	/* two lines of one spread market: 3.5 (two books), 4.5 (one) */
+	struct odds_row rows[6] = {
+		spread("b", "H", -3.5, 2.0), spread("a", "H", -3.5, 1.9),
+		spread("a", "H", -4.5, 2.05), spread("a", "W", 3.5, 1.9),
+		spread("b", "W", 3.5, 1.8), spread("a", "W", 4.5, 1.8),
+	};
+	struct odds_eval *e;
+
+	(void)state;
+	assert_int_equal(odds_evaluate(pool, rows, 6, DEVIG_MULTIPLICATIVE, "pinnacle", &e), 2);
+	assert_int_equal(e[0].line, e[1].line);
+	assert_int_equal(e[0].line, e[3].line);
+	assert_int_equal(e[2].line, e[5].line);
+	assert_int_not_equal(e[0].line, e[2].line);
+	/* at 3.5 the consensus of a (1/2) and b (9/19) for H is 37/76: b's 2.0
+	 * is worth 37/76 x 2 - 1 = -1/38 */
+	assert_string_equal(e[0].source, "consensus");
+	assert_int_equal(e[0].books, 2);
+	CLOSE(e[0].fair, 37.0 / 76);
+	CLOSE(e[0].ev, -1.0 / 38);
+	CLOSE(e[3].fair + e[0].fair, 1.0);
+	assert_int_equal(e[2].books, 1);
+	assert_true(e[2].fair_known && e[5].fair_known);
+}
+
 int
 main(void)
 {
@@ -261,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_ev_kelly),
 		cmocka_unit_test(test_fair_line),
+		cmocka_unit_test(test_lines),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);

@@ -16,7 +16,7 @@ test_events(void **state)
 	size_t len;
 
 	(void)state;
-	body = slurp(ODDS "nba_odds.json", &len);
+	body = slurp(ODDS "basketball_nba_odds.json", &len);
 	assert_int_equal(odds_parse_events(pool, 200, body, len, 0, NULL, &r, &msg), PROVIDER_OK);
 	/* taken: pinnacle h2h+totals, fanduel h2h+totals, betmgm h2h, bovada h2h;
 	 * refused: draftkings (a price of 1.0), shadybook (unknown), betmgm
@@ -126,6 +126,32 @@ test_sports(void **state)
 	assert_int_equal(s[1].active, 1);
 }
 
+static void
+test_scores(void **state)
+{
+	struct odds_score *s;
+	const char *msg, *body;
+	size_t len, n;
+
+	(void)state;
+	body = slurp(ODDS "basketball_nba_scores.json", &len);
+	assert_int_equal(odds_parse_scores(pool, 200, body, len, &s, &n, &msg), PROVIDER_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(s[0].completed, 1);
+	assert_string_equal(s[0].home_score, "112");
+	assert_string_equal(s[0].away_score, "104");
+	assert_int_equal(s[1].completed, 0);
+	assert_null(s[1].home_score);
+	body = exact("[{\"id\":\"x\",\"sport_key\":\"nfl\",\"commence_time\":"
+	             "\"2030-01-01T00:00:00Z\",\"completed\":true,\"home_team\":\"A\","
+	             "\"away_team\":\"B\",\"scores\":[{\"name\":\"C\",\"score\":\"1\"}]}]",
+	             &len);
+	assert_int_equal(odds_parse_scores(pool, 200, body, len, &s, &n, &msg),
+	                 PROVIDER_BAD_RESPONSE);           /* a score of neither team */
+	body = exact("{\"message\":\"Unknown sport\"}", &len);
+	assert_int_equal(odds_parse_scores(pool, 422, body, len, &s, &n, &msg), PROVIDER_NO_DATA);
+}
+
 int
 main(void)
 {
@@ -134,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_american_and_errors),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_sports),
+		cmocka_unit_test(test_scores),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
