@@ -200,8 +200,6 @@ struct analysis_data {
 	const char *source;        /* who sent that bar ("csv", "alphavantage") */
 	const char *updated_at;    /* RFC 3339: when the latest bar was stored */
 	long age_days;             /* today (UTC) minus latest */
-	int outdated;              /* older than the market calendar allows:
-	                              analysis_outdated() */
 	int refreshed;             /* a provider refreshed the prices in this call */
 	int stale;                 /* the prices were due a refresh that failed (or
 	                              came from a provider's stale cached copy) */
@@ -220,7 +218,9 @@ struct analysis_data {
 int analysis_outdated(const char *latest, long age_days);
 
 /* The freshness block of d as a JSON object (owned by the caller): stale
- * when d->stale (a refresh failed) or d->outdated, with a note why. */
+ * when d->stale (a refresh failed) or analysis_outdated(d->latest,
+ * d->age_days), with a note why; the cached and the computed replies both
+ * come through here, so they agree. */
 json_object *analysis_freshness_json(const struct analysis_data *d);
 
 #endif

@@ -159,6 +159,7 @@ analysis_freshness_json(const struct analysis_data *d)
 {
 	json_object *o = json_object_new_object();
 	const char *note = d->note ? d->note : "";
+	int outdated = analysis_outdated(d->latest, d->age_days);
 	char why[600];
 
 	put(o, "latest_bar", json_object_new_string(d->latest));
@@ -167,12 +168,12 @@ analysis_freshness_json(const struct analysis_data *d)
 	put(o, "updated_at", d->updated_at && *d->updated_at ?
 	    json_object_new_string(d->updated_at) : NULL);
 	put(o, "refreshed", json_object_new_boolean(d->refreshed));
-	if (d->outdated) {
+	if (outdated) {
 		snprintf(why, sizeof(why), "%.400s%sthe latest bar is %ld days old: more than "
 		         "one weekday passed since", note, *note ? "; " : "", d->age_days);
 		note = why;
 	}
-	put(o, "stale", json_object_new_boolean(d->stale || d->outdated));
+	put(o, "stale", json_object_new_boolean(d->stale || outdated));
 	put(o, "note", json_object_new_string(note));
 	return o;
 }

@@ -14,12 +14,15 @@
 
 /* ---- JSON ------------------------------------------------------------- */
 
+static const char not_a_container[] = "not a JSON object or array";
+
 json_object *
 prov_json_object(struct pool *p, const char *body, size_t len, const char **msg)
 {
 	json_object *obj = prov_json_value(p, body, len, msg);
 
-	if (obj != NULL && !json_object_is_type(obj, json_type_object)) {
+	if ((obj == NULL && *msg == not_a_container) ||
+	    (obj != NULL && !json_object_is_type(obj, json_type_object))) {
 		*msg = "not a JSON object";
 		return NULL;
 	}
@@ -80,7 +83,7 @@ prov_json_value(struct pool *p, const char *body, size_t len, const char **msg)
 	pool_json(p, obj);
 	if (!json_object_is_type(obj, json_type_object) &&
 	    !json_object_is_type(obj, json_type_array)) {
-		*msg = "not a JSON object or array";
+		*msg = not_a_container;
 		return NULL;
 	}
 	if (jsonv_duplicate_key(p, body, len, &dup, &dup_len)) {

@@ -87,7 +87,6 @@ read_state(struct pool *p, const char *symbol, struct analysis_data *d, int *due
 	d->source = pool_strdup(p, db_text(res, 0, 1));
 	d->updated_at = pool_strdup(p, db_text(res, 0, 2));
 	d->age_days = (long)db_int(res, 0, 3);
-	d->outdated = analysis_outdated(d->latest, d->age_days);
 	*due = strcmp(db_text(res, 0, 4), "t") == 0;
 	*backoff = strcmp(db_text(res, 0, 5), "t") == 0;
 	*status = pool_strdup(p, db_text(res, 0, 6));
