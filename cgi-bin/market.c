@@ -119,7 +119,8 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 
 /* The cached analysis of symbol under st written out as stored, its
  * quota charged and the call recorded by the same statement: 1 after
- * replying (200, or 503 / 500), 0 when the call must take the usual way
+ * replying (200, or the statement's failure as db_query_or_reply replies
+ * it), 0 when the call must take the usual way
  * (nothing cached or due a refresh, or the quota refused: nothing written). */
 static int
 served_from_cache(struct req *r, const char *symbol, enum analysis_strategy st)
@@ -128,8 +129,11 @@ served_from_cache(struct req *r, const char *symbol, enum analysis_strategy st)
 	enum err e;
 
 	if (analysis_cached(r->pool, symbol, st, r->user->id, r->user->tier, r->route->quota,
-	                    &c, &e) < 0)
+	                    &c, &e) < 0) {
+		if (e == ERR_DB_UNAVAILABLE)
+			return db_failure_reply(r), 1;
 		return reply_error(r, e, NULL, NULL), 1;
+	}
 	if (c.text == NULL)
 		return 0;
 	if (c.limit >= 0)

@@ -36,8 +36,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 # The sizing that measured best on two cores (README, Testing): 4 workers
 # per binary, one nginx worker, and no kept FastCGI connections. A kept
 # connection pins a worker that serves one connection at a time, so the
-# requests queued behind it wait while other workers idle: the same
-# throughput, p99 latency ten to a hundred times longer.
+# requests queued behind it wait while other workers idle: throughput
+# within the noise, p99 latency ten to a hundred times longer.
 WORKERS=${WORKERS:-4}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 [[ $WORKERS =~ ^[1-9][0-9]*$ && $NGINX_WORKERS =~ ^[1-9][0-9]*$ ]] ||

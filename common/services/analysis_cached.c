@@ -73,7 +73,7 @@ analysis_cached(struct pool *p, const char *symbol, enum analysis_strategy st,
 	    db_i64(p, ANALYSIS_VERSION), tier, quota_class, db_i64(p, user_id),
 	    db_i64(p, (int64_t)model_feature_count())));
 	if (res == NULL) {
-		*err = strncmp(db_sqlstate(), "08", 2) == 0 ? ERR_DB_UNAVAILABLE : ERR_INTERNAL;
+		*err = ERR_DB_UNAVAILABLE;
 		return -1;
 	}
 	out->limit = db_int(res, 0, 11);

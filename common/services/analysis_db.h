@@ -95,8 +95,9 @@ struct analysis_cached {
 /* The analysis of symbol under st when it is cached and its data are not
  * due a refresh, charging one unit of quota_class to user_id (tier) and
  * recording the call in search history, all in one statement. 0 (out->text
- * NULL when the call must take the usual way), or -1 with *err
- * (DB_UNAVAILABLE or INTERNAL). */
+ * NULL when the call must take the usual way), or -1 with *err:
+ * DB_UNAVAILABLE when the statement failed (db_sqlstate() says why),
+ * INTERNAL when its answer could not be written out (logged). */
 int analysis_cached(struct pool *p, const char *symbol, enum analysis_strategy st,
     int64_t user_id, const char *tier, const char *quota_class,
     struct analysis_cached *out, enum err *err);

@@ -7,9 +7,8 @@
 #include "reply.h"
 #include "req.h"
 
-/* Reply for the last failure; -1 for the caller to pass on. */
-static int
-reply_failure(struct req *r)
+int
+db_failure_reply(struct req *r)
 {
 	const char *s = db_sqlstate();
 
@@ -30,7 +29,7 @@ db_query_or_reply(struct req *r, const char *sql, const char *const *args, int n
 	PGresult *res = db_query(r->pool, sql, args, nargs);
 
 	if (res == NULL)
-		reply_failure(r);
+		db_failure_reply(r);
 	return res;
 }
 
@@ -49,11 +48,11 @@ db_exec_or_reply(struct req *r, const char *sql, const char *const *args, int na
 int
 db_begin_or_reply(struct req *r)
 {
-	return db_begin(r->pool) == 0 ? 0 : reply_failure(r);
+	return db_begin(r->pool) == 0 ? 0 : db_failure_reply(r);
 }
 
 int
 db_commit_or_reply(struct req *r)
 {
-	return db_commit(r->pool) == 0 ? 0 : reply_failure(r);
+	return db_commit(r->pool) == 0 ? 0 : db_failure_reply(r);
 }

@@ -12,6 +12,10 @@
 
 struct req;
 
+/* Reply for the last failed statement (db_sqlstate) as the helpers below
+ * do, for a statement a service ran; -1 for the caller to pass on. */
+int db_failure_reply(struct req *r);
+
 /* db_query in the request's pool; NULL after replying on failure. */
 PGresult *db_query_or_reply(struct req *r, const char *sql, const char *const *args,
                             int nargs);

@@ -5,16 +5,18 @@ symbol's data revision on, and the next call computes the analysis again
 (X-Cache: MISS) with the new numbers, then serves that one from the cache.
 Unchanged data keep the cached answer. A cached answer is the stored text
 written out with its freshness, one statement charging the quota and
-recording the call."""
+recording the call; when that statement fails the reply is a 503 and nothing
+is charged or recorded."""
 
 import os
 import shutil
 import tempfile
+import threading
 import urllib.parse
 
 from accounts import sql, sql_value
 from analysis_lib import import_rows, new_user, random_symbol, sp500_rows, symbol_id
-from lib import STACK, expect_status, run_as_stack_user, test
+from lib import STACK, expect_status, run_as_stack_user, test, wait_for
 
 BARS = 260
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -163,3 +165,31 @@ def a_cached_answer_charges_the_quota_and_is_recorded():
     r = u.get(path(sym))
     assert r.status == 429 and r.json()["error"]["code"] == "QUOTA_EXCEEDED", r
     assert len(sql("SELECT 1 FROM search_history WHERE user_id = :'p1'", u.id)) == 2
+
+
+@test
+def a_cached_analysis_whose_statement_fails_is_a_503_and_writes_nothing():
+    sym = random_symbol("RV")
+    import_rows(sym, sp500_rows()[-BARS:])
+    u = new_user("pro")
+    cached_then_hit(u, sym)
+    used = sql_value("SELECT used FROM quota_usage WHERE user_id = :'p1'", u.id)
+    # the quota table locked past the statement time limit (5 s): the user
+    # is still found, the one statement of the cached answer times out
+    holder = threading.Thread(target=sql, args=(
+        "BEGIN; LOCK TABLE quota_usage IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); COMMIT;",))
+    holder.start()
+    try:
+        assert wait_for(lambda: sql_value(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE c.relname = 'quota_usage' AND l.mode = 'AccessExclusiveLock' "
+            "AND l.granted") == "1"), "the lock was not taken"
+        r = u.get(path(sym))
+    finally:
+        holder.join()
+    assert r.status == 503, r
+    assert r.json()["error"]["code"] == "SERVICE_UNAVAILABLE", r
+    assert r.header("retry-after"), r.headers
+    assert sql_value("SELECT used FROM quota_usage WHERE user_id = :'p1'", u.id) == used
+    assert len(sql("SELECT 1 FROM search_history WHERE user_id = :'p1'", u.id)) == 2
+    analysed(u, sym, "HIT")
