@@ -271,5 +271,5 @@ ingest(struct req *r)
 		return r->status;
 	if (PQntuples(res) != 1)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "the hit is gone");
-	return reply_json(r, created ? 201 : 200, reply_row_json(res, 0, HIT_COLS));
+	return reply_json(r, created ? 201 : 200, pool_json(r->pool, reply_row_json(res, 0, HIT_COLS)));
 }

@@ -67,7 +67,7 @@ static const struct param health_query[] = {
 	"ok:int, failed:int, success_rate:num?, latency_ms:{p50:num?, p95:num?}, " \
 	"attempts_avg:num?, last_success_at:str?, " \
 	"last_error:{at:str?, message:str?, status:int?}?, consecutive_failures:int, " \
-	"quota:{remaining:int?, used~:int?, status:str(reported|unknown|not_reported)}}"
+	"quota:{remaining:int?, used~:int, status:str(reported|unknown|not_reported)}}"
 
 static const struct route routes[] = {
 	{ .method = "GET", .path = "/api/provider-health", .handler = provider_health,
@@ -148,8 +148,9 @@ provider_json(const PGresult *res, int i, const char *status)
 	                       json_object_new_int64(db_int(res, i, 10)));
 	if (!PQgetisnull(res, i, 12)) {
 		json_object_object_add(quota, "remaining", json_object_new_int64(db_int(res, i, 12)));
-		json_object_object_add(quota, "used",
-		                       reply_col_json(res, i, 13, RCOL_INT, RCOL_NULLABLE));
+		if (!PQgetisnull(res, i, 13))   /* The Odds API says how many it used */
+			json_object_object_add(quota, "used",
+			                       json_object_new_int64(db_int(res, i, 13)));
 		json_object_object_add(quota, "status", json_object_new_string("reported"));
 	} else {
 		json_object_object_add(quota, "remaining", NULL);

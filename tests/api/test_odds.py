@@ -14,6 +14,7 @@ and Bovada's 5.0 on them is worth EV 0.0791091. Four book markets are
 refused: a price of 1.0, an unknown book, a one-outcome market and an
 outcome listed twice. Client addresses 127.0.0.150-159."""
 
+import atexit
 import itertools
 import json
 import os
@@ -49,9 +50,13 @@ def standin():
     """The stand-in's base URL, started once (it ends itself when idle)."""
     if "url" not in _state:
         port_file = os.path.join(tempfile.mkdtemp(prefix="odds-standin-"), "port")
+        # its own output goes nowhere: an inherited stdout would hold the
+        # test run's pipe open after the last test
         _state["proc"] = subprocess.Popen(
             ["/usr/bin/python3", STANDIN, "--fixtures", FIXTURES, "--key", KEY,
-             "--quota", "500", "--port-file", port_file, "--idle", "300"])
+             "--quota", "500", "--port-file", port_file, "--idle", "300"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        atexit.register(_state["proc"].terminate)
         wait_for(lambda: os.path.exists(port_file))
         with open(port_file) as f:
             _state["url"] = "http://127.0.0.1:" + f.read().strip()
