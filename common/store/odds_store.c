@@ -15,6 +15,10 @@ static const char SQL_BOOK[] =
 	"ON CONFLICT (key) DO UPDATE SET title = EXCLUDED.title "
 	"WHERE odds_books.title IS DISTINCT FROM EXCLUDED.title";
 
+/* A book named by another source: added, never renamed. */
+static const char SQL_BOOK_KEEP[] =
+	"INSERT INTO odds_books (key, title) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+
 static const char SQL_EVENT[] =
 	"INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team) "
 	"VALUES ($1, $2, $3::timestamptz, $4, $5) "
@@ -53,7 +57,7 @@ odds_store_event(struct pool *p, const struct odds_row *w, int book)
 	if (db_query(p, SQL_EVENT, DB_ARGS(w->event_id, w->sport, w->commence_time,
 	             w->home_team, w->away_team)) == NULL)
 		return -1;
-	if (book && db_query(p, SQL_BOOK, DB_ARGS(w->book, w->book_title)) == NULL)
+	if (book && db_query(p, SQL_BOOK_KEEP, DB_ARGS(w->book, w->book_title)) == NULL)
 		return -1;
 	return 0;
 }

@@ -25,7 +25,8 @@ struct pool;
 int odds_store_rows(struct pool *p, const struct odds_rows *r, const char *source,
                     int *inserted);
 
-/* Upsert the event of row w (and its book when book). 0, or -1 (logged). */
+/* Upsert the event of row w and, when book, add its book unless it is
+ * known (a known book keeps its title). 0, or -1 (logged). */
 int odds_store_event(struct pool *p, const struct odds_row *w, int book);
 
 /* Store the n events of s with their completion and scores (an event not

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 from accounts import new_user, sql, sql_value
-from jobs_lib import BIN, db_now, expect_rc, run, runs_since
+from jobs_lib import BIN, admin_token, db_now, expect_rc, run, runs_since
 from lib import STACK, expect_error, expect_status, request, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,13 +108,14 @@ def scan_stores_history_and_hits():
                       ["pinnacle", "totals", "2"]], prices
     hits = sql("SELECT book, outcome, price::text, round(fair_prob::numeric, 7)::text, "
                "round(ev::numeric, 7)::text, fair_source, method FROM ev_hits "
-               "WHERE source = 'scan' ORDER BY ev DESC")
+               "WHERE source = 'scan' AND event_id IN ('e1a1', 'e2b2') ORDER BY ev DESC")
     assert hits == [["bovada", "Utah Jazz", "5.000000", "0.2158218", "0.0791091", "consensus",
                      "multiplicative"],
                     ["fanduel", "Boston Celtics", "2.100000", "0.5000000", "0.0500000",
                      "pinnacle", "multiplicative"]], hits
     cross = sql("SELECT h.score::text, h.title FROM hits h WHERE h.domain = 'odds' "
-                "AND h.key IN (SELECT 'ev:' || id FROM ev_hits WHERE source = 'scan') "
+                "AND h.key IN (SELECT 'ev:' || id FROM ev_hits WHERE source = 'scan' "
+                "AND event_id IN ('e1a1', 'e2b2')) "
                 "ORDER BY h.score DESC")
     assert cross == [["79.11", "Utah Jazz at 5.000000 (Bovada, 7.9% EV)"],
                      ["50.00", "Boston Celtics at 2.100000 (FanDuel, 5.0% EV)"]], cross
@@ -198,6 +199,13 @@ def sports_and_events():
     assert r.json()["method"] == "power"
     expect_error(call("GET", "/api/odds/events?sport=basketball_nba&refresh=true", token()),
                  403, "FORBIDDEN", "refresh")
+    # an administrator may refresh: charged to the odds_refresh quota class
+    admin = admin_token()
+    used = lambda: int(sql_value(
+        "SELECT coalesce(sum(used), 0) FROM quota_usage WHERE quota_class = 'odds_refresh'"))
+    before = used()
+    expect_status(call("GET", "/api/odds/events?sport=basketball_nba&refresh=true", admin), 200)
+    assert used() == before + 1
     expect_error(call("GET", "/api/odds/events?sport=Bad-Sport", token()),
                  422, "VALIDATION_FAILED", "sport")
     expect_error(call("GET", "/api/odds/events?sport=x&method=median", token()),
@@ -279,12 +287,15 @@ def ingest_is_idempotent_and_needs_its_scope():
         assert sql_value("SELECT count(*) FROM odds_events WHERE id = :'p1'",
                          body["event_id"]) == "0"
     # the owner sees the hit; another user does not
-    mine = hits("?sport=soccer_epl")["items"]
+    mine = [h for h in hits("?sport=soccer_epl")["items"] if h["source"] == "ingest"]
     assert [h["id"] for h in mine] == [hit["id"]], mine
+    # a bot's hit names its book by key: a title the provider gave stays
+    assert sql_value("SELECT title FROM odds_books WHERE key = 'betfair_ex_uk'") in (
+        "Betfair", "betfair_ex_uk")
     other = new_user("odds-other")[2]["access_token"]
     r = call("GET", "/api/ev/hits?sport=soccer_epl", other)
     expect_status(r, 200)
-    assert r.json()["items"] == []
+    assert [h for h in r.json()["items"] if h["source"] == "ingest"] == []
 
 
 @test
@@ -341,3 +352,8 @@ def recorded_csv_replays_through_the_same_path():
     rows = sql("SELECT book, outcome, round(ev::numeric, 7)::text, fair_source FROM ev_hits "
                "WHERE event_id = 'r1'")
     assert rows == [["betfair_ex_uk", "Arsenal", "0.0511450", "pinnacle"]], rows
+    # the title from the file, whatever a bot's hit named the book before
+    assert sql_value("SELECT title FROM odds_books WHERE key = 'betfair_ex_uk'") == "Betfair"
+    body = dict(HIT, event_id="ing-" + secrets.token_hex(4))
+    expect_status(call("POST", "/api/ev/hits/ingest", key=api_key(["ingest"]), body=body), 201)
+    assert sql_value("SELECT title FROM odds_books WHERE key = 'betfair_ex_uk'") == "Betfair"
