@@ -62,6 +62,9 @@ test_several_symbols_in_one_import(void **state)
 	assert_int_equal(h.sent, 70300);
 	assert_int_equal(h.total, 70300);
 	assert_int_equal(sql_int("SELECT count(*) FROM candles_import WHERE $1::text IS NULL", NULL), 0);
+	/* the import's own settings end with its transaction */
+	assert_int_equal(sql_int("SELECT count(*) FROM pg_settings WHERE name = 'enable_seqscan' "
+	                         "AND setting = 'on' AND $1::text IS NULL", NULL), 1);
 	assert_int_equal(market_load_candles(pool, sym(0, 0), NULL, NULL, &back), 0);
 	assert_int_equal(back.n, 300);
 	assert_true(back.v[299].close == a.v[299].close && back.v[7].volume == a.v[7].volume);
