@@ -54,7 +54,9 @@ enum provider_status odds_fetch_sports(struct pool *p, const char **message);
 
 /* Fetch and store the scores of sport's events of the last days_from days
  * (1..3; 0: live and upcoming only), which costs 2 requests (1 without
- * days_from) and stops at the quota floor as odds_fetch_run does. *changed
+ * days_from) and stops at the quota floor as odds_fetch_run does; without
+ * ODDS_API_KEY, the recorded scores at ODDS_SCORES_URL (the same JSON shape,
+ * file:// or https) instead. *changed
  * events added or changed; *message as for odds_fetch_run. */
 enum provider_status odds_fetch_scores(struct pool *p, const char *sport, int days_from,
                                        int *changed, const char **message);
