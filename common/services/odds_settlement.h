@@ -16,6 +16,9 @@ struct pool;
 
 #define ODDS_SETTLE_KELLY_FRACTION 0.25
 #define ODDS_SETTLE_KELLY_CAP 0.05
+/* The same, as SQL text. */
+#define ODDS_SETTLE_KELLY_FRACTION_SQL "0.25"
+#define ODDS_SETTLE_KELLY_CAP_SQL "0.05"
 
 /* Settle at most limit due hits, each in its own statement. *settled hits
  * settled now. 0, or -1 on DB failure (hits settled before it stay). */

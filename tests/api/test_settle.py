@@ -20,7 +20,7 @@ Client addresses 127.40.1.0/24."""
 
 import atexit
 import itertools
-import json
+import math
 import os
 import secrets
 import shutil
@@ -91,7 +91,7 @@ def prepared():
         expect_rc(run([os.path.join(BIN, "cron", "scan-odds")],
                       ODDS_CSV_URL=public_copy("recorded.csv")), 0, "scan of st1")
         assert [r[0] for r in runs_since(t0, "scan-odds")] == ["ok"]
-        token = new_user("settle")[2]["access_token"]
+        token = _state["token"] = new_user("settle")[2]["access_token"]
         r = call("POST", "/api/auth/api-keys", token, body={"name": "bot", "scopes": ["ingest"]})
         expect_status(r, 201)
         _state["key"] = r.json()["key"]
@@ -153,6 +153,56 @@ def provider_scores_settle_through_the_standin():
                "WHERE id = 'st2'") == [["true", "0", "0"]]
     quota = sql("SELECT last_cost FROM odds_quota WHERE provider = 'odds_api'")
     assert quota == [["2"]], quota                  # daysFrom: 2 requests
+
+
+Z = 1.959963984540054
+
+
+def wilson(k, n):
+    p, d = k / n, 1 + Z * Z / n
+    c, h = p + Z * Z / (2 * n), Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+    return (c - h) / d, (c + h) / d
+
+
+@test
+def performance_and_summary_of_the_settled_hits():
+    prepared()
+    r = call("GET", "/api/ev/performance?sport=soccer_settletest", _state["token"])
+    expect_status(r, 200)
+    body = r.json()
+    assert "Wilson" in body["intervals"] and body["kelly_fraction"] == 0.25, body
+    o = body["overall"]
+    assert (o["key"], o["settled"], o["wins"], o["losses"]) == ("all", 4, 2, 1), o
+    lo, hi = wilson(2, 3)
+    assert close(o["hit_rate"]["value"], 2 / 3) and close(o["hit_rate"]["low"], lo), o
+    assert close(o["hit_rate"]["high"], hi), o
+    # flat profits 1.1, -1, 1, 0: mean 0.275, s^2 = (3.21 - 1.21/4) / 3
+    half = Z * math.sqrt((3.21 - 1.21 / 4) / 3 / 4)
+    roi = o["roi_flat"]
+    assert close(roi["value"], 0.275) and close(roi["high"], 0.275 + half), roi
+    # Kelly stakes 1/88, 1/48, 0.025, 0.15/1.3/4; profits 0.0125, -1/48, 0.025, 0
+    x, y = [1 / 88, 1 / 48, 0.025, 0.15 / 1.3 / 4], [1.1 / 88, -1 / 48, 0.025, 0]
+    assert close(o["roi_kelly"]["value"], sum(y) / sum(x)), o
+    assert o["clv_count"] == 2 and close(o["clv"]["value"], (2 / 19 + 0.8 / 19) / 2), o
+    assert [m["key"] for m in body["by_method"]] == ["multiplicative"], body
+    assert [b["key"] for b in body["by_book"]] == ["bovada"], body
+    bands = {b["key"]: b["settled"] for b in body["by_ev_band"]}
+    assert bands == {"5-10%": 1, "10%+": 3}, bands
+    assert [g["key"] for g in body["by_sport"]] == ["soccer_settletest"], body
+    r = call("GET", "/api/ev/performance?sport=no_such_sport", _state["token"])
+    expect_status(r, 200)
+    assert r.json()["overall"]["settled"] == 0 and r.json()["by_sport"] == []
+    # what was found: the four hits, observed in January, outside 7 days
+    r = call("GET", "/api/ev/summary?window=all", _state["token"])
+    expect_status(r, 200)
+    mine = [g for g in r.json()["by_sport"] if g["key"] == "soccer_settletest"][0]
+    assert mine["count"] == 4 and close(mine["avg_ev"], 0.1) and close(mine["best_ev"], 0.15), mine
+    r = call("GET", "/api/ev/summary", _state["token"])
+    expect_status(r, 200)
+    assert r.json()["window"] == "7d"
+    assert all(g["key"] != "soccer_settletest" for g in r.json()["by_sport"]), r.json()
+    r = call("GET", "/api/ev/summary?window=1y", _state["token"])
+    expect_status(r, 422)
 
 
 @test
