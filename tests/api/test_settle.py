@@ -19,6 +19,8 @@ prices 1.9 and 19/9. Bots post three hits on st1 and one on st2:
 Client addresses 127.40.1.0/24."""
 
 import atexit
+import csv
+import io
 import itertools
 import math
 import os
@@ -203,6 +205,53 @@ def performance_and_summary_of_the_settled_hits():
     assert all(g["key"] != "soccer_settletest" for g in r.json()["by_sport"]), r.json()
     r = call("GET", "/api/ev/summary?window=1y", _state["token"])
     expect_status(r, 422)
+
+
+@test
+def hits_csv_has_the_lists_rows_and_filters():
+    ids = prepared()
+    q = "sport=soccer_settletest&sort=commence&min_ev=0.07"
+    r = call("GET", "/api/ev/hits.csv?" + q, _state["token"])
+    expect_status(r, 200)
+    assert r.header("content-type").startswith("text/csv"), r.header("content-type")
+    assert "attachment" in r.header("content-disposition")
+    text = r.body.decode("utf-8")
+    assert text.endswith("\r\n") and "\r\n" in text.split("\n")[0] + "\n"
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    listed = call("GET", "/api/ev/hits?" + q + "&limit=200", _state["token"]).json()["items"]
+    assert rows[0][:3] == ["id", "event_id", "sport"] and len(rows[0]) == len(listed[0]), rows[0]
+    assert [int(x[0]) for x in rows[1:]] == [h["id"] for h in listed], (rows, listed)
+    # the 0.05 EV Rovers hit is filtered out, the others kept
+    assert ids["rovers"] not in [h["id"] for h in listed] and len(listed) == 3, listed
+    col = {name: k for k, name in enumerate(rows[0])}
+    over = [x for x in rows[1:] if int(x[0]) == ids["over"]][0]
+    assert over[col["point"]] == "2.5" and over[col["outcome"]] == "Over", over
+    assert float(over[col["price"]]) == 2.0 and over[col["hold"]] == "", over
+    expect_status(call("GET", "/api/ev/hits.csv?min_ev=lots", _state["token"]), 422)
+
+
+@test
+def json_export_carries_the_hits_when_asked():
+    from analysis_lib import import_rows, random_symbol
+    ids = prepared()
+    sym = random_symbol("H")
+    import_rows(sym, [{"date": "2026-01-09", "open": 10, "high": 11, "low": 9, "close": 10.5,
+                       "adjclose": 10.5, "volume": 100}])
+    q = f"/api/v1/export.json?symbols={sym}&from=2026-01-09&to=2026-01-11"
+    r = call("GET", q + "&hits=true", _state["token"])
+    expect_status(r, 200)
+    body = r.json()
+    assert body["count"] == 1, body
+    mine = {h["id"]: h for h in body["hits"]}
+    assert set(ids.values()) <= set(mine), (ids, list(mine))
+    assert all("2026-01-09" <= h["observed_at"][:10] <= "2026-01-11" for h in body["hits"])
+    rovers = mine[ids["rovers"]]
+    assert rovers["price"] == 2.1 and rovers["kelly_stake"] == rovers["kelly_full"] / 4, rovers
+    r = call("GET", q.replace("to=2026-01-11", "to=2026-01-10"), _state["token"])
+    expect_status(r, 200)
+    assert "hits" not in r.json(), r.json()
+    r = call("GET", q.replace("2026-01-11", "2026-01-10") + "&hits=true", _state["token"])
+    assert ids["push"] not in {h["id"] for h in r.json()["hits"]}    # observed the 11th
 
 
 @test
