@@ -247,16 +247,17 @@ odds_fetch_scores(struct pool *p, const char *sport, int days_from, int *changed
 	return st;
 }
 
-int
-odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
-               int *found, int *created)
+/* odds_find_hits of sport's upcoming events, or of event_id only. */
+static int
+find_hits(struct pool *p, const char *sport, const char *event_id, enum devig_method m,
+          double min_ev, int *found, int *created)
 {
 	struct odds_rows rows;
 	struct odds_eval *e;
 	int own_tx = !db_in_transaction();
 
 	*found = *created = 0;
-	if (odds_latest_rows(p, sport, NULL, &rows) < 0)
+	if (odds_latest_rows(p, sport, event_id, &rows) < 0)
 		return -1;
 	odds_evaluate(p, rows.v, rows.n, m, odds_sharp_book(), &e);
 	if (own_tx && db_begin(p) < 0)
@@ -281,4 +282,18 @@ fail:
 		db_rollback(p);
 	*found = *created = 0;
 	return -1;
+}
+
+int
+odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
+               int *found, int *created)
+{
+	return find_hits(p, sport, NULL, m, min_ev, found, created);
+}
+
+int
+odds_find_event_hits(struct pool *p, const char *event_id, enum devig_method m,
+                     double min_ev, int *found, int *created)
+{
+	return find_hits(p, NULL, event_id, m, min_ev, found, created);
 }

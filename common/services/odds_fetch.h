@@ -71,4 +71,9 @@ const char *odds_sharp_book(void);
 int odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
                    int *found, int *created);
 
+/* As odds_find_hits, over the latest prices of event event_id, started or
+ * not (recorded history: the demo data). */
+int odds_find_event_hits(struct pool *p, const char *event_id, enum devig_method m,
+                         double min_ev, int *found, int *created);
+
 #endif
