@@ -2,7 +2,9 @@
 the recorded odds of data/odds-demo.csv and the scores of
 data/odds-demo-scores.json give +EV hits, arbs on the upcoming events and
 settled hits on the finished ones, with no provider key; a second run adds
-nothing. Client addresses 127.40.2.0/24."""
+nothing. The demo's events are removed afterwards: its basketball_nba and
+soccer_epl events would show in test_odds' lists. Client addresses
+127.40.2.0/24."""
 
 import itertools
 
@@ -21,8 +23,22 @@ def get(path):
                    source=next(_addr))
 
 
+def remove_demo():
+    sql("DELETE FROM hits WHERE domain = 'odds' AND key IN (SELECT 'ev:' || id FROM ev_hits "
+        "WHERE event_id LIKE 'demo-%')")
+    sql("DELETE FROM odds_events WHERE id LIKE 'demo-%'")
+
+
 @test
 def odds_demo_shows_hits_arbs_and_settled_results():
+    remove_demo()
+    try:
+        shown()
+    finally:
+        remove_demo()
+
+
+def shown():
     p = cli("odds", "demo", ODDS_API_KEY="")
     expect_rc(p, 0, "odds demo")
     assert p.stdout.startswith("odds demo: 55 prices"), p.stdout
