@@ -6,13 +6,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis.h"
+#include "buf.h"
 #include "devig.h"
 #include "ev.h"
+#include "odds_hits.h"
 #include "odds_provider.h"
 #include "odds_store.h"
 #include "reply_rows.h"
 
 static int list_hits(struct req *r);
+static int hits_csv(struct req *r);
 static int ingest(struct req *r);
 
 #define LIMIT_DEFAULT 50
@@ -32,32 +36,41 @@ sport_key(const char *s)
 #define SPORT_RULE "a sport key (lower case letters, digits, _)"
 #define TIME_RULE "an RFC 3339 UTC time (2030-01-10T00:10:00Z)"
 
-static const struct param hits_query[] = {
-	{ .name = "sport", .type = PARAM_STRING, .check = sport_key, .rule = SPORT_RULE,
-	  .desc = "only this sport" },
-	{ .name = "market", .type = PARAM_ENUM, .values = market_names, .desc = "only this market" },
-	{ .name = "book", .type = PARAM_ENUM, .values = odds_default_books, .desc = "only this book" },
-	{ .name = "min_ev", .type = PARAM_NUMBER, .min = -1, .max = 100,
-	  .desc = "EV at least this (0.02: 2 %)" },
-	{ .name = "min_prob", .type = PARAM_NUMBER, .min = 0, .max = 1,
-	  .desc = "fair probability at least this" },
-	{ .name = "max_price", .type = PARAM_NUMBER, .min = 1, .max = 10001,
-	  .desc = "decimal price at most this" },
-	{ .name = "min_hold", .type = PARAM_NUMBER, .min = -1, .max = 1,
-	  .desc = "the reference book's hold at least this" },
-	{ .name = "commence_from", .type = PARAM_STRING, .check = odds_time_valid,
-	  .rule = TIME_RULE, .format = "date-time", .desc = "events starting at or after" },
-	{ .name = "commence_to", .type = PARAM_STRING, .check = odds_time_valid,
-	  .rule = TIME_RULE, .format = "date-time", .desc = "events starting at or before" },
-	{ .name = "method", .type = PARAM_ENUM, .values = devig_method_names,
-	  .desc = "only hits found by this devig method" },
-	{ .name = "sort", .type = PARAM_ENUM, .values = sort_names,
-	  .desc = "ev (highest first, the default), newest, commence (soonest first)" },
-	{ .name = "kelly_fraction", .type = PARAM_ENUM, .values = fraction_names,
-	  .desc = "the share of full Kelly to stake (default 0.25)" },
-	{ .name = "kelly_cap", .type = PARAM_NUMBER, .min = 0, .max = 1,
+/* The filters and sorts of the hits, in the list and its CSV. */
+#define HITS_FILTERS \
+	{ .name = "sport", .type = PARAM_STRING, .check = sport_key, .rule = SPORT_RULE, \
+	  .desc = "only this sport" }, \
+	{ .name = "market", .type = PARAM_ENUM, .values = market_names, .desc = "only this market" }, \
+	{ .name = "book", .type = PARAM_ENUM, .values = odds_default_books, .desc = "only this book" }, \
+	{ .name = "min_ev", .type = PARAM_NUMBER, .min = -1, .max = 100, \
+	  .desc = "EV at least this (0.02: 2 %)" }, \
+	{ .name = "min_prob", .type = PARAM_NUMBER, .min = 0, .max = 1, \
+	  .desc = "fair probability at least this" }, \
+	{ .name = "max_price", .type = PARAM_NUMBER, .min = 1, .max = 10001, \
+	  .desc = "decimal price at most this" }, \
+	{ .name = "min_hold", .type = PARAM_NUMBER, .min = -1, .max = 1, \
+	  .desc = "the reference book's hold at least this" }, \
+	{ .name = "commence_from", .type = PARAM_STRING, .check = odds_time_valid, \
+	  .rule = TIME_RULE, .format = "date-time", .desc = "events starting at or after" }, \
+	{ .name = "commence_to", .type = PARAM_STRING, .check = odds_time_valid, \
+	  .rule = TIME_RULE, .format = "date-time", .desc = "events starting at or before" }, \
+	{ .name = "method", .type = PARAM_ENUM, .values = devig_method_names, \
+	  .desc = "only hits found by this devig method" }, \
+	{ .name = "sort", .type = PARAM_ENUM, .values = sort_names, \
+	  .desc = "ev (highest first, the default), newest, commence (soonest first)" }, \
+	{ .name = "kelly_fraction", .type = PARAM_ENUM, .values = fraction_names, \
+	  .desc = "the share of full Kelly to stake (default 0.25)" }, \
+	{ .name = "kelly_cap", .type = PARAM_NUMBER, .min = 0, .max = 1, \
 	  .desc = "the largest stake, a share of the bankroll (default 0.05)" },
+
+static const struct param hits_query[] = {
+	HITS_FILTERS
 	PARAM_PAGE(LIMIT_MAX),
+	{ 0 }
+};
+
+static const struct param csv_query[] = {
+	HITS_FILTERS
 	{ 0 }
 };
 
@@ -91,33 +104,23 @@ static const struct param ingest_body[] = {
 	{ 0 }
 };
 
-#define HIT "{id:int, event_id:str, sport:str, home_team:str, away_team:str, " \
-	"commence_time:str, market:str, outcome:str, point:num?, book:str, book_title:str, " \
-	"price:num, fair_prob:num, fair_price:num, ev:num, kelly_full:num, kelly_stake:num, " \
-	"method:str, fair_source:str, hold:num?, observed_at:str, source:str(scan|ingest), " \
-	"created_at:str}"
 
 static const struct route routes[] = {
 	{ .method = "GET", .path = "/api/ev/hits", .handler = list_hits,
-	  .flags = NEED_SCOPE(SCOPE_READ), .query = hits_query, .reply = SHAPE_PAGE(HIT),
+	  .flags = NEED_SCOPE(SCOPE_READ), .query = hits_query, .reply = SHAPE_PAGE(ODDS_HIT_SHAPE),
 	  .summary = "+EV hits: the scanner's and the caller's own, filtered and sorted" },
+	{ .method = "GET", .path = "/api/ev/hits.csv", .handler = hits_csv,
+	  .flags = NEED_SCOPE(SCOPE_READ), .query = csv_query, .reply = "str",
+	  .media = "text/csv", .summary = "the same hits as CSV (RFC 4180), streamed" },
 	{ .method = "POST", .path = "/api/ev/hits/ingest", .handler = ingest,
 	  .flags = NEED_SCOPE(SCOPE_INGEST) | NEED_JSON, .body = ingest_body, .status = 201,
-	  .status_also = 200, .reply = HIT,
+	  .status_also = 200, .reply = ODDS_HIT_SHAPE,
 	  .summary = "a hit from an outside bot (201; 200 with the stored one when posted before)" },
 	{ 0 }
 };
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
-#define SELECT_HIT \
-	"SELECT h.id, h.event_id, h.sport_key, e.home_team, e.away_team, " \
-	DB_TIME("h.commence_time") ", h.market, h.outcome, h.point::float8, h.book, b.title, " \
-	"h.price::float8, h.fair_prob, 1 / h.fair_prob, h.ev, h.kelly, " \
-	"LEAST(h.kelly * $2::float8, $3::float8), h.method, h.fair_source, h.hold, " \
-	DB_TIME("h.observed_at") ", h.source, " DB_TIME("h.created_at") " " \
-	"FROM ev_hits h JOIN odds_events e ON e.id = h.event_id " \
-	"JOIN odds_books b ON b.key = h.book "
 
 /* The hits the caller sees, filtered ($1 user, $2 Kelly fraction, $3 cap,
  * $4.. the filters, $14 the cursor, $15 the page size plus one). */
@@ -134,54 +137,44 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
 /* One query per sort order: the keyset follows the order. */
 static const char *const SQL_PAGE[] = {
-	SELECT_HIT WHERE_HITS
+	ODDS_SELECT_HIT WHERE_HITS
 	"  AND ($14::bigint = 0 OR (h.ev, h.id) < (SELECT ev, id FROM ev_hits WHERE id = $14)) "
 	"ORDER BY h.ev DESC, h.id DESC LIMIT $15",
-	SELECT_HIT WHERE_HITS
+	ODDS_SELECT_HIT WHERE_HITS
 	"  AND ($14::bigint = 0 OR h.id < $14) ORDER BY h.id DESC LIMIT $15",
-	SELECT_HIT WHERE_HITS
+	ODDS_SELECT_HIT WHERE_HITS
 	"  AND ($14::bigint = 0 OR (h.commence_time, h.id) > "
 	"       (SELECT commence_time, id FROM ev_hits WHERE id = $14)) "
 	"ORDER BY h.commence_time, h.id LIMIT $15",
 };
 
-static const char SQL_ONE[] = SELECT_HIT "WHERE h.id = $1";
+static const char SQL_ONE[] = ODDS_SELECT_HIT "WHERE h.id = $1";
 
 static const char SQL_EXISTS[] =
 	"SELECT 1 FROM ev_hits WHERE id = $1 AND (source = 'scan' OR user_id = $2)";
 
-static const struct reply_col HIT_COLS[] = {
-	{ "id",            0,  RCOL_INT,    0 },
-	{ "event_id",      1,  RCOL_TEXT,   0 },
-	{ "sport",         2,  RCOL_TEXT,   0 },
-	{ "home_team",     3,  RCOL_TEXT,   0 },
-	{ "away_team",     4,  RCOL_TEXT,   0 },
-	{ "commence_time", 5,  RCOL_TEXT,   0 },
-	{ "market",        6,  RCOL_TEXT,   0 },
-	{ "outcome",       7,  RCOL_TEXT,   0 },
-	{ "point",         8,  RCOL_NUMBER, RCOL_NULLABLE },
-	{ "book",          9,  RCOL_TEXT,   0 },
-	{ "book_title",    10, RCOL_TEXT,   0 },
-	{ "price",         11, RCOL_NUMBER, 0 },
-	{ "fair_prob",     12, RCOL_NUMBER, 0 },
-	{ "fair_price",    13, RCOL_NUMBER, 0 },
-	{ "ev",            14, RCOL_NUMBER, 0 },
-	{ "kelly_full",    15, RCOL_NUMBER, 0 },
-	{ "kelly_stake",   16, RCOL_NUMBER, 0 },
-	{ "method",        17, RCOL_TEXT,   0 },
-	{ "fair_source",   18, RCOL_TEXT,   0 },
-	{ "hold",          19, RCOL_NUMBER, RCOL_NULLABLE },
-	{ "observed_at",   20, RCOL_TEXT,   0 },
-	{ "source",        21, RCOL_TEXT,   0 },
-	{ "created_at",    22, RCOL_TEXT,   0 },
-	{ NULL }
-};
 
 /* A number parameter as SQL text, or NULL when absent. */
 static const char *
 number_arg(struct req *r, const char *name)
 {
 	return req_has(r, name) ? odds_num(r->pool, req_number(r, name, 0)) : NULL;
+}
+
+/* One page of the hits the query asks for, after cursor (0: the first),
+ * at most n rows; NULL after replying. */
+static PGresult *
+page_or_reply(struct req *r, int64_t cursor, int64_t n)
+{
+	const char *sort = req_str(r, "sort"), *fraction = req_str(r, "kelly_fraction");
+	int order = sort ? valid_enum(sort, sort_names) : 0;
+
+	return db_query_or_reply(r, SQL_PAGE[order], DB_ARGS(db_i64(r->pool, r->user->id),
+	    fraction ? fraction : "0.25", odds_num(r->pool, req_number(r, "kelly_cap", 0.05)),
+	    req_str(r, "sport"), req_str(r, "market"), req_str(r, "book"),
+	    number_arg(r, "min_ev"), number_arg(r, "min_prob"), number_arg(r, "max_price"),
+	    number_arg(r, "min_hold"), req_str(r, "commence_from"), req_str(r, "commence_to"),
+	    req_str(r, "method"), db_i64(r->pool, cursor), db_i64(r->pool, n)));
 }
 
 /* GET /api/ev/hits?sport=&market=&book=&min_ev=&min_prob=&max_price=
@@ -192,25 +185,58 @@ static int
 list_hits(struct req *r)
 {
 	int64_t limit = req_int(r, "limit", LIMIT_DEFAULT), cursor = req_int(r, "cursor", 0);
-	const char *sort = req_str(r, "sort"), *fraction = req_str(r, "kelly_fraction");
-	const char *uid = db_i64(r->pool, r->user->id);
-	int order = sort ? valid_enum(sort, sort_names) : 0;
 	PGresult *res;
 	int n;
 
-	if (page_cursor_or_reply(r, SQL_EXISTS, cursor, uid) < 0)
+	if (page_cursor_or_reply(r, SQL_EXISTS, cursor, db_i64(r->pool, r->user->id)) < 0)
 		return r->status;
-	res = db_query_or_reply(r, SQL_PAGE[order], DB_ARGS(uid, fraction ? fraction : "0.25",
-	    odds_num(r->pool, req_number(r, "kelly_cap", 0.05)), req_str(r, "sport"),
-	    req_str(r, "market"), req_str(r, "book"), number_arg(r, "min_ev"),
-	    number_arg(r, "min_prob"), number_arg(r, "max_price"), number_arg(r, "min_hold"),
-	    req_str(r, "commence_from"), req_str(r, "commence_to"), req_str(r, "method"),
-	    db_i64(r->pool, cursor), db_i64(r->pool, limit + 1)));
-	if (res == NULL)
+	if ((res = page_or_reply(r, cursor, limit + 1)) == NULL)
 		return r->status;
 	n = PQntuples(res);
-	return reply_page(r, reply_rows_json(res, (int)limit, HIT_COLS),
+	return reply_page(r, reply_rows_json(res, (int)limit, odds_hit_cols),
 	                  n > limit ? db_text(res, (int)limit - 1, 0) : NULL);
+}
+
+#define CSV_PAGE 1000
+
+/* GET /api/ev/hits.csv?(the filters and sort of /api/ev/hits): every hit
+ * the list would page through, as RFC 4180 rows with odds_hit_cols' columns
+ * (empty for null), streamed a page of CSV_PAGE at a time. */
+static int
+hits_csv(struct req *r)
+{
+	int64_t cursor = 0;
+	struct buf b;
+	PGresult *res;
+	int n;
+
+	if ((res = page_or_reply(r, 0, CSV_PAGE)) == NULL)
+		return r->status;
+	buf_init(&b, r->pool);
+	for (int c = 0; odds_hit_cols[c].name; c++)
+		buf_printf(&b, "%s%s", c ? "," : "", odds_hit_cols[c].name);
+	buf_puts(&b, "\r\n");
+	reply_header(r, "Content-Disposition", "attachment; filename=\"edgescout-ev-hits.csv\"");
+	reply_stream_begin(r, 200, "text/csv; charset=utf-8; header=present");
+	for (;;) {
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++) {
+			for (int c = 0; odds_hit_cols[c].name; c++) {
+				if (c)
+					buf_putc(&b, ',');
+				if (!PQgetisnull(res, i, odds_hit_cols[c].col))
+					analysis_csv_field(&b, db_text(res, i, odds_hit_cols[c].col));
+			}
+			buf_puts(&b, "\r\n");
+		}
+		if (reply_write(r, b.data, b.len) < 0 || n < CSV_PAGE)
+			break;
+		b.len = 0;
+		cursor = db_int(res, n - 1, 0);
+		if ((res = page_or_reply(r, cursor, CSV_PAGE)) == NULL)
+			break;
+	}
+	return r->status;
 }
 
 /* The ingest body as a row and its evaluation; -1 after replying 422. */
@@ -271,5 +297,6 @@ ingest(struct req *r)
 		return r->status;
 	if (PQntuples(res) != 1)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "the hit is gone");
-	return reply_json(r, created ? 201 : 200, pool_json(r->pool, reply_row_json(res, 0, HIT_COLS)));
+	return reply_json(r, created ? 201 : 200,
+	                  pool_json(r->pool, reply_row_json(res, 0, odds_hit_cols)));
 }

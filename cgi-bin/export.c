@@ -8,6 +8,7 @@
 #include "analysis_db.h"
 #include "analysis_req.h"
 #include "market_store.h"
+#include "odds_hits.h"
 
 static int export_csv(struct req *r);
 static int export_json(struct req *r);
@@ -18,6 +19,15 @@ static const struct param export_query[] = {
 	  .max = ANALYSIS_MAX_SYMBOLS * (VALID_SYMBOL_MAX + 1), .upper = 1,
 	  .desc = "comma-separated distinct ticker symbols, each with stored prices" },
 	ANALYSIS_PARAM_DATE("from", "the first day"), ANALYSIS_PARAM_DATE("to", "the last day"),
+	{ 0 }
+};
+static const struct param export_json_query[] = {
+	{ .name = "symbols", .type = PARAM_STRING, .required = 1, .min = 1,
+	  .max = ANALYSIS_MAX_SYMBOLS * (VALID_SYMBOL_MAX + 1), .upper = 1,
+	  .desc = "comma-separated distinct ticker symbols, each with stored prices" },
+	ANALYSIS_PARAM_DATE("from", "the first day"), ANALYSIS_PARAM_DATE("to", "the last day"),
+	{ .name = "hits", .type = PARAM_BOOL,
+	  .desc = "true: add the +EV hits the caller sees, observed from..to" },
 	{ 0 }
 };
 static const struct param candles_query[] = {
@@ -35,8 +45,9 @@ static const struct route routes[] = {
 	  .flags = NEED_SCOPE(SCOPE_EXPORT), .quota = "export", .query = export_query,
 	  .reply = "str", .media = "text/csv", .summary = "daily prices as CSV (RFC 4180)" },
 	{ .method = "GET", .path = "/api/v1/export.json", .handler = export_json,
-	  .flags = NEED_SCOPE(SCOPE_EXPORT), .quota = "export", .query = export_query,
-	  .reply = "{symbols:[str], from:str?, to:str?, rows:[" ROW "], count:int}",
+	  .flags = NEED_SCOPE(SCOPE_EXPORT), .quota = "export", .query = export_json_query,
+	  .reply = "{symbols:[str], from:str?, to:str?, rows:[" ROW "], count:int, "
+	           "hits~:[" ODDS_HIT_SHAPE "]}",
 	  .summary = "daily prices as JSON rows" },
 	{ .method = "GET", .path = "/api/candles", .handler = candles,
 	  .flags = NEED_SCOPE(SCOPE_READ), .quota = "default", .query = candles_query,
@@ -156,7 +167,48 @@ json_date(struct req *r, const char *d)
 	return d ? pool_printf(r->pool, "\"%s\"", d) : "null";
 }
 
-/* GET /api/v1/export.json?symbols=&from=&to=: the same rows as JSON, streamed. */
+#define HITS_PAGE 1000
+
+/* The hits the caller sees ($1), observed from $4 to $5 (dates, NULL: open),
+ * after id $6, a page at a time; $2, $3 the Kelly fraction and cap. */
+static const char SQL_HITS[] = ODDS_SELECT_HIT
+	"WHERE (h.source = 'scan' OR h.user_id = $1) "
+	"  AND ($4::date IS NULL OR h.observed_at >= $4::date) "
+	"  AND ($5::date IS NULL OR h.observed_at < $5::date + 1) AND h.id > $6::bigint "
+	"ORDER BY h.id LIMIT 1000";
+
+/* Stream the caller's hits observed from..to as JSON objects separated by
+ * commas. 0, or -1 (logged: the reply is cut short). */
+static int
+stream_hits(struct req *r, const char *from, const char *to)
+{
+	const char *uid = db_i64(r->pool, r->user->id), *after = "0", *s;
+	PGresult *res;
+	int n, first = 1;
+
+	do {
+		res = db_query(r->pool, SQL_HITS, DB_ARGS(uid, "0.25", "0.05", from, to, after));
+		if (res == NULL) {
+			log_kv(LOG_ERROR, "export: loading hits failed; reply cut short", NULL);
+			return -1;
+		}
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++, first = 0) {
+			s = json_object_to_json_string_ext(pool_json(r->pool,
+			    reply_row_json(res, i, odds_hit_cols)),
+			                                   JSON_C_TO_STRING_PLAIN);
+			if ((!first && reply_write(r, ",", 1) < 0) || reply_write(r, s, strlen(s)) < 0)
+				return -1;
+		}
+		if (n > 0)
+			after = pool_strdup(r->pool, db_text(res, n - 1, 0));
+	} while (n == HITS_PAGE);
+	return 0;
+}
+
+/* GET /api/v1/export.json?symbols=&from=&to=&hits=: the same rows as JSON,
+ * streamed, and with hits=true the +EV hits the caller sees (observed
+ * from..to; Kelly stakes at 1/4, capped at 0.05) as "hits". */
 static int
 export_json(struct req *r)
 {
@@ -177,8 +229,11 @@ export_json(struct req *r)
 	reply_stream_begin(r, 200, "application/json");
 	if (reply_write(r, head.data, head.len) < 0 || stream_rows(r, &x, 1, &count) < 0)
 		return r->status;
-	tail = pool_printf(r->pool, "],\"count\":%lld}", count);
-	reply_write(r, tail, strlen(tail));
+	tail = pool_printf(r->pool, "],\"count\":%lld%s", count,
+	                   req_bool(r, "hits", 0) ? ",\"hits\":[" : "}");
+	if (reply_write(r, tail, strlen(tail)) == 0 && req_bool(r, "hits", 0) &&
+	    stream_hits(r, x.from, x.to) == 0)
+		reply_write(r, "]}", 2);
 	return r->status;
 }
 

@@ -22,6 +22,7 @@ static const struct command {
 	{ "user", cmd_user, "create | list | set-tier | set-role | disable | enable" },
 	{ "seed-demo", cmd_seed_demo, "the demo and admin users (idempotent)" },
 	{ "market", cmd_market, "import | refresh | demo: daily prices into the database" },
+	{ "odds", cmd_odds, "demo: recorded odds and scores, their hits and settlement" },
 	{ "cron", cmd_cron, "list | install | run JOB: the scheduled jobs" },
 	{ NULL, NULL, NULL }
 };

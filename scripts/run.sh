@@ -69,6 +69,10 @@ load_demo() {
 			warn "the demo price series were not loaded"
 		fi
 	fi
+	# recorded odds and scores: +EV hits, arbs and settled hits with no key
+	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *odds '; then
+		cli odds demo || warn "the demo odds were not loaded"
+	fi
 	# signals, their labels and a model now, not at the jobs' next turn
 	for job in scan-markets label-signals retrain; do
 		[ -x "$abs/bin/cron/$job" ] || continue

@@ -178,7 +178,7 @@ install_files() {
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
 	install -m 644 "$repo"/cron/crontab "$DIR/share/crontab"
-	install -m 644 "$repo"/data/*.csv "$DIR/share/"   # edgescout market demo
+	install -m 644 "$repo"/data/*.csv "$repo"/data/*.json "$DIR/share/"   # market demo, odds demo
 	chmod 755 "$DIR"
 	if is_root; then
 		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"

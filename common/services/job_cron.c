@@ -18,6 +18,8 @@ static const struct job_schedule schedules[] = {
 	  "candles of watched symbols and the universe, new signals (NOTIFY)" },
 	{ "scan-odds", "*/5 * * * *",
 	  "odds of ODDS_SPORTS within the provider's quota, new +EV hits (NOTIFY)" },
+	{ "settle-odds", "17 * * * *",
+	  "scores of events with open +EV hits; each hit's result, profit and CLV" },
 	{ "run-tasks", "* * * * *",
 	  "queued analysis tasks; listens for new ones for about 55 s" },
 	{ "precompute", "*/10 * * * *",

@@ -184,6 +184,34 @@ odds_fetch_sports(struct pool *p, const char **message)
 	return st;
 }
 
+/* The recorded scores at ODDS_SCORES_URL (The Odds API's scores shape,
+ * every sport), stored as odds_fetch_scores stores the provider's. */
+static enum provider_status
+recorded_scores(struct pool *p, int *changed, const char **message)
+{
+	const char *url = config_get("ODDS_SCORES_URL");
+	struct http_request req = { .provider = "odds_csv", .url = url };
+	struct http_response resp;
+	struct odds_score *s;
+	enum provider_status st;
+	size_t n;
+
+	if (url == NULL || *url == '\0') {
+		*message = "neither ODDS_API_KEY nor ODDS_SCORES_URL is set";
+		return PROVIDER_UNAVAILABLE;
+	}
+	if (http_get(p, &req, &resp) < 0) {
+		*message = resp.error ? resp.error : "the recorded scores could not be read";
+		return PROVIDER_UNAVAILABLE;
+	}
+	st = odds_parse_scores(p, resp.status, resp.body, resp.len, &s, &n, message);
+	if (st == PROVIDER_OK && odds_store_scores(p, s, n, changed) < 0) {
+		*message = "the scores could not be stored";
+		return PROVIDER_UNAVAILABLE;
+	}
+	return st;
+}
+
 enum provider_status
 odds_fetch_scores(struct pool *p, const char *sport, int days_from, int *changed,
                   const char **message)
@@ -199,10 +227,8 @@ odds_fetch_scores(struct pool *p, const char *sport, int days_from, int *changed
 
 	*changed = 0;
 	days_from = days_from < 0 ? 0 : days_from > 3 ? 3 : days_from;
-	if (key == NULL || *key == '\0') {
-		*message = "ODDS_API_KEY is not set";
-		return PROVIDER_UNAVAILABLE;
-	}
+	if (key == NULL || *key == '\0')
+		return recorded_scores(p, changed, message);
 	if (quota_floor(p, &left, message) != PROVIDER_OK)
 		return PROVIDER_RATE_LIMITED;
 	req.url = pool_printf(p, "%s/v4/sports/%s/scores?apiKey=%s%s&dateFormat=iso",
@@ -221,16 +247,17 @@ odds_fetch_scores(struct pool *p, const char *sport, int days_from, int *changed
 	return st;
 }
 
-int
-odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
-               int *found, int *created)
+/* odds_find_hits of sport's upcoming events, or of event_id only. */
+static int
+find_hits(struct pool *p, const char *sport, const char *event_id, enum devig_method m,
+          double min_ev, int *found, int *created)
 {
 	struct odds_rows rows;
 	struct odds_eval *e;
 	int own_tx = !db_in_transaction();
 
 	*found = *created = 0;
-	if (odds_latest_rows(p, sport, NULL, &rows) < 0)
+	if (odds_latest_rows(p, sport, event_id, &rows) < 0)
 		return -1;
 	odds_evaluate(p, rows.v, rows.n, m, odds_sharp_book(), &e);
 	if (own_tx && db_begin(p) < 0)
@@ -255,4 +282,18 @@ fail:
 		db_rollback(p);
 	*found = *created = 0;
 	return -1;
+}
+
+int
+odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
+               int *found, int *created)
+{
+	return find_hits(p, sport, NULL, m, min_ev, found, created);
+}
+
+int
+odds_find_event_hits(struct pool *p, const char *event_id, enum devig_method m,
+                     double min_ev, int *found, int *created)
+{
+	return find_hits(p, NULL, event_id, m, min_ev, found, created);
 }

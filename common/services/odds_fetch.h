@@ -54,7 +54,9 @@ enum provider_status odds_fetch_sports(struct pool *p, const char **message);
 
 /* Fetch and store the scores of sport's events of the last days_from days
  * (1..3; 0: live and upcoming only), which costs 2 requests (1 without
- * days_from) and stops at the quota floor as odds_fetch_run does. *changed
+ * days_from) and stops at the quota floor as odds_fetch_run does; without
+ * ODDS_API_KEY, the recorded scores at ODDS_SCORES_URL (the same JSON shape,
+ * file:// or https) instead. *changed
  * events added or changed; *message as for odds_fetch_run. */
 enum provider_status odds_fetch_scores(struct pool *p, const char *sport, int days_from,
                                        int *changed, const char **message);
@@ -68,5 +70,10 @@ const char *odds_sharp_book(void);
  * seen, *created of them new. 0, or -1 on DB failure. */
 int odds_find_hits(struct pool *p, const char *sport, enum devig_method m, double min_ev,
                    int *found, int *created);
+
+/* As odds_find_hits, over the latest prices of event event_id, started or
+ * not (recorded history: the demo data). */
+int odds_find_event_hits(struct pool *p, const char *event_id, enum devig_method m,
+                         double min_ev, int *found, int *created);
 
 #endif

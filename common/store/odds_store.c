@@ -192,11 +192,18 @@ static const char SQL_LATEST[] =
 	"ORDER BY p.event_id, p.book, p.market, p.outcome, COALESCE(p.point, 'NaN'), "
 	"         p.observed_at DESC";
 
-int
-odds_latest_rows(struct pool *p, const char *sport, const char *event_id,
-                 struct odds_rows *out)
+static const char SQL_CLOSING[] =
+	"SELECT c.event_id, e.sport_key, " DB_TIME("e.commence_time") ", e.home_team, "
+	"       e.away_team, c.book, b.title, c.market, c.outcome, c.price::float8, "
+	"       c.point::float8, " DB_TIME("c.observed_at") " "
+	"FROM odds_closing_prices c JOIN odds_events e ON e.id = c.event_id "
+	"JOIN odds_books b ON b.key = c.book WHERE c.event_id = $1 "
+	"ORDER BY c.book, c.market, c.outcome, c.point";
+
+/* The price rows of res (SQL_LATEST's columns) into *out. 0, or -1. */
+static int
+rows_of(struct pool *p, PGresult *res, struct odds_rows *out)
 {
-	PGresult *res = db_query(p, SQL_LATEST, DB_ARGS(sport, event_id));
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -224,6 +231,19 @@ odds_latest_rows(struct pool *p, const char *sport, const char *event_id,
 	}
 	out->n = n;
 	return 0;
+}
+
+int
+odds_latest_rows(struct pool *p, const char *sport, const char *event_id,
+                 struct odds_rows *out)
+{
+	return rows_of(p, db_query(p, SQL_LATEST, DB_ARGS(sport, event_id)), out);
+}
+
+int
+odds_closing_rows(struct pool *p, const char *event_id, struct odds_rows *out)
+{
+	return rows_of(p, db_query(p, SQL_CLOSING, DB_ARGS(event_id)), out);
 }
 
 static const char SQL_HIT[] =

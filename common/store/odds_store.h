@@ -52,6 +52,11 @@ int odds_quota_remaining(struct pool *p, const char *provider, int64_t *remainin
 int odds_latest_rows(struct pool *p, const char *sport, const char *event_id,
                      struct odds_rows *out);
 
+/* The closing price of every (book, market, outcome, point) of event_id
+ * (view odds_closing_prices: the last snapshot before the event started)
+ * in pool memory. 0, or -1 on DB failure. */
+int odds_closing_rows(struct pool *p, const char *event_id, struct odds_rows *out);
+
 /* Store row r as a +EV hit found by method (evaluation e) from source
  * ("scan" or "ingest", user_id for ingest or 0), and its row in hits.
  * A new hit is NOTIFYed on ODDS_HITS_CHANNEL. Idempotent on (event,

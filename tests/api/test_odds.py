@@ -320,12 +320,15 @@ def readme_examples_run_as_written():
     first = text.index("```sh\n", start) + len("```sh\n")
     block = text[first:text.index("```", first)]
     commands = block.replace("\\\n", " ").strip().splitlines()
-    assert len(commands) == 4 and all(c.startswith("curl ") for c in commands), commands
+    assert len(commands) == 8 and all(c.startswith("curl ") for c in commands), commands
     env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": token(),
            "INGEST_KEY": api_key(["ingest"]), "CURL_CA_BUNDLE": STACK["CA"]}
     for c in commands:
         p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True, timeout=60)
         expect_rc(p, 0, c)
+        if ".csv" in c:
+            assert p.stdout.startswith("id,event_id,sport,"), (c, p.stdout[:200])
+            continue
         body = json.loads(p.stdout)
         assert "error" not in body, (c, body)
     assert sql_value("SELECT count(*) FROM ev_hits WHERE event_id = 'evt-123'") == "1"
