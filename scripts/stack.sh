@@ -26,10 +26,9 @@
 #     when set, so the workers and jobs (started with only that file) get it;
 #     the environment wins over EXTRA_ENV, which wins over the file's lines
 #
-# Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout),
-# DIR/sql, DIR/share/nginx, DIR/share/crontab, DIR/etc (edgescout.env,
-# nginx.conf, crontab, tls/),
-# DIR/pgdata, DIR/run (sockets, pid files, metrics), DIR/log, DIR/tmp.
+# Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout), DIR/sql,
+# DIR/share (nginx/, crontab, demo data), DIR/etc (edgescout.env, nginx.conf,
+# crontab, tls/), DIR/pgdata, DIR/run (sockets, pids, metrics), DIR/log, DIR/tmp.
 # Logs: DIR/log (0750), each file 0640 and the account's: one per binary
 # (the workers write it themselves: LOG_FILE), nginx-error.log,
 # nginx-access.log, postgres.log, jobs.log, supervisor.log (multiwatch), and
@@ -178,7 +177,7 @@ install_files() {
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
 	install -m 644 "$repo"/cron/crontab "$DIR/share/crontab"
-	install -m 644 "$repo"/data/*.csv "$repo"/data/*.json "$DIR/share/"   # market demo, odds demo
+	install -m 644 "$repo"/data/*.csv "$repo"/data/*.json "$DIR/share/"   # the demos
 	chmod 755 "$DIR"
 	if is_root; then
 		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"
@@ -243,10 +242,7 @@ start_postgres() {
 		unix_socket_permissions = 0700
 		max_connections = $maxconn
 		shared_buffers = 32MB
-		# WAL buffered for 16MB of writes before a backend writes it itself:
-		# 1MB (the default at 32MB of shared_buffers) meant one write per
-		# 8KB page of WAL, 30,000 of them in a million-row import.
-		wal_buffers = 16MB
+		wal_buffers = 16MB   # the default 1MB: 30,000 WAL writes a 1M-row import
 		synchronous_commit = on   # a 2xx means the write is on disk
 		jit = off
 		log_min_messages = warning
