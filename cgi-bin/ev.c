@@ -162,19 +162,30 @@ number_arg(struct req *r, const char *name)
 }
 
 /* One page of the hits the query asks for, after cursor (0: the first),
- * at most n rows; NULL after replying. */
+ * at most n rows; NULL on DB failure (logged, no reply). */
 static PGresult *
-page_or_reply(struct req *r, int64_t cursor, int64_t n)
+page_query(struct req *r, int64_t cursor, int64_t n)
 {
 	const char *sort = req_str(r, "sort"), *fraction = req_str(r, "kelly_fraction");
 	int order = sort ? valid_enum(sort, sort_names) : 0;
 
-	return db_query_or_reply(r, SQL_PAGE[order], DB_ARGS(db_i64(r->pool, r->user->id),
+	return db_query(r->pool, SQL_PAGE[order], DB_ARGS(db_i64(r->pool, r->user->id),
 	    fraction ? fraction : "0.25", odds_num(r->pool, req_number(r, "kelly_cap", 0.05)),
 	    req_str(r, "sport"), req_str(r, "market"), req_str(r, "book"),
 	    number_arg(r, "min_ev"), number_arg(r, "min_prob"), number_arg(r, "max_price"),
 	    number_arg(r, "min_hold"), req_str(r, "commence_from"), req_str(r, "commence_to"),
 	    req_str(r, "method"), db_i64(r->pool, cursor), db_i64(r->pool, n)));
+}
+
+/* page_query, or NULL after replying (db_failure_reply). */
+static PGresult *
+page_or_reply(struct req *r, int64_t cursor, int64_t n)
+{
+	PGresult *res = page_query(r, cursor, n);
+
+	if (res == NULL)
+		db_failure_reply(r);
+	return res;
 }
 
 /* GET /api/ev/hits?sport=&market=&book=&min_ev=&min_prob=&max_price=
@@ -233,8 +244,10 @@ hits_csv(struct req *r)
 			break;
 		b.len = 0;
 		cursor = db_int(res, n - 1, 0);
-		if ((res = page_or_reply(r, cursor, CSV_PAGE)) == NULL)
+		if ((res = page_query(r, cursor, CSV_PAGE)) == NULL) {
+			log_kv(LOG_ERROR, "ev: hits CSV: a page failed; reply cut short", NULL);
 			break;
+		}
 	}
 	return r->status;
 }
