@@ -135,6 +135,23 @@ odds_http_status(struct pool *p, long status, const char *body, size_t len, cons
 	return st;
 }
 
+enum provider_status
+odds_json_array(struct pool *p, long http_status, const char *body, size_t len,
+                const char *what, json_object **list, const char **msg)
+{
+	enum provider_status st;
+
+	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
+		return st;
+	if ((*list = prov_json_value(p, body, len, msg)) == NULL)
+		return PROVIDER_BAD_RESPONSE;
+	if (!json_object_is_type(*list, json_type_array)) {
+		*msg = pool_printf(p, "not a JSON array of %s", what);
+		return PROVIDER_BAD_RESPONSE;
+	}
+	return PROVIDER_OK;
+}
+
 /* The outcomes of one book market m into tmp (at most cap); the count, or
  * -1 (*msg). */
 static int
@@ -231,14 +248,9 @@ odds_parse_events(struct pool *p, long http_status, const char *body, size_t len
 	json_object *list, *e, *bs;
 	enum provider_status st;
 
-	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
+	if ((st = odds_json_array(p, http_status, body, len, "events", &list, msg)) !=
+	    PROVIDER_OK)
 		return st;
-	if ((list = prov_json_value(p, body, len, msg)) == NULL)
-		return PROVIDER_BAD_RESPONSE;
-	if (!json_object_is_type(list, json_type_array)) {
-		*msg = "not a JSON array of events";
-		return PROVIDER_BAD_RESPONSE;
-	}
 	r.v = pool_alloc(p, rows_bound(body, len) * sizeof(*r.v));
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct odds_row base = { 0 };
@@ -278,14 +290,9 @@ odds_parse_sports(struct pool *p, long http_status, const char *body, size_t len
 	struct odds_sport *s;
 	size_t count;
 
-	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
+	if ((st = odds_json_array(p, http_status, body, len, "sports", &list, msg)) !=
+	    PROVIDER_OK)
 		return st;
-	if ((list = prov_json_value(p, body, len, msg)) == NULL)
-		return PROVIDER_BAD_RESPONSE;
-	if (!json_object_is_type(list, json_type_array)) {
-		*msg = "not a JSON array of sports";
-		return PROVIDER_BAD_RESPONSE;
-	}
 	count = json_object_array_length(list);
 	s = pool_alloc(p, (count + 1) * sizeof(*s));
 	for (size_t i = 0; i < count; i++) {

@@ -15,6 +15,7 @@
 
 #include "provider.h"
 
+struct json_object;
 struct pool;
 
 /* One price: the event it belongs to, the book, the market, the outcome. */
@@ -98,6 +99,13 @@ enum provider_status odds_parse_scores(struct pool *p, long http_status,
  * message when it is not OK. */
 enum provider_status odds_http_status(struct pool *p, long http_status, const char *body,
     size_t len, const char **msg);
+
+/* The body of an OK reply of The Odds API as a JSON array (pool-owned) in
+ * *list; else as odds_http_status, or BAD_RESPONSE with *msg saying the
+ * body is not a JSON array of what ("events", "sports"). */
+enum provider_status odds_json_array(struct pool *p, long http_status, const char *body,
+                                     size_t len, const char *what, struct json_object **list,
+                                     const char **msg);
 
 /* Take the rows of one book's market tmp[0..n) into out when they form a
  * valid market (odds_provider.h's rules), else count the refusal. The rows

@@ -59,17 +59,11 @@ odds_parse_scores(struct pool *p, long http_status, const char *body, size_t len
 	struct odds_score *s;
 	size_t count;
 
-	if ((st = odds_http_status(p, http_status, body, len, msg)) != PROVIDER_OK)
+	if ((st = odds_json_array(p, http_status, body, len, "events", &list, msg)) !=
+	    PROVIDER_OK)
 		return st;
-	if ((list = prov_json_value(p, body, len, msg)) == NULL)
-		return PROVIDER_BAD_RESPONSE;
-	if (!json_object_is_type(list, json_type_array)) {
-		*msg = "not a JSON array of events";
-		return PROVIDER_BAD_RESPONSE;
-	}
 	count = json_object_array_length(list);
 	s = pool_alloc(p, (count + 1) * sizeof(*s));
-	memset(s, 0, (count + 1) * sizeof(*s));
 	for (size_t i = 0; i < count; i++) {
 		e = json_object_array_get_idx(list, i);
 		s[i].event_id = prov_member_string(e, "id");
