@@ -34,19 +34,23 @@ static const struct route routes[] = {
 
 int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 
+/* The holdout metrics to four decimals, what a holdout of some thousand
+ * rows can tell apart. */
+#define R4(col) "round(" col "::numeric, 4)::float8"
+
 /* The columns both replies show (0..18), the current model's version (19),
  * the compared model (20..22), and the baselines of the holdout metrics:
  * the AUC of the recommendation alone (23) and the accuracy of always
  * answering the holdout's majority class (24). */
 #define SQL_COLUMNS \
-	"SELECT version, " DB_TIME("trained_at") ", promoted, feature_set, auc, accuracy, " \
-	"       log_loss, training_rows, training_wins, holdout_rows, holdout_wins, " \
+	"SELECT version, " DB_TIME("trained_at") ", promoted, feature_set, " R4("auc") ", " \
+	"       " R4("accuracy") ", " R4("log_loss") ", training_rows, training_wins, holdout_rows, holdout_wins, " \
 	"       lambda, holdout_fraction, iterations, converged, " \
 	"       to_char(first_day, 'YYYY-MM-DD'), to_char(holdout_day, 'YYYY-MM-DD'), " \
 	"       to_char(last_day, 'YYYY-MM-DD'), decision, " \
 	"       (SELECT max(version) FROM models WHERE promoted), " \
-	"       baseline_version, baseline_auc, baseline_log_loss, " \
-	"       round(recommendation_auc::numeric, 4)::float8, " \
+	"       baseline_version, " R4("baseline_auc") ", " R4("baseline_log_loss") ", " \
+	"       " R4("recommendation_auc") ", " \
 	"       round(greatest(holdout_wins, holdout_rows - holdout_wins)::numeric / " \
 	"             nullif(holdout_rows, 0), 4)::float8 "
 

@@ -221,10 +221,33 @@ jsonv_check(const char *s, size_t n, int max_depth, const char **why)
 	return -1;
 }
 
+/* The fewest significant digits (1 to 17) with which "%.*e" reads back
+ * as v, by bisection: a text that reads back still does with more digits.
+ * *exp10 is the decimal exponent of that text. */
+static int
+fewest_digits(double v, int *exp10)
+{
+	char s[JSONV_NUMBER_MAX];
+	int lo = 1, hi = 17;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		snprintf(s, sizeof(s), "%.*e", mid - 1, v);
+		if (strtod(s, NULL) == v)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	snprintf(s, sizeof(s), "%.*e", lo - 1, v);
+	*exp10 = atoi(strchr(s, 'e') + 1);
+	return lo;
+}
+
 int
 jsonv_shortest(char *out, size_t size, double v)
 {
-	int found = 0;
+	int digits, exp10, decimals;
 
 	assert(size >= JSONV_NUMBER_MAX);
 	out[0] = '\0';
@@ -232,14 +255,15 @@ jsonv_shortest(char *out, size_t size, double v)
 		return -1;
 	if (v == 0)
 		v = 0;   /* no "-0" */
-	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
-		snprintf(out, size, "%.*f", d, v);
-		found = strtod(out, NULL) == v;
-	}
-	for (int prec = 1; !found && prec <= 17; prec++) {
-		snprintf(out, size, "%.*g", prec, v);
-		found = strtod(out, NULL) == v;
-	}
+	digits = fewest_digits(v, &exp10);
+	/* plain digits where they read well: as many decimals as the digits
+	 * need (the same digits as the exponent form, rounded at the same
+	 * place), else the exponent form */
+	decimals = digits - 1 - exp10;
+	if (fabs(v) >= 1e-4 && fabs(v) < 1e15 && decimals <= 20)
+		snprintf(out, size, "%.*f", decimals < 0 ? 0 : decimals, v);
+	else
+		snprintf(out, size, "%.*g", digits, v);
 	return 0;
 }
 

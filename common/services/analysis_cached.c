@@ -20,7 +20,8 @@
  * scalar subqueries); one unit of the quota charged while under the
  * tier's limit (none set: nothing to charge); the call recorded in search
  * history when it is served. Nothing is written when there is no hit or
- * the quota refuses. */
+ * the quota refuses. Its commit does not wait for the WAL flush
+ * (DB_ASYNC_COMMIT): what a read writes is bookkeeping. */
 static const char SQL_HIT[] =
 	"WITH " ANALYSIS_STATE_CTES ", "
 	"hit AS (SELECT a.result, a.score, a.recommendation, a.features::text AS features "
@@ -42,7 +43,7 @@ static const char SQL_HIT[] =
 	"SELECT " ANALYSIS_STATE_COLUMNS ", "
 	"  (SELECT result FROM hit), (SELECT features FROM hit), "
 	"  coalesce((SELECT daily_limit FROM lim), -1), coalesce((SELECT used FROM charged), -1), "
-	"  (SELECT count(*) FROM hist) FROM st";
+	"  (SELECT count(*) FROM hist), " DB_ASYNC_COMMIT " FROM st";
 
 /* text (a JSON object's text ending in '}') with the freshness and model
  * members added, as analysis_get adds them; NULL when text is not that. */

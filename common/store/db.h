@@ -37,6 +37,15 @@ struct pool;
 #define DB_TIME(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* A select-list item that makes the commit of the statement's own
+ * (implicit) transaction asynchronous: it returns before its WAL is flushed.
+ * Only for what a read writes as bookkeeping (a quota unit, search
+ * history): a crash of the machine can lose the last fraction of a second
+ * of it (wal_writer_delay), never a user's own write, which keeps
+ * synchronous_commit on. Never in an explicit transaction: it would apply
+ * to all of it. */
+#define DB_ASYNC_COMMIT "set_config('synchronous_commit', 'off', true)"
+
 /* Use conninfo instead of DATABASE_URL from the next connect on (CLI, jobs). */
 void db_set_conninfo(const char *conninfo);
 

@@ -2,9 +2,32 @@
 #include "reply_rows.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "jsonv.h"
+
+/* PostgreSQL's type oid of float8 (catalog/pg_type.h, a server header). */
+#define FLOAT8_OID 701
+
+/* A float8 column's text as the JSON number jsonv_number would print. Since
+ * PostgreSQL 12 (extra_float_digits >= 1, the default) float8 is written as
+ * the shortest text that reads back exactly, as plain digits from 1e-4 to
+ * 1e15 the way jsonv_shortest writes them, so such a text is used as it is:
+ * printing a double again costs more than the rest of a list reply. The
+ * exponent forms (which differ: "2.5313752811782276e+16" against
+ * "25313752811782276"), NaN, infinities and "-0" go the long way.
+ * test_reply_rows_db checks the two agree on many values. */
+static json_object *
+float8_json(const char *t)
+{
+	const char *digits = t + (*t == '-');
+
+	if (*digits < '0' || *digits > '9' || strchr(digits, 'e') != NULL ||
+	    strcmp(t, "-0") == 0)
+		return jsonv_number(strtod(t, NULL));
+	return json_object_new_double_s(strtod(t, NULL), t);
+}
 
 json_object *
 reply_col_json(const PGresult *res, int row, int col, enum reply_col_type type,
@@ -19,6 +42,8 @@ reply_col_json(const PGresult *res, int row, int col, enum reply_col_type type,
 	case RCOL_INT:
 		return json_object_new_int64(db_int(res, row, col));
 	case RCOL_NUMBER:
+		if (PQftype(res, col) == FLOAT8_OID)
+			return float8_json(t);
 		return jsonv_number(strtod(t, NULL));
 	case RCOL_BOOL:
 		return json_object_new_boolean(t[0] == 't');

@@ -294,15 +294,15 @@ auth_clear_cookie(void)
 
 /* ---- quotas ------------------------------------------------------------- */
 
-/* The quota headers with reset time reset_epoch. */
+/* The quota headers with reset time reset_epoch: written with the reply's
+ * head (reply.c), which shows a refused request's unit given back. */
 static void
 quota_headers_at(struct req *r, long long limit, long long used, long long reset_epoch)
 {
-	long long left = limit - used;
-
-	reply_header(r, "X-RateLimit-Limit", pool_printf(r->pool, "%lld", limit));
-	reply_header(r, "X-RateLimit-Remaining", pool_printf(r->pool, "%lld", left > 0 ? left : 0));
-	reply_header(r, "X-RateLimit-Reset", pool_printf(r->pool, "%lld", reset_epoch));
+	r->quota.set = 1;
+	r->quota.limit = limit;
+	r->quota.used = used;
+	r->quota.reset = reset_epoch;
 }
 
 void
@@ -320,14 +320,16 @@ quota_charge_or_reply(struct req *r, const char *quota_class)
 	long long limit, reset, now = (long long)time(NULL);
 	PGresult *res;
 
-	/* one statement: read the tier's limit and charge a unit while under it */
+	/* one statement: read the tier's limit and charge a unit while under
+	 * it; a unit is bookkeeping, its commit is not waited for (unless
+	 * it is part of the handler's transaction, which it is not here) */
 	res = db_query_or_reply(r,
 		"WITH lim AS (SELECT daily_limit FROM tier_quotas WHERE tier = $3 AND quota_class = $2), "
 		"charged AS (INSERT INTO quota_usage (user_id, quota_class, day, used) "
 		"  SELECT $1, $2, (now() AT TIME ZONE 'UTC')::date, 1 FROM lim WHERE daily_limit > 0 "
 		"  ON CONFLICT (user_id, quota_class, day) DO UPDATE SET used = quota_usage.used + 1 "
 		"  WHERE quota_usage.used < (SELECT daily_limit FROM lim) RETURNING used) "
-		"SELECT (SELECT daily_limit FROM lim), (SELECT used FROM charged)",
+		"SELECT (SELECT daily_limit FROM lim), (SELECT used FROM charged), " DB_ASYNC_COMMIT,
 		DB_ARGS(uid, quota_class, r->user->tier));
 	if (res == NULL)
 		return -1;

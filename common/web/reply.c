@@ -68,6 +68,24 @@ reply_header(struct req *r, const char *name, const char *value)
 	buf_append(r->headers, "\r\n", 2);
 }
 
+/* The X-RateLimit-* headers of r's quota into head. A 422 gives its unit
+ * back after the reply (app.c: quota_refund): it is not counted here. */
+static void
+put_quota_headers(struct buf *head, const struct req *r, int status)
+{
+	long long left = r->quota.limit - r->quota.used;
+
+	if (status == 422 && r->quota_charged)
+		left++;
+	buf_puts(head, "X-RateLimit-Limit: ");
+	buf_put_ll(head, r->quota.limit);
+	buf_puts(head, "\r\nX-RateLimit-Remaining: ");
+	buf_put_ll(head, left > 0 ? left : 0);
+	buf_puts(head, "\r\nX-RateLimit-Reset: ");
+	buf_put_ll(head, r->quota.reset);
+	buf_append(head, "\r\n", 2);
+}
+
 /* Write the status line and headers; body_len < 0 means streamed. */
 static int
 send_head(struct req *r, int status, const char *content_type, long long body_len)
@@ -100,6 +118,8 @@ send_head(struct req *r, int status, const char *content_type, long long body_le
 	buf_puts(&head, "\r\nX-Process-Time: ");
 	buf_put_fixed3(&head, (long long)(ms * 1000.0 + (ms < 0 ? -0.5 : 0.5)));
 	buf_append(&head, "\r\n", 2);
+	if (r->quota.set)
+		put_quota_headers(&head, r, status);
 	if (r->headers != NULL)
 		buf_append(&head, r->headers->data, r->headers->len);
 	buf_puts(&head, "\r\n");

@@ -58,6 +58,10 @@ struct req {
 	int status;
 	int replied;
 	int quota_charged;         /* a unit of the route's quota was charged */
+	struct {                   /* the X-RateLimit-* headers, written with the head */
+		int set;
+		long long limit, used, reset;
+	} quota;
 	int streaming;
 	const char *error_code;    /* catalogue code of an error reply, for the log */
 	struct buf *headers;       /* extra reply headers, "Name: value\r\n" */

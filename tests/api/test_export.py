@@ -185,7 +185,8 @@ def exports_need_the_export_scope_and_quota():
 @test
 def refused_input_costs_no_quota():
     """A 422 from the handler (past the contract, after the charge) gives
-    the unit back: only answered requests count against the day's quota."""
+    the unit back, and its X-RateLimit-Remaining says so: only answered
+    requests count against the day's quota."""
     ensure_gspc()
     u = new_user()
 
@@ -196,7 +197,11 @@ def refused_input_costs_no_quota():
     g = q("^GSPC")
     for path in (f"/api/v1/export.csv?symbols={g},,MSFT", f"/api/v1/export.json?symbols={g},{g}",
                  f"/api/v1/export.csv?symbols={g}&from=2020-04-17&to=2020-04-16"):
-        expect_error(u.get(path), 422, "VALIDATION_FAILED")
+        r = u.get(path)
+        expect_error(r, 422, "VALIDATION_FAILED")
+        # the reply counts the unit as given back: nothing spent today
+        assert r.header("x-ratelimit-remaining") == r.header("x-ratelimit-limit") == "20", \
+            r.headers
     expect_error(u.get(f"/api/candles?symbol={g}&from=2020-04-17&to=2020-04-16"), 422,
                  "VALIDATION_FAILED", "from")
     assert used("export") == "0" and used("default") == "0", (used("export"), used("default"))

@@ -231,8 +231,11 @@ def retrain_stores_and_promotes_the_first_model():
     assert by_name["strategy_value"]["coefficient"] == 0
     assert by_name["close_sma20"]["coefficient"] != 0
     met = m["metrics"]
-    assert met["auc"] == float(row[3]) and 0 <= met["auc"] <= 1
-    assert met["accuracy"] == float(row[4]) and met["log_loss"] == float(row[5])
+    # the stored full-precision metrics, shown to four decimals
+    for name, stored in (("auc", row[3]), ("accuracy", row[4]), ("log_loss", row[5])):
+        assert abs(met[name] - float(stored)) <= 0.5e-4 + 1e-12, (name, met, stored)
+        assert met[name] == round(met[name], 4) and len(repr(met[name])) <= 7, (name, met)
+    assert 0 <= met["auc"] <= 1
     assert m["training"]["rows"] == int(row[6]) and met["holdout_rows"] == int(row[7])
     total = m["training"]["rows"] + met["holdout_rows"]
     assert met["holdout_rows"] == math.floor(0.2 * total), (met, total)

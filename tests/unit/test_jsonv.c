@@ -327,6 +327,61 @@ test_shortest_is_exact_and_minimal(void **state)
 	}
 }
 
+/* The formatter as first written: plain decimals tried from none upwards,
+ * then significant digits from one upwards, each read back. Slow (up to
+ * 38 prints) but plainly right: jsonv_shortest must print what it prints. */
+static void
+reference_shortest(char *out, size_t size, double v)
+{
+	int found = 0;
+
+	if (v == 0)
+		v = 0;
+	for (int d = 0; !found && fabs(v) >= 1e-4 && fabs(v) < 1e15 && d <= 20; d++) {
+		snprintf(out, size, "%.*f", d, v);
+		found = strtod(out, NULL) == v;
+	}
+	for (int prec = 1; !found && prec <= 17; prec++) {
+		snprintf(out, size, "%.*g", prec, v);
+		found = strtod(out, NULL) == v;
+	}
+}
+
+/* Prices, probabilities, whole numbers, values at the edges of the plain
+ * range and random doubles of every magnitude: the same text as the
+ * reference formatter. */
+static void
+test_shortest_matches_the_reference(void **state)
+{
+	static const double edges[] = { 1e-4, 9.9999999999999e-5, 1e15, 999999999999999.9,
+		0.00012345678901234567, 100, 9.5, 0.95, 1.005, 2.675, 1e-300, 1.7976931348623157e308,
+		5e-324, 123456.7890123456 };
+	char got[JSONV_NUMBER_MAX], want[JSONV_NUMBER_MAX];
+	unsigned long long x = 0x9E3779B97F4A7C15ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		for (int sign = 1; sign >= -1; sign -= 2) {
+			reference_shortest(want, sizeof(want), sign * edges[i]);
+			assert_int_equal(jsonv_shortest(got, sizeof(got), sign * edges[i]), 0);
+			assert_string_equal(got, want);
+		}
+	}
+	for (int i = 0; i < 100000; i++) {
+		double v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;     /* xorshift64 */
+		v = ldexp((double)(x >> 11) / 9007199254740992.0, (int)(x % 120) - 60);
+		if (i % 4 == 1)
+			v = round(v * 1e4) / 1e4;                /* a price */
+		else if (i % 4 == 2)
+			v = floor(v * 1e6);                      /* a whole number */
+		reference_shortest(want, sizeof(want), v);
+		assert_int_equal(jsonv_shortest(got, sizeof(got), v), 0);
+		assert_string_equal(got, want);
+	}
+}
+
 int
 main(void)
 {
@@ -341,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_number_is_shortest_exact),
 		cmocka_unit_test(test_shortest_whole_numbers_and_csv_text),
 		cmocka_unit_test(test_shortest_is_exact_and_minimal),
+		cmocka_unit_test(test_shortest_matches_the_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "jsonv.h"
 #include "reply_rows.h"
 
 static struct pool *pool;
@@ -115,12 +116,51 @@ test_rows_limit_and_add(void **state)
 	pool_reset(pool);
 }
 
+/* float8 columns are written as PostgreSQL's own text: the same text as
+ * jsonv_number prints for the value, over doubles of every magnitude and
+ * sign, with PostgreSQL's default extra_float_digits and with 0 (15
+ * digits, not exact: then both print those 15). */
+static void
+test_float8_text_is_the_shortest_number(void **state)
+{
+	static const char SQL_VALUES[] =
+		"SELECT v FROM (SELECT (random() - 0.5) * 10 ^ (floor(random() * 44) - 22) AS v "
+		"  FROM generate_series(1, 20000) "
+		"  UNION ALL SELECT unnest('{0, -0, 1e-4, 9.99999999999999e-5, 1e15, 1e15, "
+		"  999999999999999.9, 0.1, 1e-300, 1.7976931348623157e308, 5e-324, 100, 2.5, "
+		"  NaN, Infinity, -Infinity}'::float8[])) AS t";
+	const char *settings[] = { "SET extra_float_digits = 1", "SET extra_float_digits = 0" };
+	char want[JSONV_NUMBER_MAX];
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		PGresult *res;
+
+		assert_non_null(db_query(pool, settings[k], NULL, 0));
+		res = db_query(pool, SQL_VALUES, NULL, 0);
+		assert_non_null(res);
+		assert_true(PQntuples(res) > 20000);
+		for (int i = 0; i < PQntuples(res); i++) {
+			json_object *o = pool_json(pool, reply_col_json(res, i, 0, RCOL_NUMBER, 0));
+			double v = strtod(PQgetvalue(res, i, 0), NULL);
+
+			if (jsonv_shortest(want, sizeof(want), v) < 0)
+				snprintf(want, sizeof(want), "null");
+			assert_string_equal(json_object_to_json_string(o), want);
+		}
+		pool_reset(pool);
+	}
+	assert_non_null(db_query(pool, "RESET extra_float_digits", NULL, 0));
+	pool_reset(pool);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_type_and_null),
 		cmocka_unit_test(test_rows_limit_and_add),
+		cmocka_unit_test(test_float8_text_is_the_shortest_number),
 	};
 	char err[256] = "";
 	int rc;
