@@ -258,7 +258,8 @@ static const char SQL_HIT[] =
 static const char SQL_HIT_ID[] =
 	"SELECT id FROM ev_hits WHERE event_id = $1 AND market = $2 AND outcome = $3 "
 	"AND COALESCE(point, 'NaN') = COALESCE($4::numeric, 'NaN') AND book = $5 "
-	"AND price = $6::numeric AND observed_at = $7::timestamptz";
+	"AND price = $6::numeric AND observed_at = $7::timestamptz AND source = $8 "
+	"AND COALESCE(user_id, 0) = COALESCE($9::bigint, 0)";
 
 static const char SQL_CROSS[] =
 	"INSERT INTO hits (domain, key, score, title, payload, observed_at) "
@@ -301,7 +302,8 @@ odds_store_hit(struct pool *p, const struct odds_row *r, const struct odds_eval 
 		       db_query(p, SQL_NOTIFY, DB_ARGS(db_i64(p, *id))) ? 0 : -1;
 	}
 	res = db_query(p, SQL_HIT_ID, DB_ARGS(r->event_id, r->market, r->outcome, point,
-	               r->book, price, r->observed_at));
+	               r->book, price, r->observed_at, source,
+	               user_id > 0 ? db_i64(p, user_id) : NULL));
 	if (res == NULL || PQntuples(res) != 1) {
 		log_kv(LOG_WARN, "odds: a hit neither inserted nor found", "event", r->event_id, NULL);
 		return -1;

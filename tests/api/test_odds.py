@@ -296,6 +296,18 @@ def ingest_is_idempotent_and_needs_its_scope():
     r = call("GET", "/api/ev/hits?sport=soccer_epl", other)
     expect_status(r, 200)
     assert [h for h in r.json()["items"] if h["source"] == "ingest"] == []
+    # the other user's bot posting the same hit gets a hit of its own, which
+    # only it sees; the first owner's stays as it was
+    r = call("POST", "/api/auth/api-keys", other, body={"name": "bot", "scopes": ["ingest"]})
+    expect_status(r, 201)
+    r = call("POST", "/api/ev/hits/ingest", key=r.json()["key"], body=HIT)
+    expect_status(r, 201)
+    theirs = r.json()["id"]
+    assert theirs != hit["id"]
+    r = call("GET", "/api/ev/hits?sport=soccer_epl", other)
+    assert [h["id"] for h in r.json()["items"] if h["source"] == "ingest"] == [theirs]
+    mine = [h for h in hits("?sport=soccer_epl")["items"] if h["source"] == "ingest"]
+    assert [h["id"] for h in mine] == [hit["id"]], mine
 
 
 @test
