@@ -98,14 +98,17 @@ def applied_rows(dbname=None):
 
 
 def tables(dbname):
-    """The schema's shape: its tables, and every constraint with its definition
-    (a migration may change a CHECK without adding or dropping a table)."""
+    """The schema's shape: its tables, every constraint and every index with
+    its definition (a migration may change a CHECK or an index without
+    adding or dropping a table)."""
     names = sorted(r[0] for r in psql("SELECT tablename FROM pg_tables "
                                       "WHERE schemaname = 'public'", dbname))
     checks = sorted("constraint " + r[0] for r in psql(
         "SELECT conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid) "
         "FROM pg_constraint WHERE connamespace = 'public'::regnamespace", dbname))
-    return names + checks
+    indexes = sorted("index " + r[0] for r in psql(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'", dbname))
+    return names + checks + indexes
 
 
 # ---- help and usage errors ------------------------------------------------
