@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arb.h"
 #include "config.h"
@@ -86,6 +87,34 @@ line_add(struct line *l, const struct odds_row *w)
 	}
 }
 
+/* 1 when line l has the outcomes its market cannot do without: both teams
+ * (h2h, spreads; a draw too when a book priced one, which puts it in the
+ * line), or over and under (totals). A line missing one is no arb, however
+ * low its sum: the missing result would pay nothing. */
+static int
+line_complete(const struct line *l)
+{
+	const char *need[2];
+	int found = 0;
+
+	if (l->first == NULL)
+		return 0;
+	if (strcmp(l->first->market, "totals") == 0) {
+		need[0] = "Over";
+		need[1] = "Under";
+	} else {
+		need[0] = l->first->home_team;
+		need[1] = l->first->away_team;
+	}
+	for (int k = 0; k < 2; k++)
+		for (int o = 0; o < l->n; o++)
+			if (strcasecmp(l->best[o]->outcome, need[k]) == 0) {
+				found++;
+				break;
+			}
+	return found == 2;
+}
+
 static int
 by_profit(const void *x, const void *y)
 {
@@ -141,7 +170,8 @@ arb_json(struct pool *p, const struct line *l, double unit)
 }
 
 /* GET /api/arbs?sport=&market=&bankroll=&unit=: every upcoming market line
- * whose best prices across books sum (in 1/price) below 1, best first,
+ * with all its outcomes priced (line_complete) whose best prices across
+ * books sum (in 1/price) below 1, best first,
  * with the exact stakes of bankroll (default 100), the stakes rounded to
  * whole units (default 1) and whether the rounded stakes still guarantee
  * a profit (note says when not). */
@@ -169,7 +199,8 @@ list_arbs(struct req *r)
 
 		for (int k = 0; k < lines[i].n; k++)
 			price[k] = lines[i].best[k]->price;
-		if (lines[i].n >= 2 && arb_stakes(price, lines[i].n, bankroll, unit, &lines[i].a) == 0)
+		if (lines[i].n >= 2 && line_complete(&lines[i]) &&
+		    arb_stakes(price, lines[i].n, bankroll, unit, &lines[i].a) == 0)
 			lines[found++] = lines[i];
 	}
 	qsort(lines, (size_t)found, sizeof(*lines), by_profit);

@@ -9,7 +9,9 @@ returns 84000/73 whatever happens: 11000/73 of profit. a2 is a 2-way one,
 Pinnacle's 2.2 and Bovada's 2.0 (21/22): 100 as 1000/21 and 1100/21, 100/21
 of profit; in whole units 48 and 52 keep 4 of it, and in units of 5 a
 bankroll of 5 cannot cover both sides (the reply says so). a3 (1.9 and
-1.95 at best) is no arb. Client addresses 127.40.0.0/24."""
+1.95 at best) is no arb. a4's books price Spurs and the draw, never Villa:
+its sum (1/2.6 + 1/2.6) is below 1, but a Villa win would pay nothing, so it
+is no arb either. Client addresses 127.40.0.0/24."""
 
 import itertools
 import os
@@ -42,7 +44,7 @@ def loaded():
         path = os.path.join(d, "arbs.csv")
         shutil.copy(FIXTURE, path)
         os.chmod(path, 0o644)
-        sql("DELETE FROM odds_events WHERE id IN ('a1', 'a2', 'a3')")
+        sql("DELETE FROM odds_events WHERE id IN ('a1', 'a2', 'a3', 'a4')")
         t0 = db_now()
         p = run([os.path.join(BIN, "cron", "scan-odds")], ODDS_CSV_URL="file://" + path)
         expect_rc(p, 0, "scan of the recorded arbs")
@@ -62,7 +64,8 @@ def arbs_best_prices_stakes_and_profit():
     body = r.json()
     assert body["bankroll"] == 1000 and body["unit"] == 1, body
     arbs = body["arbs"]
-    assert [a["event_id"] for a in arbs] == ["a1", "a2"], arbs     # best first, a3 none
+    assert [a["event_id"] for a in arbs] == ["a1", "a2"], arbs     # best first, a3 a4 none
+    assert sql("SELECT count(DISTINCT book) FROM odds_prices WHERE event_id = 'a4'") == [["2"]]
     a1 = arbs[0]
     assert close(a1["book_sum"], 73 / 84) and close(a1["profit"], 11000 / 73), a1
     assert close(a1["profit_pct"], 100 * 11 / 73), a1
