@@ -28,6 +28,7 @@ odds_fair_line(const struct odds_book_prices *b, int nb, int n,
 {
 	double *per = NULL, *col = NULL, *over = NULL, *hold = NULL, fair[DEVIG_MAX_OUTCOMES];
 	int used = 0, rc = -1;
+	double sum = 0;
 
 	if (n < 2 || n > DEVIG_MAX_OUTCOMES || nb <= 0)
 		return -1;
@@ -61,7 +62,11 @@ odds_fair_line(const struct odds_book_prices *b, int nb, int n,
 		for (int k = 0; k < used; k++)
 			col[k] = per[(size_t)k * (size_t)n + (size_t)i];
 		out->p[i] = odds_median(col, used);
+		sum += out->p[i];
 	}
+	/* medians of three or more outcomes need not sum to 1: rescaled */
+	for (int i = 0; i < n; i++)
+		out->p[i] /= sum;
 	out->source = "consensus";
 	out->books = used;
 	out->overround = odds_median(over, used);

@@ -5,7 +5,9 @@
  * book offers for them (0 where a book does not price an outcome). The fair
  * line is the sharp book's devigged probabilities when that book prices
  * every outcome, else the consensus: for each outcome, the median across
- * books (pricing every outcome) of each book's devigged probability. */
+ * books (pricing every outcome) of each book's devigged probability, the
+ * medians then scaled to sum to 1 (with three outcomes or more they need
+ * not). */
 #ifndef EDGESCOUT_ODDS_FAIR_H
 #define EDGESCOUT_ODDS_FAIR_H
 

@@ -251,6 +251,28 @@ test_fair_line(void **state)
 	CLOSE(odds_median(v, 3), 2);
 }
 
+/* Three books without margin pricing a 3-way market at (1/2, 3/10, 1/5),
+ * (2/5, 2/5, 1/5) and (9/20, 1/4, 3/10): the medians 9/20, 3/10 and 1/5 sum
+ * to 19/20, and the consensus is them scaled to 1: 9/19, 6/19, 4/19. */
+static void
+test_fair_line_consensus_sums_to_one(void **state)
+{
+	struct odds_book_prices b[3] = {
+		{ "a", { 2.0, 10.0 / 3, 5.0 } },
+		{ "b", { 2.5, 2.5, 5.0 } },
+		{ "c", { 20.0 / 9, 4.0, 10.0 / 3 } },
+	};
+	struct odds_fair f;
+
+	(void)state;
+	assert_int_equal(odds_fair_line(b, 3, 3, DEVIG_MULTIPLICATIVE, NULL, &f), 0);
+	assert_string_equal(f.source, "consensus");
+	CLOSE(f.p[0], 9.0 / 19);
+	CLOSE(f.p[1], 6.0 / 19);
+	CLOSE(f.p[2], 4.0 / 19);
+	CLOSE(f.p[0] + f.p[1] + f.p[2], 1);
+}
+
 /* ---- odds_eval.h ------------------------------------------------------- */
 
 static struct odds_row
@@ -300,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_ev_kelly),
 		cmocka_unit_test(test_fair_line),
+		cmocka_unit_test(test_fair_line_consensus_sums_to_one),
 		cmocka_unit_test(test_lines),
 	};
 
