@@ -77,10 +77,21 @@ static const char SQL_ACCOUNT[] =
 	"coalesce(b.customer_id, '') "
 	"FROM users u LEFT JOIN billing_accounts b ON b.user_id = u.id WHERE u.id = $1::bigint";
 
-static const char SQL_GRACE_EXPIRE[] =
-	"UPDATE users u SET tier = 'free', updated_at = now() FROM billing_accounts b "
+#define GRACE_OVER \
+	"FROM billing_accounts b WHERE b.user_id = u.id AND u.tier = 'pro' " \
+	"AND b.status IN ('past_due', 'unpaid') AND b.grace_until <= now()"
+
+static const char SQL_GRACE_COUNT[] = "SELECT count(*) FROM users u, billing_accounts b "
 	"WHERE b.user_id = u.id AND u.tier = 'pro' AND b.status IN ('past_due', 'unpaid') "
-	"AND b.grace_until <= now() RETURNING u.id";
+	"AND b.grace_until <= now()";
+
+static const char SQL_GRACE_EXPIRE[] =
+	"WITH ended AS (UPDATE users u SET tier = 'free', updated_at = now() " GRACE_OVER " "
+	"RETURNING u.id, b.status, b.grace_until) "
+	"INSERT INTO audit_log (action, target, details) "
+	"SELECT 'billing.tier_changed', 'user:' || id, jsonb_build_object('reason', "
+	"'grace period ended', 'status', status, 'grace_until', " DB_TIME("grace_until") ", "
+	"'tier_before', 'pro', 'tier_after', 'free') FROM ended RETURNING id";
 
 int
 billing_event_claim(struct pool *p, const struct stripe_event *e)
@@ -168,8 +179,12 @@ billing_account(struct pool *p, int64_t user_id)
 	return db_query(p, SQL_ACCOUNT, DB_ARGS(db_i64(p, user_id)));
 }
 
-PGresult *
-billing_grace_expire(struct pool *p)
+int64_t
+billing_grace_expire(struct pool *p, int dry_run)
 {
-	return db_query(p, SQL_GRACE_EXPIRE, DB_NOARGS);
+	PGresult *res = db_query(p, dry_run ? SQL_GRACE_COUNT : SQL_GRACE_EXPIRE, DB_NOARGS);
+
+	if (res == NULL)
+		return -1;
+	return dry_run ? db_int(res, 0, 0) : PQntuples(res);
 }

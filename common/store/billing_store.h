@@ -49,8 +49,9 @@ int billing_event_finish(struct pool *p, const char *id, int64_t user_id, const 
  * the database failed. */
 PGresult *billing_account(struct pool *p, int64_t user_id);
 
-/* Users whose grace period has ended while still past due or unpaid go
- * back to free; their ids are the rows of the result. NULL on failure. */
-PGresult *billing_grace_expire(struct pool *p);
+/* Users on pro whose grace period has ended while still past due or unpaid
+ * go back to free, each with a billing.tier_changed audit row (no actor);
+ * with dry_run they are only counted. How many, or -1 on failure. */
+int64_t billing_grace_expire(struct pool *p, int dry_run);
 
 #endif

@@ -12,6 +12,8 @@ file starts the stand-in (scripts/test.sh sets the STRIPE_* settings).
 Client addresses 127.0.0.170-179."""
 
 import atexit
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -24,8 +26,9 @@ import urllib.request
 
 import stripe
 
+import fcgi
 from accounts import new_user, sql, sql_value, stack_env, user_id
-from jobs_lib import expect_rc
+from jobs_lib import BIN, db_now, expect_rc, run, runs_since
 from lib import STACK, expect_error, expect_status, request, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +37,8 @@ STANDIN = os.path.join(REPO, "tests", "standin", "stripe_standin.py")
 _addr = itertools.cycle([f"127.0.0.{i}" for i in range(170, 180)])
 _state = {}
 WEBHOOK = "/api/billing/webhook"
+GRACE_JOB = os.path.join(BIN, "cron", "billing-grace")
+BILLING_BIN = os.path.join(BIN, "cgi-bin", "billing")
 
 
 def settings():
@@ -383,12 +388,129 @@ def the_grace_period_ends_on_the_free_tier():
     t0 = int(time.time()) - 50
     deliver(event("customer.subscription.updated", subscription(u, sub, cus, "active"), t0))
     deliver(invoice("invoice.payment_failed", cus, sub, t0 + 1))
+    expect_rc(run([GRACE_JOB]), 0, "billing-grace within the grace period")
     assert tier_of(u) == "pro"
-    # Stripe keeps retrying; the subscription stays past due past the grace
+    # Stripe keeps retrying; the subscription is still past due when the grace ends
     sql("UPDATE billing_accounts SET grace_until = now() - interval '1 minute' "
         "WHERE user_id = :'p1'", u["id"])
-    assert billing(u)["tier"] == "pro"    # until something looks at it
-    # the next event of the subscription sets the tier the state gives
-    deliver(event("customer.subscription.updated", subscription(u, sub, cus, "past_due"),
-                  t0 + 2))
-    assert tier_of(u) == "free" and billing(u)["status"] == "past_due"
+    p = run([GRACE_JOB, "--dry-run"])
+    expect_rc(p, 0, "billing-grace --dry-run")
+    assert tier_of(u) == "pro"
+    t1 = db_now()
+    expect_rc(run([GRACE_JOB]), 0, "billing-grace")
+    assert tier_of(u) == "free" and quota_limit(u) == "1000"
+    b = billing(u)
+    assert b["tier"] == "free" and b["status"] == "past_due", b
+    rows = sql("SELECT actor_id IS NULL, details->>'reason', details->>'tier_after' "
+               "FROM audit_log WHERE target = :'p1' AND action = 'billing.tier_changed' "
+               "ORDER BY id", f"user:{u['id']}")
+    assert rows == [["t", "", "pro"], ["t", "grace period ended", "free"]], rows
+    runs = runs_since(t1, "billing-grace")
+    assert len(runs) == 1 and runs[0][0] == "ok" and runs[0][1] >= 1, runs
+    # a second run changes nothing
+    t2 = db_now()
+    expect_rc(run([GRACE_JOB]), 0, "billing-grace again")
+    assert sql_value("SELECT count(*) FROM audit_log WHERE target = :'p1' AND action = "
+                     "'billing.tier_changed'", f"user:{u['id']}") == "2"
+    assert all(r[0] == "ok" for r in runs_since(t2, "billing-grace"))
+    # paid at last: back to pro
+    deliver(invoice("invoice.paid", cus, sub, t0 + 2))
+    assert tier_of(u) == "pro" and billing(u)["status"] == "active"
+
+
+# ---- a worker of its own: other settings -----------------------------------
+
+class Worker:
+    """A billing worker started by hand with the stack's settings changed by
+    settings (None removes one); requests go to it over FastCGI."""
+
+    def __init__(self, **settings):
+        self.dir = tempfile.mkdtemp(prefix="es-billing-", dir="/tmp")
+        os.chmod(self.dir, 0o755)
+        self.sock = os.path.join(self.dir, "billing.sock")
+        self.log = os.path.join(self.dir, "billing.log")
+        env = dict(stack_env())
+        env.update({"RUN_DIR": self.dir, "DATA_DIR": self.dir, "LANG": "C.UTF-8",
+                    "HTTP_RETRIES": "0"})
+        env.update({k: os.environ[k] for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                               "LSAN_OPTIONS") if k in os.environ})
+        for k, v in settings.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+        self.proc = fcgi.start_worker(BILLING_BIN, self.sock, env, self.log)
+        assert self.proc.poll() is None, self.log_text()
+
+    def request(self, method, uri, token=None, **kw):
+        hdrs = kw.pop("headers", {})
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        return fcgi.request(self.sock, method, uri, headers=hdrs, **kw)
+
+    def log_text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        fcgi.stop_worker(self.proc)
+
+
+def expect_fcgi_error(reply, status, code):
+    assert reply.status == status, reply
+    assert reply.json()["error"]["code"] == code, reply
+
+
+@test
+def without_stripe_settings_billing_is_503_and_the_rest_works():
+    u = user()
+    w = Worker(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None)
+    try:
+        expect_fcgi_error(w.request("POST", "/api/billing/checkout", u["token"]), 503,
+                          "SERVICE_UNAVAILABLE")
+        expect_fcgi_error(w.request("POST", "/api/billing/portal", u["token"]), 503,
+                          "SERVICE_UNAVAILABLE")
+        payload = json.dumps(event("customer.created", {"id": "cus_x"}))
+        expect_fcgi_error(w.request("POST", WEBHOOK, body=payload.encode(),
+                                    headers={"Stripe-Signature": sign(payload),
+                                             "Content-Type": "application/json"}),
+                          503, "SERVICE_UNAVAILABLE")
+        r = w.request("GET", "/api/billing", u["token"])
+        assert r.status == 200 and r.json()["tier"] == "free", r
+    finally:
+        w.close()
+
+
+@test
+def a_refusal_by_stripe_is_502_and_the_key_stays_out_of_the_log():
+    u = user()
+    standin()
+    wrong = "sk_test_" + secrets.token_hex(16)
+    w = Worker(STRIPE_SECRET_KEY=wrong)
+    try:
+        before = len(standin_requests())
+        expect_fcgi_error(w.request("POST", "/api/billing/checkout", u["token"]), 502,
+                          "PROVIDER_UNAVAILABLE")
+        reqs = standin_requests()[before:]
+        assert len(reqs) == 1 and not reqs[0]["authorized"], reqs
+        log = w.log_text()
+        assert "HTTP 401: invalid_request_error" in log, log
+        assert wrong not in log and wrong[8:] not in log
+        assert settings()["STRIPE_WEBHOOK_SECRET"] not in log
+    finally:
+        w.close()
+
+
+@test
+def a_signed_body_that_is_not_utf8_is_400_and_not_stored():
+    eid = "evt_" + secrets.token_hex(12)
+    payload = json.dumps(event("customer.created", {"id": "cus_x"}, eid=eid))
+    raw = payload.replace('"object": "event"', '"object": "ev\udcffnt"').encode(
+        "utf-8", "surrogateescape")
+    t = int(time.time())
+    v1 = hmac.new(settings()["STRIPE_WEBHOOK_SECRET"].encode(), b"%d." % t + raw,
+                  hashlib.sha256).hexdigest()
+    r = call("POST", WEBHOOK, raw_body=raw, headers={"Stripe-Signature": f"t={t},v1={v1}",
+                                                     "Content-Type": "application/json"})
+    expect_error(r, 400, "INVALID_JSON")
+    assert stored(eid) == "0"
