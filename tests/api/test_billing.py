@@ -514,3 +514,29 @@ def a_signed_body_that_is_not_utf8_is_400_and_not_stored():
                                                      "Content-Type": "application/json"})
     expect_error(r, 400, "INVALID_JSON")
     assert stored(eid) == "0"
+
+
+@test
+def readme_examples_run():
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    start = text.index("`USER_ID` its user's", text.index("## Billing"))
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    assert block.count("curl ") == 5, block
+    u = user("readme")
+    standin()
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": u["token"],
+           "USER_ID": str(u["id"]), "STRIPE_WEBHOOK_SECRET": settings()["STRIPE_WEBHOOK_SECRET"],
+           "CURL_CA_BUNDLE": STACK["CA"]}
+    p = subprocess.run(["bash", "-e", "-c", block], env=env, capture_output=True, text=True,
+                       timeout=60)
+    expect_rc(p, 0, "the README's billing examples")
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(out) == 5, p.stdout
+    assert out[0]["tier"] == "free" and out[0]["status"] == "none", out[0]
+    assert out[1]["url"].startswith(standin() + "/c/pay/"), out[1]
+    assert out[2] == {"received": True, "replay": False, "outcome": "applied"}, out[2]
+    assert out[3]["url"].startswith(standin() + "/p/session/"), out[3]
+    assert out[4]["tier"] == "pro" and out[4]["status"] == "active", out[4]
+    assert tier_of(u) == "pro"
