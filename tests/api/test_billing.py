@@ -321,8 +321,9 @@ def the_tier_follows_the_subscription():
     assert b["renews_at"] is None and b["expires_at"] == time.strftime(
         "%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(end)), b
     assert b["cancel_at_period_end"] and b["tier"] == "pro", b
-    assert deliver(event("customer.subscription.deleted",
-                         subscription(u, sub, cus, "canceled", end), t0 + 5))["outcome"] == "applied"
+    deleted = event("customer.subscription.deleted",
+                    subscription(u, sub, cus, "canceled", end), t0 + 5)
+    assert deliver(deleted)["outcome"] == "applied"
     assert tier_of(u) == "free" and quota_limit(u) == "1000"
     assert billing(u)["status"] == "canceled"
     rows = sql("SELECT action, details->>'tier_before', details->>'tier_after', "
