@@ -16,9 +16,9 @@ static const char SQL_CLAIM[] =
 	"VALUES ($1, $2, $3::bigint, 'ignored') ON CONFLICT (id) DO NOTHING RETURNING id";
 
 static const char SQL_USER[] =
-	"SELECT coalesce((SELECT id FROM users WHERE id = $1::bigint), "
-	"(SELECT user_id FROM billing_accounts WHERE subscription_id = $2), "
-	"(SELECT user_id FROM billing_accounts WHERE customer_id = $3))";
+	"SELECT coalesce((SELECT user_id FROM billing_accounts WHERE subscription_id = $2), "
+	"(SELECT user_id FROM billing_accounts WHERE customer_id = $3), "
+	"(SELECT id FROM users WHERE id = $1::bigint))";
 
 static const char SQL_ENSURE[] =
 	"INSERT INTO billing_accounts (user_id) VALUES ($1::bigint) ON CONFLICT DO NOTHING";

@@ -27,9 +27,9 @@ struct billing_change {
  * replay: change nothing), -1 when the database failed. */
 int billing_event_claim(struct pool *p, const struct stripe_event *e);
 
-/* The user e is about: its user reference when that user exists, else the
- * owner of its subscription, else of its customer; 0 when none. 0, or -1
- * when the database failed. */
+/* The user e is about: the owner of its subscription, else of its customer
+ * (the ids Stripe keeps), else its user reference when that user exists; 0
+ * when none. 0, or -1 when the database failed. */
 int billing_event_user(struct pool *p, const struct stripe_event *e, int64_t *user_id);
 
 /* Apply e to user_id's subscription (row locked; made when missing) and set

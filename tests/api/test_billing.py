@@ -383,6 +383,19 @@ def an_event_of_no_known_user_is_stored_and_changes_nothing():
 
 
 @test
+def a_known_subscription_belongs_to_its_owner_whatever_the_event_says():
+    a, b = user(), user()
+    cus, sub = "cus_" + secrets.token_hex(6), "sub_" + secrets.token_hex(6)
+    t0 = int(time.time()) - 50
+    deliver(event("customer.subscription.updated", subscription(a, sub, cus, "active"), t0))
+    # the same subscription, its metadata naming someone else
+    assert deliver(event("customer.subscription.deleted",
+                         subscription(b, sub, cus, "canceled"), t0 + 1))["outcome"] == "applied"
+    assert tier_of(a) == "free" and billing(a)["status"] == "canceled"
+    assert billing(b)["status"] == "none"
+
+
+@test
 def the_grace_period_ends_on_the_free_tier():
     u = user()
     cus, sub = "cus_" + secrets.token_hex(6), "sub_" + secrets.token_hex(6)
