@@ -55,6 +55,18 @@ active(const char *status)
 	return strcmp(status, "active") == 0 || strcmp(status, "trialing") == 0;
 }
 
+/* 1 when the user has a subscription still running (paid, trialing, or
+ * waiting on a payment): Checkout would make a second one. */
+static int
+subscribed(const char *status)
+{
+	static const char *const running[] = {
+		"active", "trialing", "past_due", "unpaid", "paused", NULL
+	};
+
+	return valid_enum(status, running) >= 0;
+}
+
 static json_object *
 time_or_null(const char *t, int when)
 {
@@ -108,7 +120,7 @@ checkout(struct req *r)
 		return not_configured(r);
 	if ((res = billing_account(r->pool, r->user->id)) == NULL)
 		return db_failure_reply(r), r->status;
-	if (active(db_text(res, 0, 1)))
+	if (subscribed(db_text(res, 0, 1)))
 		return reply_error(r, ERR_CONFLICT, NULL,
 		                   "already subscribed: manage it in the billing portal");
 	if ((url = stripe_checkout_url(r->pool, r->user->id, r->user->email, &why)) == NULL)

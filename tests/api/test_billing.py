@@ -46,6 +46,11 @@ def settings():
     missing = [k for k in ("STRIPE_BASE_URL", "STRIPE_SECRET_KEY", "STRIPE_PRICE_ID",
                            "STRIPE_WEBHOOK_SECRET", "BILLING_RETURN_URL") if not env.get(k)]
     assert not missing, f"the stack needs {missing} (see scripts/test.sh)"
+    if "noted" not in _state and os.environ.get("API_SECRETS_FILE"):
+        # the log scan after the suite looks for these too
+        with open(os.environ["API_SECRETS_FILE"], "a") as f:
+            f.write(env["STRIPE_SECRET_KEY"] + "\n" + env["STRIPE_WEBHOOK_SECRET"] + "\n")
+        _state["noted"] = True
     return env
 
 
@@ -308,6 +313,8 @@ def the_tier_follows_the_subscription():
     assert deliver(invoice("invoice.payment_failed", cus, sub, t0 + 2))["outcome"] == "applied"
     b = billing(u)
     assert b["status"] == "past_due" and b["tier"] == "pro", b
+    # the card is fixed in the portal, not by a second subscription
+    expect_error(call("POST", "/api/billing/checkout", u["token"]), 409, "CONFLICT")
     grace = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(t0 + 2 + 7 * 86400))
     assert b["expires_at"] == grace and b["renews_at"] is None, b
     assert tier_of(u) == "pro"
@@ -326,6 +333,7 @@ def the_tier_follows_the_subscription():
     assert deliver(deleted)["outcome"] == "applied"
     assert tier_of(u) == "free" and quota_limit(u) == "1000"
     assert billing(u)["status"] == "canceled"
+    expect_status(call("POST", "/api/billing/checkout", u["token"]), 200)   # may come back
     rows = sql("SELECT action, details->>'tier_before', details->>'tier_after', "
                "details->>'type' FROM audit_log WHERE target = :'p1' AND action LIKE 'billing.%' "
                "ORDER BY id", f"user:{u['id']}")
