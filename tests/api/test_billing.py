@@ -278,6 +278,19 @@ def a_signed_body_that_is_not_an_event_is_400_and_not_stored():
         r = post_event(payload, sign(payload))
         assert r.status == 400, (payload, r)
     assert stored("evt_x1") == "0"
+    # wrong types and injection strings, each signed
+    for ev in (dict(event("invoice.paid", {"customer": "cus_a"}), created="1700000000"),
+               event("invoice.paid", {"customer": ["cus_a"]}),
+               event("checkout.session.completed", {"client_reference_id": "1 OR 1=1"}),
+               dict(event("invoice.paid", {"customer": "cus_a"}),
+                    id="evt_1'; DROP TABLE billing_events; --")):
+        payload = json.dumps(ev)
+        expect_error(post_event(payload, sign(payload)), 400, "BAD_REQUEST")
+        assert stored(ev["id"]) == "0", ev
+    # more than BODY_MAX_BYTES
+    payload = json.dumps(event("customer.created", {"pad": "x" * (2 << 20)}))
+    r = post_event(payload, sign(payload))
+    expect_error(r, 413, "PAYLOAD_TOO_LARGE")
     # an event whose object breaks the rules of its type
     bad = event("customer.subscription.updated", {"id": "sub_1", "status": "bogus"})
     payload = json.dumps(bad)
