@@ -348,8 +348,10 @@ has_prefix(const char *v, const char *prefix)
 	return v != NULL && strncmp(v, prefix, strlen(prefix)) == 0 && v[strlen(prefix)] != '\0';
 }
 
-/* The billing settings: none needed while STRIPE_SECRET_KEY is unset;
- * production wants the whole set, well-formed, over https. */
+/* The billing settings: none needed while STRIPE_SECRET_KEY and
+ * STRIPE_WEBHOOK_SECRET are unset; production wants a well-formed webhook
+ * secret whenever one is set, and with the secret key the whole set, over
+ * https. */
 static int
 check_billing(int prod, void (*report)(const char *key, const char *problem, void *ctx),
               void *ctx)
@@ -363,7 +365,13 @@ check_billing(int prod, void (*report)(const char *key, const char *problem, voi
 	if (config_int("STRIPE_WEBHOOK_TOLERANCE", -1) < 1 ||
 	    config_int("STRIPE_WEBHOOK_TOLERANCE", -1) > 3600)
 		PROBLEM("STRIPE_WEBHOOK_TOLERANCE", "must be seconds, 1 to 3600");
-	if (!prod || key == NULL || *key == '\0')
+	if (!prod)
+		return problems;
+	if ((key == NULL || *key == '\0') && config_get("STRIPE_WEBHOOK_SECRET") != NULL &&
+	    *config_get("STRIPE_WEBHOOK_SECRET") != '\0' &&
+	    !has_prefix(config_get("STRIPE_WEBHOOK_SECRET"), "whsec_"))
+		PROBLEM("STRIPE_WEBHOOK_SECRET", "must be the endpoint's signing secret (whsec_...)");
+	if (key == NULL || *key == '\0')
 		return problems;
 	if (!has_prefix(key, "sk_") && !has_prefix(key, "rk_"))
 		PROBLEM("STRIPE_SECRET_KEY", "must be a Stripe secret key (sk_... or rk_...)");

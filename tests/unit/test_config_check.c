@@ -245,6 +245,14 @@ test_check_production_billing_wants_the_whole_set(void **state)
 	setenv("STRIPE_PRICE_ID", "not-a-price", 1);
 	p = check();
 	assert_int_equal(p.n, 0);            /* no secret key: billing is off */
+	setenv("STRIPE_WEBHOOK_SECRET", "plain-words", 1);   /* the webhook alone */
+	p = check();
+	assert_string_equal(p.keys, "STRIPE_WEBHOOK_SECRET");
+	assert_null(strstr(p.last, "plain-words"));
+	setenv("STRIPE_WEBHOOK_SECRET", "whsec_Fq3mZ8", 1);
+	p = check();
+	assert_int_equal(p.n, 0);
+	unsetenv("STRIPE_WEBHOOK_SECRET");
 	setenv("STRIPE_SECRET_KEY", "sk_live_q7Vn2xKp9LmZ4rTb8WcY1eHs", 1);
 	p = check();
 	assert_string_equal(p.keys, "STRIPE_PRICE_ID,STRIPE_WEBHOOK_SECRET,BILLING_RETURN_URL");
