@@ -220,7 +220,8 @@ read_settings(struct nc_ctx *c)
 	c->s.limits = config_bool("RATE_LIMITS", 1);
 	if (read_rate(c, "RATE_LIMIT_DEFAULT", NC_RL_DEFAULT) < 0 ||
 	    read_rate(c, "RATE_LIMIT_LOGIN", NC_RL_LOGIN) < 0 ||
-	    read_rate(c, "RATE_LIMIT_REGISTER", NC_RL_REGISTER) < 0)
+	    read_rate(c, "RATE_LIMIT_REGISTER", NC_RL_REGISTER) < 0 ||
+	    read_rate(c, "RATE_LIMIT_WEBHOOK", NC_RL_WEBHOOK) < 0)
 		return -1;
 	body = config_int("BODY_MAX_BYTES", -1);
 	if (body < 1024 || body > 64 << 20) {

@@ -12,7 +12,7 @@ struct buf;
 struct pool;
 
 /* Rate-limit class of a route, from its rl_* flag (none of them: default). */
-enum nc_class { NC_RL_DEFAULT, NC_RL_NONE, NC_RL_LOGIN, NC_RL_REGISTER };
+enum nc_class { NC_RL_DEFAULT, NC_RL_NONE, NC_RL_LOGIN, NC_RL_REGISTER, NC_RL_WEBHOOK };
 
 #define NC_MAX_METHODS 16
 
@@ -58,7 +58,7 @@ struct nc_opts {
 /* Settings read from the configuration (environment and env file). */
 struct nc_settings {
 	int limits;           /* RATE_LIMITS on */
-	long rate[4];         /* requests per minute, indexed by enum nc_class */
+	long rate[5];         /* requests per minute, indexed by enum nc_class */
 	long body_max;        /* BODY_MAX_BYTES */
 	const char *cors;     /* CORS_ORIGINS, "" for none */
 };

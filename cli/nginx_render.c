@@ -21,7 +21,7 @@ static const enum err nginx_errors[] = {
 
 static const char *const class_names[] = {
 	[NC_RL_DEFAULT] = "default", [NC_RL_NONE] = "none",
-	[NC_RL_LOGIN] = "login", [NC_RL_REGISTER] = "register",
+	[NC_RL_LOGIN] = "login", [NC_RL_REGISTER] = "register", [NC_RL_WEBHOOK] = "webhook",
 };
 
 static const char *
@@ -49,9 +49,11 @@ render_rate_limits(struct nc_ctx *c, struct buf *out)
 		{ "RATE_DEFAULT", num(c->p, r[NC_RL_DEFAULT]) },
 		{ "RATE_LOGIN", num(c->p, r[NC_RL_LOGIN]) },
 		{ "RATE_REGISTER", num(c->p, r[NC_RL_REGISTER]) },
+		{ "RATE_WEBHOOK", num(c->p, r[NC_RL_WEBHOOK]) },
 		{ "RETRY_DEFAULT", num(c->p, retry_after(r[NC_RL_DEFAULT])) },
 		{ "RETRY_LOGIN", num(c->p, retry_after(r[NC_RL_LOGIN])) },
 		{ "RETRY_REGISTER", num(c->p, retry_after(r[NC_RL_REGISTER])) },
+		{ "RETRY_WEBHOOK", num(c->p, retry_after(r[NC_RL_WEBHOOK])) },
 		{ NULL, NULL }
 	};
 
@@ -178,12 +180,15 @@ static const char *
 location_limits(struct nc_ctx *c, const struct nc_location *l)
 {
 	struct buf b;
-	int used[4] = { 0 };
-	static const enum nc_class zones[] = { NC_RL_DEFAULT, NC_RL_LOGIN, NC_RL_REGISTER };
+	int used[5] = { 0 };
+	static const enum nc_class zones[] = {
+		NC_RL_DEFAULT, NC_RL_LOGIN, NC_RL_REGISTER, NC_RL_WEBHOOK
+	};
 
 	for (int i = 0; i < l->nmethods; i++)
 		used[l->classes[i]] = 1;
-	if (!c->s.limits || (!used[NC_RL_DEFAULT] && !used[NC_RL_LOGIN] && !used[NC_RL_REGISTER]))
+	if (!c->s.limits || (!used[NC_RL_DEFAULT] && !used[NC_RL_LOGIN] && !used[NC_RL_REGISTER] &&
+	                     !used[NC_RL_WEBHOOK]))
 		return "";
 	buf_init(&b, c->p);
 	buf_printf(&b, "set $es_rl %s;\n", class_names[l->classes[0]]);

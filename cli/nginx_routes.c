@@ -229,6 +229,8 @@ parse_flags(char *flags, enum nc_class *cls, int *stream)
 			*cls = NC_RL_LOGIN;
 		else if (strcmp(f, "rl_register") == 0)
 			*cls = NC_RL_REGISTER;
+		else if (strcmp(f, "rl_webhook") == 0)
+			*cls = NC_RL_WEBHOOK;
 		else if (strncmp(f, "rl_", 3) == 0 || !name_ok(f))
 			return -1;
 		else

@@ -63,6 +63,11 @@ trap teardown EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$T/log/sanitizer"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$T/log/sanitizer"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
+# billing talks to the Stripe stand-in that tests/api/test_billing.py starts on this port
+export STRIPE_BASE_URL="http://127.0.0.1:$(free_port)" STRIPE_PRICE_ID=price_standin_pro
+export STRIPE_SECRET_KEY="sk_test_$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+export STRIPE_WEBHOOK_SECRET="whsec_$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+export BILLING_RETURN_URL=https://localhost/billing
 phase "stack up in $T"
 if ! BUILD_DIR=build-san APP_ENV=test WORKERS=2 PORT=$(free_port) HTTP_PORT=$(free_port) \
      PGPORT=$(free_port) METRICS_ALLOW=127.0.0.1/32,::1/128 scripts/stack.sh up "$T"; then

@@ -31,6 +31,7 @@ static const struct config_item items[] = {
 	{ "RATE_LIMIT_DEFAULT", "60", 0, "requests per minute per IP, default class" },
 	{ "RATE_LIMIT_LOGIN", "10", 0, "requests per minute per IP, login" },
 	{ "RATE_LIMIT_REGISTER", "5", 0, "requests per minute per IP, register" },
+	{ "RATE_LIMIT_WEBHOOK", "120", 0, "requests per minute per IP, payment webhooks" },
 	{ "DISK_FREE_MIN_MB", "100", 0, "below this /health/detailed is degraded" },
 	{ "ANALYSIS_REFRESH_SECONDS", "21600", 0, "stock analysis: refresh a symbol's prices not brought up to date for this long" },
 	{ "ANALYSIS_RETRY_SECONDS", "300", 0, "stock analysis: seconds after a failed refresh before the providers are asked again" },
@@ -74,6 +75,13 @@ static const struct config_item items[] = {
 	{ "MARKET_CSV_URL_TEMPLATE", NULL, 0, "csv provider: URL of a symbol's daily CSV, {symbol} replaced (file:// or https://)" },
 	{ "MARKET_CACHE_TTL", "3600", 0, "seconds a market data provider's reply stays cached" },
 	{ "WATCHLIST_MAX_SYMBOLS", "200", 0, "symbols per watchlist, at most" },
+	{ "STRIPE_SECRET_KEY", NULL, CONFIG_SECRET, "billing: Stripe secret API key, sk_... or rk_... (unset: billing off)" },
+	{ "STRIPE_PRICE_ID", NULL, 0, "billing: the Stripe price (price_...) of the pro subscription" },
+	{ "STRIPE_WEBHOOK_SECRET", NULL, CONFIG_SECRET, "billing: signing secret (whsec_...) of the webhook endpoint" },
+	{ "STRIPE_BASE_URL", "https://api.stripe.com", 0, "billing: Stripe API base URL" },
+	{ "BILLING_RETURN_URL", NULL, 0, "billing: the page Checkout and the customer portal send users back to" },
+	{ "BILLING_GRACE_DAYS", "7", 0, "billing: days the pro tier stays after a failed payment" },
+	{ "STRIPE_WEBHOOK_TOLERANCE", "300", 0, "billing: seconds a webhook signature's timestamp may be off" },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -330,8 +338,54 @@ weak_secret(const char *s)
 }
 
 static const char *const rate_keys[] = {
-	"RATE_LIMIT_DEFAULT", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", NULL
+	"RATE_LIMIT_DEFAULT", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_WEBHOOK",
+	NULL
 };
+
+static int
+has_prefix(const char *v, const char *prefix)
+{
+	return v != NULL && strncmp(v, prefix, strlen(prefix)) == 0 && v[strlen(prefix)] != '\0';
+}
+
+/* The billing settings: none needed while STRIPE_SECRET_KEY and
+ * STRIPE_WEBHOOK_SECRET are unset; production wants a well-formed webhook
+ * secret whenever one is set, and with the secret key the whole set, over
+ * https. */
+static int
+check_billing(int prod, void (*report)(const char *key, const char *problem, void *ctx),
+              void *ctx)
+{
+	const char *key = config_get("STRIPE_SECRET_KEY");
+	int problems = 0;
+
+#define PROBLEM(k, msg) do { report((k), (msg), ctx); problems++; } while (0)
+	if (config_int("BILLING_GRACE_DAYS", -1) < 0 || config_int("BILLING_GRACE_DAYS", -1) > 60)
+		PROBLEM("BILLING_GRACE_DAYS", "must be a number of days, 0 to 60");
+	if (config_int("STRIPE_WEBHOOK_TOLERANCE", -1) < 1 ||
+	    config_int("STRIPE_WEBHOOK_TOLERANCE", -1) > 3600)
+		PROBLEM("STRIPE_WEBHOOK_TOLERANCE", "must be seconds, 1 to 3600");
+	if (!prod)
+		return problems;
+	if ((key == NULL || *key == '\0') && config_get("STRIPE_WEBHOOK_SECRET") != NULL &&
+	    *config_get("STRIPE_WEBHOOK_SECRET") != '\0' &&
+	    !has_prefix(config_get("STRIPE_WEBHOOK_SECRET"), "whsec_"))
+		PROBLEM("STRIPE_WEBHOOK_SECRET", "must be the endpoint's signing secret (whsec_...)");
+	if (key == NULL || *key == '\0')
+		return problems;
+	if (!has_prefix(key, "sk_") && !has_prefix(key, "rk_"))
+		PROBLEM("STRIPE_SECRET_KEY", "must be a Stripe secret key (sk_... or rk_...)");
+	if (!has_prefix(config_get("STRIPE_PRICE_ID"), "price_"))
+		PROBLEM("STRIPE_PRICE_ID", "must be a Stripe price id (price_...)");
+	if (!has_prefix(config_get("STRIPE_WEBHOOK_SECRET"), "whsec_"))
+		PROBLEM("STRIPE_WEBHOOK_SECRET", "must be the endpoint's signing secret (whsec_...)");
+	if (!has_prefix(config_get("STRIPE_BASE_URL"), "https://"))
+		PROBLEM("STRIPE_BASE_URL", "must be an https:// URL in production");
+	if (!has_prefix(config_get("BILLING_RETURN_URL"), "https://"))
+		PROBLEM("BILLING_RETURN_URL", "must be an https:// URL in production");
+#undef PROBLEM
+	return problems;
+}
 
 int
 config_check(void (*report)(const char *key, const char *problem, void *ctx), void *ctx)
@@ -376,5 +430,5 @@ config_check(void (*report)(const char *key, const char *problem, void *ctx), vo
 		PROBLEM("SECRET_KEY", "is shorter than 32 characters");
 	}
 #undef PROBLEM
-	return problems;
+	return problems + check_billing(prod, report, ctx);
 }

@@ -1,4 +1,4 @@
-/* http.c: outbound GET: one reused libcurl handle, timeouts, size cap,
+/* http.c: outbound GET and POST: one reused libcurl handle, timeouts, size cap,
  * retries with exponential backoff and full jitter. The database side (the
  * call log and the response cache) is in http_cache.c. */
 #include "http.h"
@@ -185,10 +185,10 @@ quota_remaining(void)
 /* One request on the process's handle; fills out's status, content type,
  * retry_after and quota_remaining from the reply. */
 static CURLcode
-perform(struct pool *p, const char *url, struct curl_slist *headers,
-        const struct limits *l, struct sink *s, const char *const *capture,
-        struct http_response *out)
+perform(struct pool *p, const struct http_request *req, struct curl_slist *headers,
+        const struct limits *l, struct sink *s, struct http_response *out)
 {
+	const char *const *capture = req->capture;
 	CURLcode cc;
 	long status = 0;
 	char *ctype = NULL, *scheme = NULL;
@@ -204,8 +204,13 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 		out->retry_after = -1;
 		return CURLE_FAILED_INIT;
 	}
-	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	if (req->post_body != NULL) {   /* a POST is never redirected */
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->post_len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->post_body);
+	} else {
+		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	}
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, l->total_ms);
@@ -289,7 +294,7 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 
 		s.len = 0;
 		s.too_large = 0;
-		cc = perform(p, req->url, headers, l, &s, req->capture, out);
+		cc = perform(p, req, headers, l, &s, out);
 		out->attempts = attempt + 1;
 		if (cc != CURLE_OK)
 			out->error = curl_reason(cc, &s);
@@ -335,6 +340,7 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 
 	assert(req != NULL && req->provider != NULL && *req->provider != '\0');
 	assert(req->url != NULL && out != NULL);
+	assert(req->post_body == NULL || req->cache_ttl == 0);
 	memset(out, 0, sizeof(*out));
 	out->body = "";
 	out->content_type = "";

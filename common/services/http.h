@@ -1,4 +1,4 @@
-/* http.h: outbound HTTP GET, the one way edgescout talks to providers.
+/* http.h: outbound HTTP GET and POST, the one way edgescout talks to providers.
  *
  * One libcurl handle per process, reused across calls (connections, DNS and
  * TLS sessions are kept). Each attempt has a connect and a total time limit
@@ -36,6 +36,12 @@ struct http_request {
 	                                 stands in when the provider fails) */
 	const char *const *capture;   /* reply header names to keep, NULL-terminated;
 	                                 or NULL */
+	const char *post_body;        /* set: POST these post_len bytes (with the
+	                                 Content-Type among headers), never cached
+	                                 (cache_ttl 0), redirects not followed;
+	                                 retried like a GET, so the request must be
+	                                 idempotent (an Idempotency-Key) */
+	size_t post_len;
 };
 
 struct http_response {
@@ -60,9 +66,9 @@ struct http_response {
 	                                 NULL for a cached copy); NULL when none asked */
 };
 
-/* GET req->url into out (all of it pool memory). Returns 0 with out filled
- * for any HTTP status, including a 4xx/5xx after retries, or a stale copy;
- * -1 when no usable reply came (timeout, connection, TLS, too large, missing
+/* GET req->url (POST req->post_body when set) into out (all of it pool
+ * memory). Returns 0 with out filled for any HTTP status, including a
+ * 4xx/5xx after retries, or a stale copy; -1 when no usable reply came (timeout, connection, TLS, too large, missing
  * file) and no stale copy exists: out->error says why. */
 int http_get(struct pool *p, const struct http_request *req, struct http_response *out);
 

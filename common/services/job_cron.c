@@ -28,6 +28,8 @@ static const struct job_schedule schedules[] = {
 	  "outcome of signals older than the horizon (win, loss, flat)" },
 	{ "retrain", "*/3 * * * *",
 	  "logistic regression on labelled signals; promoted when no worse" },
+	{ "billing-grace", "29 * * * *",
+	  "pro tier back to free where a failed payment's grace period has ended" },
 	{ "prune", "43 3 * * *",
 	  "retention: login failures, provider calls, expired cache, sessions, tokens" },
 	{ NULL, NULL, NULL }

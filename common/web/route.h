@@ -27,6 +27,7 @@ enum route_flags {
 	QUOTA_IN_HANDLER = 1 << 12, /* the handler charges the route's quota (with
 	                             * its own statement): the loop does not */
 	SCOPE_INGEST  = 1 << 13, /* API keys need the ingest scope */
+	RL_WEBHOOK    = 1 << 16, /* nginx: the webhook zone (payment provider callbacks) */
 };
 
 /* A route for API keys holding scope s (SCOPE_READ, ...). Without a scope

@@ -421,9 +421,12 @@ def config_check_passes_on_the_stack_and_fails_weak_production():
     assert p.stdout.strip() == f"ok ({STACK.get('APP_ENV', 'test')})", p.stdout
     weak = "ab" * 20                    # long enough, but two characters
     placeholder = ("change-me-please-" + "0123456789abcdefghijklmnopqrstuvwxyz")[:40]
+    # billing off (STRIPE_SECRET_KEY empty): the test stack's Stripe is a
+    # plain-http stand-in, which production refuses (checked below)
+    off = {"STRIPE_SECRET_KEY": ""}
     for key, value in (("SECRET_KEY", "short"), ("SECRET_KEY", weak),
                        ("SECRET_KEY", placeholder), ("SECRET_KEY", "")):
-        p = cli("config", "check", env={"APP_ENV": "production", key: value})
+        p = cli("config", "check", env={"APP_ENV": "production", key: value, **off})
         expect_rc(p, 1, f"config check with SECRET_KEY={value!r}")
         lines = p.stdout.splitlines()
         assert len(lines) == 1 and lines[0].startswith("SECRET_KEY: "), p.stdout
@@ -432,12 +435,23 @@ def config_check_passes_on_the_stack_and_fails_weak_production():
             assert value not in p.stdout + p.stderr, "the weak key was printed"
     strong = os.urandom(32).hex()
     p = cli("config", "check", env={"APP_ENV": "production", "SECRET_KEY": strong,
-                                    "DEBUG": "1"})
+                                    "DEBUG": "1", **off})
     expect_rc(p, 1, "config check with DEBUG=1")
     assert p.stdout.splitlines() == ["DEBUG: must be off in production"], p.stdout
-    p = cli("config", "check", env={"APP_ENV": "production", "SECRET_KEY": strong})
+    p = cli("config", "check", env={"APP_ENV": "production", "SECRET_KEY": strong, **off})
     expect_rc(p, 0, "config check, strong production")
     assert p.stdout.strip() == "ok (production)", p.stdout
+    stripe_key = "sk_live_" + os.urandom(12).hex()
+    p = cli("config", "check", env={"APP_ENV": "production", "SECRET_KEY": strong,
+                                    "STRIPE_SECRET_KEY": stripe_key,
+                                    "STRIPE_PRICE_ID": "price_1",
+                                    "STRIPE_WEBHOOK_SECRET": "whsec_1",
+                                    "BILLING_RETURN_URL": "https://edgescout.example/billing",
+                                    "STRIPE_BASE_URL": "http://127.0.0.1:9"})
+    expect_rc(p, 1, "config check, billing over plain http")
+    assert p.stdout.splitlines() == ["STRIPE_BASE_URL: must be an https:// URL in production"], \
+        p.stdout
+    assert stripe_key not in p.stdout + p.stderr, "the Stripe key was printed"
 
 
 # ---- routes ------------------------------------------------------------------

@@ -23,6 +23,9 @@ Paths (the query string is ignored; counters are kept per path):
   /redirect-loop       302 to itself
   /redirect-file       302 to file:///etc/hostname
   /_hits/PATH          the number of requests /PATH has had so far (not counted)
+A POST to /echo answers 200 with {"method", "content_type", "body"} (the
+body it was sent, as text); a POST elsewhere reads the body and answers as
+a GET does.
 A 200 body is JSON: {"ok": true, "path": ..., "n": hit number}. The query is
 never echoed.
 """
@@ -99,6 +102,16 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, b'{"error":"bad script"}')
 
     do_HEAD = do_GET
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.split("?", 1)[0] == "/echo":
+            count("/echo")
+            self.reply(200, json.dumps({"method": "POST",
+                                        "content_type": self.headers.get("Content-Type"),
+                                        "body": body.decode("utf-8", "replace")}).encode())
+            return
+        self.do_GET()
 
     def route(self, path, parts, n):
         kind, arg = parts[0], parts[1] if len(parts) > 1 else ""

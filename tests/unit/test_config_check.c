@@ -235,6 +235,71 @@ test_check_boundaries_of_numeric_settings(void **state)
 	assert_string_equal(p.keys, "BODY_MAX_BYTES");
 }
 
+static void
+test_check_production_billing_wants_the_whole_set(void **state)
+{
+	struct problems p;
+
+	(void)state;
+	production(STRONG_SECRET);
+	setenv("STRIPE_PRICE_ID", "not-a-price", 1);
+	p = check();
+	assert_int_equal(p.n, 0);            /* no secret key: billing is off */
+	setenv("STRIPE_WEBHOOK_SECRET", "plain-words", 1);   /* the webhook alone */
+	p = check();
+	assert_string_equal(p.keys, "STRIPE_WEBHOOK_SECRET");
+	assert_null(strstr(p.last, "plain-words"));
+	setenv("STRIPE_WEBHOOK_SECRET", "whsec_Fq3mZ8", 1);
+	p = check();
+	assert_int_equal(p.n, 0);
+	unsetenv("STRIPE_WEBHOOK_SECRET");
+	setenv("STRIPE_SECRET_KEY", "sk_live_q7Vn2xKp9LmZ4rTb8WcY1eHs", 1);
+	p = check();
+	assert_string_equal(p.keys, "STRIPE_PRICE_ID,STRIPE_WEBHOOK_SECRET,BILLING_RETURN_URL");
+	assert_null(strstr(p.last, "sk_live_"));
+	setenv("STRIPE_PRICE_ID", "price_1PzQ", 1);
+	setenv("STRIPE_WEBHOOK_SECRET", "whsec_Fq3mZ8", 1);
+	setenv("BILLING_RETURN_URL", "https://edgescout.example/billing", 1);
+	p = check();
+	if (p.n != 0)
+		fail_msg("unexpected problems: %s", p.keys);
+	setenv("STRIPE_BASE_URL", "http://127.0.0.1:12111", 1);     /* a stand-in */
+	setenv("BILLING_RETURN_URL", "http://edgescout.example/billing", 1);
+	setenv("STRIPE_SECRET_KEY", "pk_live_published", 1);          /* a publishable key */
+	p = check();
+	assert_string_equal(p.keys, "STRIPE_SECRET_KEY,STRIPE_BASE_URL,BILLING_RETURN_URL");
+	assert_null(strstr(p.last, "edgescout.example"));
+	setenv("STRIPE_WEBHOOK_SECRET", "whsec_", 1);
+	setenv("STRIPE_SECRET_KEY", "rk_live_restricted", 1);
+	unsetenv("STRIPE_BASE_URL");
+	setenv("BILLING_RETURN_URL", "https://edgescout.example/billing", 1);
+	p = check();
+	assert_string_equal(p.keys, "STRIPE_WEBHOOK_SECRET");
+}
+
+static void
+test_check_billing_numbers_everywhere(void **state)
+{
+	struct problems p;
+
+	(void)state;
+	setenv("DATABASE_URL", "postgresql://app@localhost/edge", 1);
+	setenv("STRIPE_SECRET_KEY", "sk_test_anything", 1);   /* development: lenient */
+	setenv("STRIPE_BASE_URL", "http://127.0.0.1:12111", 1);
+	p = check();
+	assert_int_equal(p.n, 0);
+	setenv("BILLING_GRACE_DAYS", "61", 1);
+	setenv("STRIPE_WEBHOOK_TOLERANCE", "0", 1);
+	setenv("RATE_LIMIT_WEBHOOK", "0", 1);
+	p = check();
+	assert_string_equal(p.keys, "RATE_LIMIT_WEBHOOK,BILLING_GRACE_DAYS,STRIPE_WEBHOOK_TOLERANCE");
+	setenv("BILLING_GRACE_DAYS", "0", 1);
+	setenv("STRIPE_WEBHOOK_TOLERANCE", "3600", 1);
+	setenv("RATE_LIMIT_WEBHOOK", "100000", 1);
+	p = check();
+	assert_int_equal(p.n, 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, clean_env, clean_env)
 
 int
@@ -251,6 +316,8 @@ main(void)
 		T(test_check_reports_bad_values),
 		T(test_check_production_needs_database_url),
 		T(test_check_boundaries_of_numeric_settings),
+		T(test_check_production_billing_wants_the_whole_set),
+		T(test_check_billing_numbers_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

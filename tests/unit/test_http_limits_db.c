@@ -175,6 +175,38 @@ test_file_urls(void **state)
 	assert_string_equal(c.endpoint, u);
 }
 
+/* A POST sends its body and headers, is never cached, and does not follow
+ * a redirect (which would turn it into a GET). */
+static void
+test_post(void **state)
+{
+	const char *body = "a=1&b=%5Bx%5D";
+	const char *const hdrs[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	struct http_request req = { .provider = provider, .url = url("/echo"), .headers = hdrs,
+	                            .post_body = body, .post_len = strlen(body) };
+	struct http_response r;
+
+	(void)state;
+	assert_int_equal(http_get(pool, &req, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"method\": \"POST\", \"content_type\": "
+	                    "\"application/x-www-form-urlencoded\", \"body\": \"a=1&b=%5Bx%5D\"}");
+	assert_int_equal(http_get(pool, &req, &r), 0);
+	assert_false(r.from_cache);
+	assert_int_equal(hits("/echo"), 2);
+	req.url = url("/redirect/208");
+	assert_int_equal(http_get(pool, &req, &r), 0);
+	assert_int_equal(r.status, 302);
+	assert_int_equal(hits("/status/208"), 0);
+	/* retried like a GET (the caller's Idempotency-Key makes that safe) */
+	setenv("HTTP_RETRY_BASE_MS", "1", 1);
+	req.url = url("/seq/503,200/post");
+	assert_int_equal(http_get(pool, &req, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.attempts, 2);
+	unsetenv("HTTP_RETRY_BASE_MS");
+}
+
 int
 main(void)
 {
@@ -185,6 +217,7 @@ main(void)
 		T(test_tls_is_verified),
 		T(test_headers_and_user_agent),
 		T(test_file_urls),
+		T(test_post),
 	};
 #undef T
 	char err[256] = "";

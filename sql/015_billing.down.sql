@@ -1,0 +1,3 @@
+-- 015_billing.down.sql: drop the billing tables (users keep their tier).
+DROP TABLE IF EXISTS billing_events;
+DROP TABLE IF EXISTS billing_accounts;
