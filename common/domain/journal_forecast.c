@@ -1,0 +1,84 @@
+/* journal_forecast.c: bootstrap forecast and its backtest (journal_forecast.h). */
+#include "journal_forecast.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "pool.h"
+
+/* splitmix64: the next value of the stream in *s. */
+static uint64_t
+next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+journal_quantile(const double *sorted, size_t n, double q)
+{
+	double h = q * (double)(n - 1);
+	size_t lo = (size_t)floor(h);
+
+	if (n == 0)
+		return NAN;
+	if (lo + 1 >= n)
+		return sorted[n - 1];
+	return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+void
+journal_forecast(struct pool *p, const double *r, size_t n, double equity, size_t horizon,
+                 size_t paths, uint64_t seed, struct journal_band *out)
+{
+	double *path = pool_alloc(p, sizeof(*path) * paths);
+	double *col = pool_alloc(p, sizeof(*col) * paths);
+	uint64_t s = seed;
+
+	for (size_t k = 0; k < paths; k++)
+		path[k] = equity;
+	for (size_t d = 0; d < horizon; d++) {
+		for (size_t k = 0; k < paths; k++) {
+			path[k] *= 1 + r[next(&s) % n];
+			col[k] = path[k];
+		}
+		qsort(col, paths, sizeof(*col), cmp_double);
+		out[d] = (struct journal_band){
+			.p05 = journal_quantile(col, paths, 0.05),
+			.p25 = journal_quantile(col, paths, 0.25),
+			.p50 = journal_quantile(col, paths, 0.50),
+			.p75 = journal_quantile(col, paths, 0.75),
+			.p95 = journal_quantile(col, paths, 0.95),
+		};
+	}
+}
+
+double
+journal_backtest(struct pool *p, const double *r, const double *equity, size_t n,
+                 size_t horizon, uint64_t seed, size_t *checked)
+{
+	struct journal_band *b = pool_alloc(p, sizeof(*b) * (horizon ? horizon : 1));
+	size_t inside = 0;
+
+	*checked = 0;
+	for (size_t t = JOURNAL_BACKTEST_MIN; horizon > 0 && t + horizon <= n; t++) {
+		double real = equity[t + horizon - 1];
+
+		journal_forecast(p, r, t, equity[t - 1], horizon, JOURNAL_BACKTEST_PATHS,
+		                 seed + t, b);
+		inside += real >= b[horizon - 1].p05 && real <= b[horizon - 1].p95;
+		(*checked)++;
+	}
+	return *checked ? (double)inside / (double)*checked : NAN;
+}
