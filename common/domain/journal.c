@@ -2,6 +2,7 @@
 #include "journal.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "pool.h"
 
@@ -13,6 +14,21 @@ journal_weekend(int64_t day)
 	int64_t w = ((day % 7) + 7 + 3) % 7;     /* 1970-01-01 was a Thursday: 0 Monday */
 
 	return w >= 5;
+}
+
+void
+journal_date(int64_t day, char *out)
+{
+	/* days to the civil date, by eras of 400 years from 0000-03-01 */
+	int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)((y % 10000 + 10000) % 10000),
+	         (unsigned)m % 100u, (unsigned)d % 100u);
 }
 
 /* 1 when a trade of t opens or closes on day. */

@@ -85,6 +85,9 @@ struct journal_streaks journal_trade_streaks(const struct journal_trade *t, size
  * skipped; a day of exactly 0 ends a run). */
 struct journal_streaks journal_day_streaks(const struct journal_day *d, size_t n);
 
+/* day as "YYYY-MM-DD" into out (11 bytes at least). */
+void journal_date(int64_t day, char *out);
+
 /* 1 when day is Saturday or Sunday. */
 int journal_weekend(int64_t day);
 

@@ -6,6 +6,7 @@ attribution and forecast are checked against values worked out here by
 hand. Client addresses come from analysis_lib's 127.21.0.0/22."""
 
 import csv
+import datetime
 import json
 import os
 import subprocess
@@ -224,3 +225,258 @@ def the_list_filters_and_pages():
     other = new_user(tag="journal")
     expect_error(other.get(f"/api/journal/trades?cursor={ids[1]}"), 422,
                  "VALIDATION_FAILED", "cursor")
+
+
+# The demo journal on the AAPL series: (side, quantity, opened, closed,
+# fees, tags, signal); prices are left out, so each is the day's close.
+DEMO = [
+    ("buy", 10, "2013-05-15", "2013-05-20", "1", ["swing"], "momentum/buy"),   # +19.11429
+    ("sell", 5, "2013-05-20", "2013-05-22", "0.5", ["hedge"], None),           # +0.62858
+    ("buy", 20, "2013-05-21", "2013-05-21", "2", [], None),                    # -2
+    ("buy", 8, "2013-05-22", "2013-06-05", "1", ["swing", "tech"], "value/hold"),  # +3.297152
+    ("buy", 3, "2013-06-03", None, "0", [], None),                              # open
+    ("sell", 4, "2013-05-28", "2013-05-30", "0", ["hedge"], None),             # -5.79428
+    ("buy", 1, "2013-06-04", "2013-06-05", "0", ["tech"], None),               # -0.599998
+]
+
+
+def demo_pnl(side, qty, opened, closed, fees):
+    c = closes()
+    move = c[closed] - c[opened] if side == "buy" else c[opened] - c[closed]
+    return move * qty - D(fees)
+
+
+def signal(sym, spec):
+    strategy, rec = spec.split("/")
+    return int(sql_value(
+        "INSERT INTO signals (symbol_id, strategy, day, close, score, recommendation, version, "
+        "indicators, source) SELECT id, :'p2', '2013-05-14', 60, 70, :'p3', 1, '{}', 'scan' "
+        "FROM symbols WHERE symbol = :'p1' RETURNING id", sym, strategy, rec))
+
+
+def demo():
+    """A user with the demo journal, and its trades' ids, made once."""
+    if "demo" not in _state:
+        u, sym = new_user(tag="journal"), aapl()
+        ids = []
+        for side, qty, opened, closed, fees, tags, sig in DEMO:
+            body = {"symbol": sym, "side": side, "quantity": qty, "tags": tags,
+                    "opened_at": opened + "T20:00:00Z"}
+            if sig:
+                body["signal_id"] = signal(sym, sig)
+            r = u.post("/api/journal/trades", body=body)
+            expect_status(r, 201)
+            ids.append(r.json()["id"])
+            if closed:
+                r = u.post(f"/api/journal/trades/{ids[-1]}/close",
+                           body={"closed_at": closed + "T20:00:00Z", "fees": float(fees)})
+                expect_status(r, 200)
+                assert D(str(r.json()["pnl"])) == demo_pnl(side, qty, opened, closed, fees)
+        _state["demo"] = (u, ids)
+    return _state["demo"]
+
+
+@test
+def the_demo_journal_has_the_hand_worked_pnl():
+    u, _ = demo()
+    s = u.get("/api/journal/stats")
+    expect_status(s, 200)
+    s = s.json()
+    assert D(str(s["realised_pnl"])) == D("14.645744"), s
+    # the open trade at the series' last close (2018-05-11, 188.589996)
+    assert D(str(s["unrealised_pnl"])) == (D("188.589996") - D("64.388573")) * 3, s
+    assert (s["trades"], s["open"], s["closed"], s["wins"], s["losses"]) == (7, 1, 6, 3, 3), s
+    assert abs(s["win_rate"] - 0.5) < 1e-12, s
+    gross_profit = 19.11429 + 0.62858 + 3.297152
+    gross_loss = 2 + 5.79428 + 0.599998
+    assert abs(s["profit_factor"] - gross_profit / gross_loss) < 1e-9, s
+    assert abs(s["expectancy"] - 14.645744 / 6) < 1e-9, s
+    assert s["capital"] == 10000 and s["unpriced_open"] == 0, s
+
+
+def hand_curve(capital=10000.0):
+    """The equity curve worked out from DEMO by the documented rules."""
+    c = closes()
+    trades = [(datetime.date.fromisoformat(o),
+               datetime.date.fromisoformat(cl) if cl else None,
+               float(demo_pnl(sd, q, o, cl, f)) if cl else 0.0)
+              for sd, q, o, cl, f, _, _ in DEMO]
+    assert c  # the closes are what the prices came from
+    day, last = min(t[0] for t in trades), max(max(t[0], t[1] or t[0]) for t in trades)
+    eq, peak, out = capital, capital, []
+    while day <= last:
+        events = any(day in (t[0], t[1]) for t in trades)
+        if day.weekday() < 5 or events:
+            pnl = sum(t[2] for t in trades if t[1] == day)
+            before, eq = eq, eq + pnl
+            peak = max(peak, eq)
+            opened = sum(1 for t in trades if t[0] <= day and (t[1] is None or t[1] >= day))
+            out.append((day.isoformat(), pnl, eq, eq / before - 1, peak - eq, opened))
+        day += datetime.timedelta(days=1)
+    return out
+
+
+@test
+def the_equity_curve_and_drawdown_follow_the_trades():
+    u, _ = demo()
+    got = u.get("/api/journal/equity").json()["days"]
+    want = hand_curve()
+    assert [d["date"] for d in got] == [w[0] for w in want], got
+    assert len(got) == 16 and got[0]["date"] == "2013-05-15" and got[-1]["date"] == "2013-06-05"
+    for d, w in zip(got, want):
+        assert abs(d["equity"] - w[2]) < 1e-9 and abs(d["drawdown"] - w[4]) < 1e-9, (d, w)
+        assert d["open"] == w[5], (d, w)
+    # the deepest fall: from the peak of 20 May, 10019.11429, by -2 (21 May),
+    # +0.62858 (22 May) and -5.79428 (30 May): 7.1657
+    s = u.get("/api/journal/stats").json()
+    assert abs(s["max_drawdown"] - 7.1657) < 1e-9, s
+    assert abs(s["max_drawdown_pct"] - 7.1657 / 10019.11429) < 1e-12, s
+    assert s["trading_days"] == 16
+    assert s["exposure"] == 1, s           # a trade is open every one of the 16 days
+    rets = [w[3] for w in want]
+    mean = sum(rets) / len(rets)
+    sd = (sum((x - mean) ** 2 for x in rets) / (len(rets) - 1)) ** 0.5
+    assert abs(s["sharpe"] - mean / sd * 252 ** 0.5) < 1e-9, s
+    # a capital of 1000 scales every return
+    s2 = u.get("/api/journal/stats?capital=1000").json()
+    assert s2["sharpe"] != s["sharpe"] and s2["capital"] == 1000
+
+
+@test
+def streaks_by_trade_and_by_day():
+    u, _ = demo()
+    s = u.get("/api/journal/streaks").json()
+    # by closing time: W (20 May) L (21) W (22) L (30) W, L (both 5 June)
+    assert s["by_trade"]["current"] == {"kind": "loss", "length": 1, "from": "2013-06-05",
+                                        "to": "2013-06-05"}, s
+    assert s["by_trade"]["best_win"] == {"kind": "win", "length": 1, "from": "2013-05-20",
+                                         "to": "2013-05-20"}, s
+    # by day, 5 June nets +2.697154: a win
+    assert s["by_day"]["current"]["kind"] == "win", s
+    assert s["by_day"]["best_loss"]["from"] == "2013-05-21", s
+
+
+@test
+def attribution_parts_sum_to_the_whole():
+    u, _ = demo()
+    a = u.get("/api/journal/attribution")
+    expect_status(a, 200)
+    a = a.json()
+    assert a["total"]["count"] == 6 and D(str(a["total"]["pnl"])) == D("14.645744"), a
+    for part in ("by_strategy", "by_recommendation", "by_tag", "by_symbol", "by_weekday",
+                 "by_holding"):
+        assert sum(p["count"] for p in a[part]) == 6, (part, a[part])
+        assert sum(D(str(p["pnl"])) for p in a[part]) == D("14.645744"), (part, a[part])
+    got = {p["key"]: D(str(p["pnl"])) for p in a["by_strategy"]}
+    assert got == {"momentum": D("19.11429"), "value": D("3.297152"),
+                   "none": D("14.645744") - D("19.11429") - D("3.297152")}, got
+    assert {p["key"] for p in a["by_recommendation"]} == {"buy", "hold", "none"}
+    tags = {p["key"]: (p["count"], D(str(p["pnl"]))) for p in a["by_tag"]}
+    assert tags["swing"] == (2, D("19.11429") + D("3.297152")), tags
+    assert tags["hedge"] == (2, D("0.62858") + D("-5.79428")), tags
+    assert tags["untagged"] == (1, D("-2")) and tags["tech"] == (1, D("-0.599998")), tags
+    # 15 May Wed, 20 May Mon, 21 Tue, 22 Wed, 28 Tue, 4 June Tue
+    days = [(p["key"], p["count"]) for p in a["by_weekday"]]
+    assert days == [("monday", 1), ("tuesday", 3), ("wednesday", 2)], days
+    held = [(p["key"], p["count"]) for p in a["by_holding"]]
+    assert held == [("same day", 1), ("1-5 days", 4), ("6-20 days", 1)], held
+
+
+@test
+def achievements_are_earned_once_and_follow_edits():
+    u, ids = demo()
+    sym = aapl()
+    # on a copy of the journal, so the other tests keep theirs
+    v = new_user(tag="journal")
+    sql("INSERT INTO journal_trades (user_id, symbol, side, quantity, entry_price, opened_at, "
+        "exit_price, closed_at, fees, tags, signal_id, note) SELECT :'p1', symbol, side, "
+        "quantity, entry_price, opened_at, exit_price, closed_at, fees, tags, signal_id, note "
+        "FROM journal_trades WHERE user_id = :'p2' ORDER BY id", v.id, u.id)
+
+    def earned(user):
+        r = user.get("/api/journal/achievements")
+        expect_status(r, 200)
+        return {a["key"]: a["earned_on"] for a in r.json()["achievements"]}
+
+    got = earned(v)
+    assert got == {"first_trade": "2013-05-15", "ten_trades": None, "five_win_streak": None,
+                   "positive_month": "2013-05-31", "signal_win": "2013-05-20",
+                   "first_ev_bet": None}, got
+    # without the first trade: May loses 7.1657, June gains 2.697154
+    first = sql_value("SELECT min(id) FROM journal_trades WHERE user_id = :'p1'", v.id)
+    expect_status(v.delete(f"/api/journal/trades/{first}"), 204)
+    got = earned(v)
+    assert (got["first_trade"], got["positive_month"], got["signal_win"]) == \
+        ("2013-05-20", "2013-06-30", "2013-06-05"), got
+    # five wins in a row, then the fifth edited into a loss
+    for i in range(5):
+        r = v.post("/api/journal/trades", body={"symbol": sym, "quantity": 1,
+                                                "entry_price": 10, "opened_at":
+                                                f"2013-07-0{i + 1}T10:00:00Z"})
+        last = r.json()["id"]
+        v.post(f"/api/journal/trades/{last}/close",
+               body={"exit_price": 11, "closed_at": f"2013-07-0{i + 1}T12:00:00Z"})
+    got = earned(v)
+    assert got["five_win_streak"] == "2013-07-05" and got["ten_trades"] == "2013-07-05", got
+    call("PATCH", f"/api/journal/trades/{last}", body={"exit_price": 9}, token=v.token)
+    assert earned(v)["five_win_streak"] is None
+    cat = v.get("/api/journal/achievements").json()
+    assert cat["total"] == 6 and cat["earned"] == 4, cat
+
+
+def long_journal(days=150):
+    """A user with one AAPL trade a day (bought at a close, sold at the
+    next) over days trading days from 10 June 2013, made once."""
+    if "long" not in _state:
+        u, sym = new_user(tag="journal"), aapl()
+        dates = sorted(d for d in closes() if d >= "2013-06-10")[:days + 1]
+        c = closes()
+        rows = [(dates[i], dates[i + 1]) for i in range(days)]
+        values = ", ".join(f"('{o}T20:00:00Z', {c[o]}, '{n}T20:00:00Z', {c[n]})"
+                           for o, n in rows)
+        sql("INSERT INTO journal_trades (user_id, symbol, side, quantity, entry_price, "
+            "opened_at, exit_price, closed_at) SELECT :'p1', :'p2', 'buy', 10, e, o::timestamptz, "
+            "x, cl::timestamptz FROM (VALUES " + values + ") v (o, e, cl, x)", u.id, sym)
+        first, last = (datetime.date.fromisoformat(d) for d in (dates[0], dates[-1]))
+        # the curve's days: every weekday between, holidays too
+        n = sum(1 for k in range((last - first).days + 1)
+                if (first + datetime.timedelta(days=k)).weekday() < 5)
+        _state["long"] = (u, n)
+    return _state["long"]
+
+
+@test
+def the_forecast_is_seeded_banded_and_backtested():
+    u, n = long_journal()
+    r = u.get("/api/journal/forecast?horizon=30d&seed=7")
+    expect_status(r, 200)
+    f = r.json()
+    assert f["horizon_days"] == 30 and len(f["days"]) == 30 and f["seed"] == 7, f
+    # 150 trades over 151 days of candles; the 5 weekday holidays between count too
+    assert n == 156 and f["sample_size"] == n and f["warning"] is None, f["sample_size"]
+    for d in f["days"]:
+        assert d["low_90"] <= d["low_50"] <= d["median"] <= d["high_50"] <= d["high_90"], d
+    assert f["days"][-1]["high_90"] - f["days"][-1]["low_90"] > \
+        f["days"][0]["high_90"] - f["days"][0]["low_90"]           # the band widens
+    assert u.get("/api/journal/forecast?horizon=30d&seed=7").json() == f
+    other = u.get("/api/journal/forecast?horizon=30d&seed=8").json()
+    assert other["days"] != f["days"]
+    bt = f["backtest"]
+    assert bt["checked"] == n - 10 - 30 + 1 and 0 <= bt["coverage_90"] <= 1, bt
+    print(f"     forecast coverage of the 90 % band over the past (30d): "
+          f"{bt['coverage_90']:.3f} of {bt['checked']}")
+    week = u.get("/api/journal/forecast").json()
+    assert week["horizon"] == "7d" and len(week["days"]) == 7, week
+    print(f"     forecast coverage of the 90 % band over the past (7d): "
+          f"{week['backtest']['coverage_90']:.3f} of {week['backtest']['checked']}")
+    expect_error(u.get("/api/journal/forecast?horizon=1y"), 422, "VALIDATION_FAILED", "horizon")
+
+
+@test
+def a_short_journal_forecast_warns():
+    u, _ = demo()
+    f = u.get("/api/journal/forecast?horizon=7d").json()
+    assert f["sample_size"] == 16 and "not reliable" in f["warning"], f
+    assert f["backtest"]["checked"] == 0 and f["backtest"]["coverage_90"] is None, f
+    empty = new_user(tag="journal").get("/api/journal/forecast").json()
+    assert empty["days"] == [] and empty["sample_size"] == 0 and empty["warning"], empty

@@ -34,6 +34,24 @@ test_weekend(void **state)
 }
 
 static void
+test_date(void **state)
+{
+	char s[11];
+
+	(void)state;
+	journal_date(JAN1, s);
+	assert_string_equal(s, "2024-01-01");
+	journal_date(0, s);
+	assert_string_equal(s, "1970-01-01");
+	journal_date(JAN1 + 59, s);
+	assert_string_equal(s, "2024-02-29");
+	journal_date(-1, s);
+	assert_string_equal(s, "1969-12-31");
+	journal_date(11016, s);
+	assert_string_equal(s, "2000-02-29");
+}
+
+static void
 test_curve(void **state)
 {
 	static const double equity[] = { 1000, 1000, 1100, 1050, 1050, 1050, 1080 };
@@ -217,6 +235,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weekend),
+		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_curve),
 		cmocka_unit_test(test_weekend_trade_day_counts),
 		cmocka_unit_test(test_measures),
