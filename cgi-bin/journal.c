@@ -4,10 +4,8 @@
  * the journal are in journal_stats.c; its CSV in journal_csv.c. */
 #include "app.h"
 
-#include <string.h>
-
+#include "journal_req.h"
 #include "journal_store.h"
-#include "odds_provider.h"
 
 static int open_trade(struct req *r);
 static int list_trades(struct req *r);
@@ -18,70 +16,39 @@ static int close_trade(struct req *r);
 
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 200
-#define MONEY_MAX 1000000000000LL
 
-static const char *const side_names[] = { "buy", "sell", NULL };
-static const char *const status_names[] = { "open", "closed", NULL };
-
-/* 1 when s is a tag: 1 to 32 of a-z 0-9 _ -. */
-static int
-tag_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
-#define TIME_RULE "an RFC 3339 UTC time (2030-01-10T00:10:00Z)"
-#define F_SYMBOL(req) \
-	{ .name = "symbol", .type = PARAM_STRING, .required = (req), .max = VALID_SYMBOL_MAX, \
-	  .check = valid_symbol, .rule = "a ticker: 1 to 10 of A-Z 0-9 . - (upper-cased)", \
-	  .upper = 1, .desc = "the ticker traded" }
-#define F_MONEY(n, d) \
-	{ .name = n, .type = PARAM_NUMBER, .min = 0, .max = MONEY_MAX, .desc = d }
-#define F_TIME(n, d) \
-	{ .name = n, .type = PARAM_STRING, .check = odds_time_valid, .rule = TIME_RULE, \
-	  .format = "date-time", .desc = d }
 #define TRADE_FIELDS \
-	{ .name = "side", .type = PARAM_ENUM, .values = side_names, \
+	{ .name = "side", .type = PARAM_ENUM, .values = journal_sides, \
 	  .desc = "buy (long) or sell (short)" }, \
-	F_MONEY("quantity", "how many units, above 0"), \
-	F_MONEY("entry_price", "the price paid (default: the last close on or before opened_at)"), \
-	F_TIME("opened_at", "when the trade opened (default: now)"), \
-	F_MONEY("fees", "fees paid (default 0)"), \
-	{ .name = "tags", .type = PARAM_LIST, .max = 10, .check = tag_valid, \
-	  .rule = "1 to 32 of a-z 0-9 _ -", .desc = "tags (the first one counts in attribution)" }, \
+	JOURNAL_PARAM_MONEY("quantity", "how many units, above 0"), \
+	JOURNAL_PARAM_MONEY("entry_price", \
+	                    "the price paid (default: the last close on or before opened_at)"), \
+	JOURNAL_PARAM_TIME("opened_at", "when the trade opened (default: now)"), \
+	JOURNAL_PARAM_MONEY("fees", "fees paid (default 0)"), \
+	{ .name = "tags", .type = PARAM_LIST, .max = 10, .check = journal_tag_valid, \
+	  .rule = JOURNAL_TAG_RULE, .desc = "tags (the first one counts in attribution)" }, \
 	{ .name = "signal_id", .type = PARAM_INT, .min = 1, .max = INT64_MAX, \
 	  .desc = "the signal the trade followed" }, \
 	{ .name = "note", .type = PARAM_TEXT, .max = 2000, .desc = "a note" }
 
-static const struct param open_body[] = { F_SYMBOL(1), TRADE_FIELDS, { 0 } };
+static const struct param open_body[] = { JOURNAL_PARAM_SYMBOL(1), TRADE_FIELDS, { 0 } };
 
 static const struct param edit_body[] = {
-	F_SYMBOL(0), TRADE_FIELDS,
-	F_MONEY("exit_price", "the exit price (closed trades only)"),
-	F_TIME("closed_at", "when it closed (closed trades only)"),
+	JOURNAL_PARAM_SYMBOL(0), TRADE_FIELDS,
+	JOURNAL_PARAM_MONEY("exit_price", "the exit price (closed trades only)"),
+	JOURNAL_PARAM_TIME("closed_at", "when it closed (closed trades only)"),
 	{ 0 }
 };
 
 static const struct param close_body[] = {
-	F_MONEY("exit_price", "the exit price (default: the last close on or before closed_at)"),
-	F_TIME("closed_at", "when the trade closed (default: now)"),
-	F_MONEY("fees", "fees of the exit, added to the trade's"),
+	JOURNAL_PARAM_MONEY("exit_price",
+	                    "the exit price (default: the last close on or before closed_at)"),
+	JOURNAL_PARAM_TIME("closed_at", "when the trade closed (default: now)"),
+	JOURNAL_PARAM_MONEY("fees", "fees of the exit, added to the trade's"),
 	{ 0 }
 };
 
-static const struct param list_query[] = {
-	F_SYMBOL(0),
-	{ .name = "side", .type = PARAM_ENUM, .values = side_names, .desc = "only this side" },
-	{ .name = "status", .type = PARAM_ENUM, .values = status_names, .desc = "open or closed" },
-	{ .name = "tag", .type = PARAM_STRING, .check = tag_valid, .rule = "a tag",
-	  .desc = "only trades with this tag" },
-	F_TIME("opened_from", "opened at or after"),
-	F_TIME("opened_to", "opened at or before"),
-	PARAM_PAGE(LIMIT_MAX),
-	{ 0 }
-};
+static const struct param list_query[] = { JOURNAL_FILTERS, PARAM_PAGE(LIMIT_MAX), { 0 } };
 
 static const struct route routes[] = {
 	{ .method = "POST", .path = "/api/journal/trades", .handler = open_trade,
@@ -155,14 +122,7 @@ static const char SQL_CLOSE[] =
 
 static const char SQL_DELETE[] = "DELETE FROM journal_trades WHERE id = $1 AND user_id = $2";
 
-static const char SQL_PAGE[] =
-	JOURNAL_SELECT_TRADE "WHERE t.user_id = $1 AND ($2::text IS NULL OR t.symbol = $2) "
-	"  AND ($3::text IS NULL OR t.side = $3) "
-	"  AND ($4::text IS NULL OR (t.exit_price IS NULL) = ($4 = 'open')) "
-	"  AND ($5::text IS NULL OR $5 = ANY (t.tags)) "
-	"  AND ($6::timestamptz IS NULL OR t.opened_at >= $6) "
-	"  AND ($7::timestamptz IS NULL OR t.opened_at <= $7) "
-	"  AND ($8::bigint = 0 OR t.id < $8) ORDER BY t.id DESC LIMIT $9";
+static const char SQL_PAGE[] = JOURNAL_SELECT_PAGE;
 
 static const char SQL_EXISTS[] = "SELECT 1 FROM journal_trades WHERE id = $1 AND user_id = $2";
 

@@ -19,8 +19,24 @@ struct pool;
 	"       " DB_TIME("t.opened_at") ", trim_scale(t.exit_price), " \
 	"       " DB_TIME("t.closed_at") ", trim_scale(t.fees), to_json(t.tags), t.signal_id, " \
 	"       t.note, CASE WHEN t.exit_price IS NULL THEN 'open' ELSE 'closed' END, " \
-	"       trim_scale(t.pnl), " DB_TIME("t.created_at") ", " DB_TIME("t.updated_at") " " \
+	"       trim_scale(t.pnl), " DB_TIME("t.created_at") ", " DB_TIME("t.updated_at") ", " \
+	"       array_to_string(t.tags, ';') " \
 	"FROM journal_trades t "
+
+/* A page of user $1's trades, newest first, filtered by symbol ($2), side
+ * ($3), status ($4), tag ($5), opened from and to ($6, $7), after id $8
+ * (0: the first page), at most $9. */
+#define JOURNAL_SELECT_PAGE \
+	JOURNAL_SELECT_TRADE "WHERE t.user_id = $1 AND ($2::text IS NULL OR t.symbol = $2) " \
+	"  AND ($3::text IS NULL OR t.side = $3) " \
+	"  AND ($4::text IS NULL OR (t.exit_price IS NULL) = ($4 = 'open')) " \
+	"  AND ($5::text IS NULL OR $5 = ANY (t.tags)) " \
+	"  AND ($6::timestamptz IS NULL OR t.opened_at >= $6) " \
+	"  AND ($7::timestamptz IS NULL OR t.opened_at <= $7) " \
+	"  AND ($8::bigint = 0 OR t.id < $8) ORDER BY t.id DESC LIMIT $9"
+
+/* Column 16 of JOURNAL_SELECT_TRADE: the tags joined by ';' (CSV). */
+#define JOURNAL_COL_TAGS_TEXT 16
 
 /* The reply shape of a trade (openapi_schema.c). */
 #define JOURNAL_TRADE_SHAPE \
