@@ -18,9 +18,10 @@ static const struct route routes[] = {
 	  .flags = NEED_AUTH,
 	  .reply = "{total:" PART ", by_strategy:[" PART "], by_recommendation:[" PART "], "
 	           "by_tag:[" PART "], by_symbol:[" PART "], by_weekday:[" PART "], "
-	           "by_holding:[" PART "]}",
+	           "by_holding:[" PART "], bets:{total:" PART ", by_market:[" PART "], "
+	           "by_book:[" PART "], by_result:[" PART "]}}",
 	  .summary = "realised P&L and trade count by strategy, recommendation, tag, symbol, "
-	             "weekday and holding period" },
+	             "weekday and holding period; settled bets by market, book and result" },
 	{ .method = "GET", .path = "/api/journal/achievements", .handler = achievements,
 	  .flags = NEED_AUTH,
 	  .reply = "{earned:int, total:int, achievements:[{key:str, title:str, description:str, "
@@ -63,49 +64,74 @@ static const struct reply_col PART_COLS[] = {
 	{ NULL }
 };
 
-/* The breakdowns by their GROUPING() bits (strategy the highest of six). */
-static const struct {
+/* A breakdown by its GROUPING() bits: the first column named the highest. */
+struct breakdown {
 	const char *name;
 	int64_t bits;
-} parts[] = {
-	{ "by_strategy", 31 }, { "by_recommendation", 47 }, { "by_tag", 55 },
-	{ "by_symbol", 59 }, { "by_weekday", 61 }, { "by_holding", 62 },
 };
 
-#define TOTAL_BITS 63
+static const struct breakdown trade_parts[] = {
+	{ "by_strategy", 31 }, { "by_recommendation", 47 }, { "by_tag", 55 },
+	{ "by_symbol", 59 }, { "by_weekday", 61 }, { "by_holding", 62 }, { NULL, 63 },
+};
 
-/* GET /api/journal/attribution: the closed trades' P&L and count, whole and
- * broken down six ways. */
-static int
-attribution(struct req *r)
+/* The settled bets of $1 by market, book and result, and overall. */
+static const char SQL_BETS[] =
+	"SELECT GROUPING(market, book, result), COALESCE(market, book, result, 'all'), count(*), "
+	"       trim_scale(COALESCE(sum(pnl), 0)) "
+	"FROM journal_bets WHERE user_id = $1 AND result IS NOT NULL "
+	"GROUP BY GROUPING SETS ((market), (book), (result), ()) ORDER BY 1, 4 DESC, 2";
+
+static const struct breakdown bet_parts[] = {
+	{ "by_market", 3 }, { "by_book", 5 }, { "by_result", 6 }, { NULL, 7 },
+};
+
+/* Add to o the rows of res as its breakdowns: "total" for the grouping of
+ * everything (the last of parts), an array for each other. */
+static void
+add_breakdowns(json_object *o, PGresult *res, const struct breakdown *parts, int n)
 {
-	PGresult *res = db_query_or_reply(r, SQL_ATTRIBUTION,
-	                                  DB_ARGS(db_i64(r->pool, r->user->id)));
-	json_object *o, *a[6], *total = NULL;
+	json_object *a[8], *total = NULL;
 
-	if (res == NULL)
-		return r->status;
-	o = pool_json_object(r->pool);
-	for (int k = 0; k < 6; k++)
+	for (int k = 0; k < n - 1; k++)
 		a[k] = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {
 		int64_t bits = db_int(res, i, 0);
 
-		if (bits == TOTAL_BITS)
+		if (bits == parts[n - 1].bits)
 			total = reply_row_json(res, i, PART_COLS);
-		for (int k = 0; k < 6; k++)
+		for (int k = 0; k < n - 1; k++)
 			if (parts[k].bits == bits)
 				json_object_array_add(a[k], reply_row_json(res, i, PART_COLS));
 	}
-	if (total == NULL) {        /* no closed trade: a total of nothing */
+	if (total == NULL) {        /* nothing settled: a total of nothing */
 		total = json_object_new_object();
 		json_object_object_add(total, "key", json_object_new_string("all"));
 		json_object_object_add(total, "count", json_object_new_int(0));
 		json_object_object_add(total, "pnl", json_object_new_int(0));
 	}
 	json_object_object_add(o, "total", total);
-	for (int k = 0; k < 6; k++)
+	for (int k = 0; k < n - 1; k++)
 		json_object_object_add(o, parts[k].name, a[k]);
+}
+
+/* GET /api/journal/attribution: the closed trades' P&L and count, whole and
+ * broken down six ways, and the settled bets' three ways. */
+static int
+attribution(struct req *r)
+{
+	const char *uid = db_i64(r->pool, r->user->id);
+	PGresult *res, *bets;
+	json_object *o, *b;
+
+	if ((res = db_query_or_reply(r, SQL_ATTRIBUTION, DB_ARGS(uid))) == NULL ||
+	    (bets = db_query_or_reply(r, SQL_BETS, DB_ARGS(uid))) == NULL)
+		return r->status;
+	o = pool_json_object(r->pool);
+	add_breakdowns(o, res, trade_parts, 7);
+	b = json_object_new_object();
+	add_breakdowns(b, bets, bet_parts, 4);
+	json_object_object_add(o, "bets", b);
 	return reply_json(r, 200, o);
 }
 

@@ -49,7 +49,8 @@ static const struct route routes[] = {
 	           "realised_pnl:num, unrealised_pnl:num, unpriced_open:int, win_rate:num?, "
 	           "profit_factor:num?, expectancy:num?, max_drawdown:num, "
 	           "max_drawdown_pct:num?, sharpe:num?, sortino:num?, exposure:num?, "
-	           "trading_days:int}",
+	           "trading_days:int, bets:{count:int, open:int, settled:int, wins:int, "
+	           "losses:int, staked:num, pnl:num, roi:num?}}",
 	  .summary = "realised and unrealised P&L, win rate, profit factor, drawdown, ratios" },
 	{ .method = "GET", .path = "/api/journal/equity", .handler = equity,
 	  .flags = NEED_AUTH, .query = capital_query,
@@ -85,6 +86,25 @@ static const char SQL_MONEY[] =
 	"  ON true "
 	"WHERE t.user_id = $1";
 
+/* The paper bets: counts, the stake of the settled ones, their profit and
+ * its share of that stake. */
+static const char SQL_BETS[] =
+	"SELECT count(*), count(*) FILTER (WHERE result IS NULL), "
+	"  count(*) FILTER (WHERE result IS NOT NULL), count(*) FILTER (WHERE result = 'win'), "
+	"  count(*) FILTER (WHERE result = 'loss'), "
+	"  trim_scale(COALESCE(sum(stake) FILTER (WHERE result IS NOT NULL), 0)), "
+	"  trim_scale(COALESCE(sum(pnl), 0)), "
+	"  (sum(pnl) / NULLIF(sum(stake) FILTER (WHERE result IS NOT NULL), 0))::float8 "
+	"FROM journal_bets WHERE user_id = $1";
+
+static const struct reply_col BET_COLS[] = {
+	{ "count", 0, RCOL_INT, 0 }, { "open", 1, RCOL_INT, 0 }, { "settled", 2, RCOL_INT, 0 },
+	{ "wins", 3, RCOL_INT, 0 }, { "losses", 4, RCOL_INT, 0 },
+	{ "staked", 5, RCOL_DECIMAL, 0 }, { "pnl", 6, RCOL_DECIMAL, 0 },
+	{ "roi", 7, RCOL_NUMBER, RCOL_NULLABLE },
+	{ NULL }
+};
+
 /* The caller's trades and their curve. */
 struct journal {
 	double capital;
@@ -119,7 +139,7 @@ add_int(json_object *o, const char *key, int64_t v)
 }
 
 /* GET /api/journal/stats?capital=: the journal's measures (journal.h), its
- * P&L in exact decimals. */
+ * P&L in exact decimals, and its paper bets'. */
 static int
 stats(struct req *r)
 {
@@ -129,13 +149,15 @@ stats(struct req *r)
 		{ "unpriced_open", 2, RCOL_INT, 0 },
 		{ NULL }
 	};
+	const char *uid = db_i64(r->pool, r->user->id);
 	struct journal j;
 	struct journal_stats s;
-	PGresult *res;
+	PGresult *res, *bets;
 	json_object *o;
 
 	if (journal_or_reply(r, &j, req_number(r, "capital", CAPITAL_DEFAULT)) < 0 ||
-	    (res = db_query_or_reply(r, SQL_MONEY, DB_ARGS(db_i64(r->pool, r->user->id)))) == NULL)
+	    (res = db_query_or_reply(r, SQL_MONEY, DB_ARGS(uid))) == NULL ||
+	    (bets = db_query_or_reply(r, SQL_BETS, DB_ARGS(uid))) == NULL)
 		return r->status;
 	s = journal_measure(j.t, j.n, j.days, j.nd);
 	o = pool_json_object(r->pool);
@@ -155,6 +177,7 @@ stats(struct req *r)
 	add_num(o, "sortino", s.sortino);
 	add_num(o, "exposure", s.exposure);
 	add_int(o, "trading_days", (int64_t)s.days);
+	json_object_object_add(o, "bets", reply_row_json(bets, 0, BET_COLS));
 	return reply_json(r, 200, o);
 }
 

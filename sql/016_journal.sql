@@ -38,7 +38,7 @@ CREATE INDEX journal_trades_open_idx ON journal_trades (user_id) WHERE exit_pric
 CREATE TABLE journal_bets (
 	id         bigserial PRIMARY KEY,
 	user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	event_id   text NOT NULL REFERENCES odds_events (id),
+	event_id   text NOT NULL REFERENCES odds_events (id) ON DELETE CASCADE,
 	market     text NOT NULL CHECK (market IN ('h2h', 'spreads', 'totals')),
 	outcome    text NOT NULL CHECK (char_length(outcome) BETWEEN 1 AND 200),
 	point      numeric,

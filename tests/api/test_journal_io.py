@@ -1,13 +1,19 @@
-"""The journal's CSV against the running stack: the export of the caller's
-trades (filtered, quoted per RFC 4180), an import of it into another
-journal that exports the same rows, and imports refused whole for a bad
-row. Client addresses come from analysis_lib's 127.21.0.0/22."""
+"""The journal's CSV and paper bets against the running stack: the export
+of the caller's trades (filtered, quoted per RFC 4180), an import of it into
+another journal that exports the same rows, imports refused whole for a bad
+row; bets placed on an odds event, settled by cron/settle-odds from its
+final score, and counted in the stats, attribution and achievements.
+Client addresses come from analysis_lib's 127.21.0.0/22."""
 
 import csv
 import io
+import os
+import secrets
+from decimal import Decimal as D
 
-from accounts import sql_value
+from accounts import sql, sql_value
 from analysis_lib import new_user
+from jobs_lib import BIN, expect_rc, run
 from lib import expect_error, expect_status, test
 
 HEAD = ["id", "symbol", "side", "quantity", "entry_price", "opened_at", "exit_price",
@@ -105,3 +111,95 @@ def an_import_keeps_the_open_trade_limit():
         "JCD,1,5,2030-01-01T00:00:00Z\n" * (limit + 1)
     expect_error(v.post("/api/journal/import", body={"csv": text}), 403, "FORBIDDEN")
     assert sql_value("SELECT count(*) FROM journal_trades WHERE user_id = :'p1'", v.id) == "0"
+
+
+def odds_event():
+    """A fresh event, Rovers v United, with Bovada's prices."""
+    ev = "jb-" + secrets.token_hex(6)
+    sql("INSERT INTO odds_books (key, title) VALUES ('bovada', 'Bovada') ON CONFLICT DO NOTHING")
+    sql("INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team) "
+        "VALUES (:'p1', 'soccer_journaltest', now() + interval '1 day', 'Rovers', 'United')", ev)
+    sql("INSERT INTO odds_prices (event_id, book, market, outcome, point, price, observed_at, "
+        "source) VALUES (:'p1', 'bovada', 'h2h', 'Rovers', NULL, 2.4, now() - interval '2 hours', "
+        "'csv'), (:'p1', 'bovada', 'h2h', 'Rovers', NULL, 2.5, now() - interval '1 hour', 'csv'), "
+        "(:'p1', 'bovada', 'totals', 'Over', 2.5, 1.9, now() - interval '1 hour', 'csv')", ev)
+    return ev
+
+
+def settle():
+    expect_rc(run([os.path.join(BIN, "cron", "settle-odds")], ODDS_API_KEY="",
+                  ODDS_SCORES_URL=""), 0, "settle-odds")
+
+
+@test
+def bets_are_placed_settled_and_counted():
+    u, ev = new_user(tag="journal-bets"), odds_event()
+    bet = {"event_id": ev, "market": "h2h", "outcome": "Rovers", "book": "bovada", "stake": 10,
+           "fair_prob": 0.45}
+    r = u.post("/api/journal/bets", body=bet)
+    expect_status(r, 201)
+    b1 = r.json()
+    # the book's latest price; EV 2.5 x 0.45 - 1
+    assert b1["price"] == 2.5 and b1["status"] == "open" and b1["result"] is None, b1
+    assert abs(b1["ev"] - 0.125) < 1e-12 and b1["home_team"] == "Rovers", b1
+    b2 = u.post("/api/journal/bets", body={"event_id": ev, "market": "totals", "outcome": "Over",
+                                           "point": 2.5, "book": "bovada", "stake": 4}).json()
+    assert b2["price"] == 1.9 and b2["fair_prob"] is None and b2["point"] == 2.5, b2
+    b3 = u.post("/api/journal/bets", body={"event_id": ev, "market": "h2h", "outcome": "United",
+                                           "book": "bovada", "price": 3.1, "stake": 5}).json()
+    assert [b["id"] for b in u.get("/api/journal/bets?status=open").json()["items"]] == \
+        [b3["id"], b2["id"], b1["id"]]
+    settle()
+    assert u.get(f"/api/journal/bets/{b1['id']}").json()["status"] == "open"   # not over yet
+    sql("UPDATE odds_events SET completed = true, home_score = '2', away_score = '1' "
+        "WHERE id = :'p1'", ev)
+    settle()
+    got = {b["id"]: (b["result"], D(str(b["pnl"]))) for b in
+           u.get("/api/journal/bets?status=settled").json()["items"]}
+    # 2-1: Rovers win 10 x 1.5, three goals beat 2.5 for 4 x 0.9, United lose 5
+    assert got == {b1["id"]: ("win", D("15")), b2["id"]: ("win", D("3.6")),
+                   b3["id"]: ("loss", D("-5"))}, got
+    at = sql_value("SELECT settled_at FROM journal_bets WHERE id = :'p1'", b1["id"])
+    settle()
+    assert sql_value("SELECT settled_at FROM journal_bets WHERE id = :'p1'", b1["id"]) == at
+    s = u.get("/api/journal/stats").json()["bets"]
+    assert (s["count"], s["open"], s["settled"], s["wins"], s["losses"]) == (3, 0, 3, 2, 1), s
+    assert D(str(s["staked"])) == 19 and D(str(s["pnl"])) == D("13.6"), s
+    assert abs(s["roi"] - 13.6 / 19) < 1e-12, s
+    a = u.get("/api/journal/attribution").json()["bets"]
+    assert a["total"]["count"] == 3 and D(str(a["total"]["pnl"])) == D("13.6"), a
+    for part in ("by_market", "by_book", "by_result"):
+        assert sum(D(str(p["pnl"])) for p in a[part]) == D("13.6"), (part, a)
+    assert [(p["key"], p["count"]) for p in a["by_market"]] == [("h2h", 2), ("totals", 1)], a
+    ach = {x["key"]: x for x in u.get("/api/journal/achievements").json()["achievements"]}
+    assert ach["first_ev_bet"]["earned"] and ach["first_ev_bet"]["earned_on"], ach
+    expect_status(u.delete(f"/api/journal/bets/{b1['id']}"), 204)
+    ach = {x["key"]: x for x in u.get("/api/journal/achievements").json()["achievements"]}
+    assert not ach["first_ev_bet"]["earned"], ach      # the +EV bet is gone
+    expect_error(u.post("/api/journal/bets", body=bet), 422, "VALIDATION_FAILED", "event_id")
+
+
+@test
+def bad_bets_are_refused():
+    u, ev = new_user(tag="journal-bets"), odds_event()
+    base = {"event_id": ev, "market": "h2h", "outcome": "Rovers", "book": "bovada", "stake": 1}
+    cases = [
+        (dict(base, event_id="no-such-event"), "event_id"),
+        (dict(base, book="nobook"), "book"),
+        (dict(base, book="Bad Book"), "book"),
+        (dict(base, price=1), "price"),
+        (dict(base, stake=0), "stake"),
+        (dict(base, stake="1"), "stake"),
+        (dict(base, fair_prob=1), "fair_prob"),
+        (dict(base, market="corners"), "market"),
+        (dict(base, outcome="Draw"), "price"),          # no price known and none given
+        ({k: v for k, v in base.items() if k != "outcome"}, "outcome"),
+    ]
+    for body, field in cases:
+        expect_error(u.post("/api/journal/bets", body=body), 422, "VALIDATION_FAILED", field)
+    assert sql_value("SELECT count(*) FROM journal_bets WHERE user_id = :'p1'", u.id) == "0"
+    r = u.post("/api/journal/bets", body=base)
+    expect_status(r, 201)
+    other = new_user(tag="journal-bets")
+    expect_error(other.get(f"/api/journal/bets/{r.json()['id']}"), 404, "NOT_FOUND")
+    expect_error(other.delete(f"/api/journal/bets/{r.json()['id']}"), 404, "NOT_FOUND")
