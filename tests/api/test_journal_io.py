@@ -7,14 +7,16 @@ Client addresses come from analysis_lib's 127.21.0.0/22."""
 
 import csv
 import io
+import json
 import os
 import secrets
+import subprocess
 from decimal import Decimal as D
 
 from accounts import sql, sql_value
 from analysis_lib import new_user
 from jobs_lib import BIN, expect_rc, run
-from lib import expect_error, expect_status, test
+from lib import STACK, expect_error, expect_status, test
 
 HEAD = ["id", "symbol", "side", "quantity", "entry_price", "opened_at", "exit_price",
         "closed_at", "fees", "tags", "signal_id", "note", "status", "pnl"]
@@ -203,3 +205,41 @@ def bad_bets_are_refused():
     other = new_user(tag="journal-bets")
     expect_error(other.get(f"/api/journal/bets/{r.json()['id']}"), 404, "NOT_FOUND")
     expect_error(other.delete(f"/api/journal/bets/{r.json()['id']}"), 404, "NOT_FOUND")
+
+
+@test
+def readme_examples_run_as_written():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "README.md")) as f:
+        text = f.read()
+    start = text.index("\n## Journal\n")
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    commands = block.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 13 and all("curl -sf " in c for c in commands), commands
+    u = new_user(tag="journal-readme")
+    sql("DELETE FROM odds_events WHERE id = 'evt-456'")
+    sql("INSERT INTO odds_books (key, title) VALUES ('bovada', 'Bovada') ON CONFLICT DO NOTHING")
+    sql("INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team) "
+        "VALUES ('evt-456', 'soccer_journaltest', now() + interval '1 day', 'Rovers', 'United')")
+    sql("INSERT INTO odds_prices (event_id, book, market, outcome, price, observed_at, source) "
+        "VALUES ('evt-456', 'bovada', 'h2h', 'Rovers', 2.2, now(), 'csv')")
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": u.token,
+           "CURL_CA_BUNDLE": STACK["CA"]}
+    # one script: TRADE, set by the first command, serves the next ones
+    script = "set -e\n" + "\n".join(c + "\necho" for c in commands) + "\n"
+    p = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stderr, p.stdout[-2000:])
+    outs = [o for o in p.stdout.split("\n") if o.strip()]
+    assert any(o.startswith("id,symbol,side,") for o in outs), outs
+    for o in outs:
+        if o.startswith("{"):
+            assert "error" not in json.loads(o), o
+    # (175.5 - 170.25) x 10 - 2, the note, the imported short, the bet at 2.2
+    rows = sql("SELECT symbol, side, pnl::text, note FROM journal_trades WHERE user_id = :'p1' "
+               "ORDER BY id", u.id)
+    assert rows == [["AAPL", "buy", "50.50", "breakout above the range"],
+                    ["MSFT", "sell", "", ""]], rows
+    assert sql("SELECT price::text, stake::text FROM journal_bets WHERE user_id = :'p1'",
+               u.id) == [["2.2", "25"]]
