@@ -106,9 +106,10 @@ static const char SQL_PAGE[] =
 
 static const char SQL_EXISTS[] = "SELECT 1 FROM journal_bets WHERE id = $1 AND user_id = $2";
 
-/* The event's state ($1) and whether book $2 is known. */
+/* Whether event $1 has started (or is over), and whether book $2 is known. */
 static const char SQL_EVENT[] =
-	"SELECT completed, EXISTS (SELECT 1 FROM odds_books WHERE key = $2) "
+	"SELECT completed OR commence_time <= now(), "
+	"       EXISTS (SELECT 1 FROM odds_books WHERE key = $2) "
 	"FROM odds_events WHERE id = $1";
 
 /* The book's latest price of the outcome, and the latest +EV hit's fair
@@ -148,7 +149,7 @@ reply_bet(struct req *r, int status, const char *id)
 	return reply_json(r, status, pool_json(r->pool, reply_row_json(res, 0, BET_COLS)));
 }
 
-/* The event open for bets at a known book; 0, or -1 after replying 422. */
+/* The event still to start, at a known book; 0, or -1 after replying 422. */
 static int
 event_or_reply(struct req *r)
 {
@@ -160,14 +161,15 @@ event_or_reply(struct req *r)
 	if (PQntuples(res) == 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, "event_id", "no such event"), -1;
 	if (db_text(res, 0, 0)[0] == 't')
-		return reply_error(r, ERR_VALIDATION_FAILED, "event_id", "the event is over"), -1;
+		return reply_error(r, ERR_VALIDATION_FAILED, "event_id",
+		                   "the event has started"), -1;
 	if (db_text(res, 0, 1)[0] != 't')
 		return reply_error(r, ERR_VALIDATION_FAILED, "book", "no such book"), -1;
 	return 0;
 }
 
 /* POST /api/journal/bets {event_id, market, outcome, point?, book, price?,
- * stake, fair_prob?}: 201 with the bet; 422 for an unknown or finished
+ * stake, fair_prob?}: 201 with the bet; 422 for an unknown or started
  * event, an unknown book, or no price known. */
 static int
 place_bet(struct req *r)

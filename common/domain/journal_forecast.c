@@ -69,10 +69,12 @@ journal_backtest(struct pool *p, const double *r, const double *equity, size_t n
                  size_t horizon, uint64_t seed, size_t *checked)
 {
 	struct journal_band *b = pool_alloc(p, sizeof(*b) * (horizon ? horizon : 1));
-	size_t inside = 0;
+	size_t inside = 0, t = JOURNAL_BACKTEST_MIN;
 
 	*checked = 0;
-	for (size_t t = JOURNAL_BACKTEST_MIN; horizon > 0 && t + horizon <= n; t++) {
+	if (horizon > 0 && n >= horizon + JOURNAL_BACKTEST_MIN + JOURNAL_BACKTEST_MAX)
+		t = n - horizon - JOURNAL_BACKTEST_MAX + 1;
+	for (; horizon > 0 && t + horizon <= n; t++) {
 		double real = equity[t + horizon - 1];
 
 		journal_forecast(p, r, t, equity[t - 1], horizon, JOURNAL_BACKTEST_PATHS,

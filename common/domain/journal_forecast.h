@@ -17,6 +17,7 @@ struct pool;
 #define JOURNAL_PATHS 1000
 #define JOURNAL_BACKTEST_PATHS 200
 #define JOURNAL_BACKTEST_MIN 10     /* past returns a backtest forecast needs */
+#define JOURNAL_BACKTEST_MAX 250    /* the most recent origins a backtest checks */
 
 /* One forecast day: the quantiles of equity. */
 struct journal_band {
@@ -29,8 +30,9 @@ void journal_forecast(struct pool *p, const double *r, size_t n, double equity,
                       size_t horizon, size_t paths, uint64_t seed, struct journal_band *out);
 
 /* The backtest over the past: at every day t from JOURNAL_BACKTEST_MIN on
- * with t + horizon <= n, forecast from the returns before t and check that
- * the equity horizon days later lies in the 90 % band. equity[i] is the
+ * with t + horizon <= n (the last JOURNAL_BACKTEST_MAX such days), forecast
+ * from the returns before t and check that the equity horizon days later
+ * lies in the 90 % band. equity[i] is the
  * equity after return i. *checked counts the checks; returns the share
  * inside (NAN when none). */
 double journal_backtest(struct pool *p, const double *r, const double *equity, size_t n,

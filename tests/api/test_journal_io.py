@@ -199,6 +199,12 @@ def bad_bets_are_refused():
     ]
     for body, field in cases:
         expect_error(u.post("/api/journal/bets", body=body), 422, "VALIDATION_FAILED", field)
+    started = odds_event()
+    sql("UPDATE odds_events SET commence_time = now() - interval '1 minute' WHERE id = :'p1'",
+        started)
+    err = expect_error(u.post("/api/journal/bets", body=dict(base, event_id=started, price=2)),
+                       422, "VALIDATION_FAILED", "event_id")
+    assert err["message"] == "the event has started", err
     assert sql_value("SELECT count(*) FROM journal_bets WHERE user_id = :'p1'", u.id) == "0"
     r = u.post("/api/journal/bets", body=base)
     expect_status(r, 201)

@@ -230,6 +230,24 @@ test_backtest(void **state)
 	assert_int_equal(checked, 0);
 }
 
+static void
+test_backtest_checks_the_latest_origins(void **state)
+{
+	enum { N = JOURNAL_BACKTEST_MIN + JOURNAL_BACKTEST_MAX + 40 };
+	double *r = pool_alloc(pool, sizeof(double) * N), *e = pool_alloc(pool, sizeof(double) * N);
+	double eq = 100;
+	size_t checked;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		r[i] = i % 2 ? 0.01 : -0.005;
+		eq *= 1 + r[i];
+		e[i] = eq;
+	}
+	assert_true(journal_backtest(pool, r, e, N, 3, 1, &checked) >= 0);
+	assert_int_equal(checked, JOURNAL_BACKTEST_MAX);
+}
+
 int
 main(void)
 {
@@ -245,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_forecast),
 		cmocka_unit_test(test_backtest),
+		cmocka_unit_test(test_backtest_checks_the_latest_origins),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
