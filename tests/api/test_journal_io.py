@@ -14,7 +14,7 @@ import subprocess
 from decimal import Decimal as D
 
 from accounts import sql, sql_value
-from analysis_lib import new_user
+from analysis_lib import call, new_user
 from jobs_lib import BIN, expect_rc, run
 from lib import STACK, expect_error, expect_status, test
 
@@ -99,6 +99,12 @@ def an_import_with_a_bad_row_writes_nothing():
             assert err["message"].startswith(message), (text, err)
     expect_error(v.post("/api/journal/import", body={"csv": 5}), 422, "VALIDATION_FAILED",
                  "csv")
+    expect_error(v.post("/api/journal/import", body={"csv": good + "#" * 262144}), 422,
+                 "VALIDATION_FAILED", "csv")
+    r = call("POST", "/api/journal/import", token=v.token,
+             raw_body=b'{"csv": "symbol,quantity,entry_price,opened_at\nJ\xc3,1,5,x\n"}',
+             headers={"Content-Type": "application/json"})
+    assert r.status == 400, r
     assert sql_value("SELECT count(*) FROM journal_trades WHERE user_id = :'p1'", v.id) == "0"
     expect_status(v.post("/api/journal/import", body={"csv": good}), 201)
     assert sql_value("SELECT count(*) FROM journal_trades WHERE user_id = :'p1'", v.id) == "1"
@@ -196,9 +202,16 @@ def bad_bets_are_refused():
         (dict(base, market="corners"), "market"),
         (dict(base, outcome="Draw"), "price"),          # no price known and none given
         ({k: v for k, v in base.items() if k != "outcome"}, "outcome"),
+        (dict(base, outcome="x" * 201), "outcome"),
+        (dict(base, event_id="x'; DELETE FROM journal_bets; --"), "event_id"),
+        (dict(base, event_id="e" * 65), "event_id"),
     ]
     for body, field in cases:
         expect_error(u.post("/api/journal/bets", body=body), 422, "VALIDATION_FAILED", field)
+    for raw in (b'{"event_id": "' + ev.encode() + b'", "stake": ', b'{"outcome": "\xff"}', b"[]"):
+        r = call("POST", "/api/journal/bets", token=u.token, raw_body=raw,
+                 headers={"Content-Type": "application/json"})
+        assert r.status == 400 and r.json()["error"]["code"] == "INVALID_JSON", r
     started = odds_event()
     sql("UPDATE odds_events SET commence_time = now() - interval '1 minute' WHERE id = :'p1'",
         started)
