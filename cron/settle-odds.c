@@ -4,8 +4,9 @@
  * stopping at the quota floor); else the recorded scores at ODDS_SCORES_URL
  * (the same JSON shape), once. Then every unsettled hit of a completed
  * event is settled (common/services/odds_settlement.h): result, profit at a
- * flat stake and at its Kelly stake, closing fair price and CLV. A second
- * run settles nothing new. With neither ODDS_API_KEY nor ODDS_SCORES_URL
+ * flat stake and at its Kelly stake, closing fair price and CLV; so is every
+ * paper bet of the journal on a completed event (result and profit). The
+ * run's items are the hits settled. A second run settles nothing new. With neither ODDS_API_KEY nor ODDS_SCORES_URL
  * set, only hits of events already known completed are settled. */
 #include <string.h>
 
@@ -24,7 +25,8 @@ static int settle(struct job_ctx *ctx);
 
 static const struct job job = {
 	"settle-odds", settle,
-	"Fetch the scores of events with open +EV hits and settle them: result, profit, CLV."
+	"Fetch the scores of events with open +EV hits and settle them: result, profit, CLV; "
+	"and the journal's paper bets."
 };
 
 int main(int argc, char **argv) { return job_main(argc, argv, &job); }
@@ -65,6 +67,22 @@ fetch_scores(struct job_ctx *ctx)
 	return 0;
 }
 
+/* Settle the journal's paper bets of completed events; -1 after job_fail. */
+static int
+settle_bets(struct job_ctx *ctx)
+{
+	int settled = 0, batch;
+
+	do {
+		if (odds_settle_bets(ctx->pool, SETTLE_BATCH, &batch) < 0)
+			return job_fail(ctx, "settling the paper bets failed");
+		settled += batch;
+	} while (batch == SETTLE_BATCH && !job_should_stop());
+	log_kv(LOG_INFO, "settle-odds: settled", "bets", pool_printf(ctx->pool, "%d", settled),
+	       NULL);
+	return 0;
+}
+
 static int
 settle(struct job_ctx *ctx)
 {
@@ -81,5 +99,5 @@ settle(struct job_ctx *ctx)
 	} while (batch == SETTLE_BATCH && !job_should_stop());
 	ctx->items = settled;
 	log_kv(LOG_INFO, "settle-odds: settled", "hits", pool_printf(ctx->pool, "%d", settled), NULL);
-	return 0;
+	return settle_bets(ctx);
 }

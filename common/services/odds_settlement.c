@@ -7,6 +7,7 @@
 
 #include "devig.h"
 #include "ev.h"
+#include "journal_bets.h"
 #include "odds_eval.h"
 #include "odds_fetch.h"
 #include "odds_results.h"
@@ -66,6 +67,31 @@ odds_settle_due(struct pool *p, int limit, int *settled)
 		if (closing_fair_price(p, &d[i], &close) < 0 ||
 		    odds_hit_settle(p, d[i].id, r, flat, stake * flat, close,
 		                    odds_clv(d[i].price, close), &updated) < 0)
+			return -1;
+		*settled += updated;
+	}
+	return 0;
+}
+
+int
+odds_settle_bets(struct pool *p, int limit, int *settled)
+{
+	struct odds_due *d;
+	size_t n;
+
+	*settled = 0;
+	if (journal_due_bets(p, limit, &d, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct odds_settle_in in = {
+			.market = d[i].market, .outcome = d[i].outcome, .has_point = d[i].has_point,
+			.point = d[i].point, .home_team = d[i].home_team, .away_team = d[i].away_team,
+			.home_score = d[i].home_score, .away_score = d[i].away_score,
+			.has_draw = d[i].has_draw,
+		};
+		int updated;
+
+		if (journal_bet_settle(p, d[i].id, odds_settle(&in), &updated) < 0)
 			return -1;
 		*settled += updated;
 	}

@@ -24,4 +24,9 @@ struct pool;
  * settled now. 0, or -1 on DB failure (hits settled before it stay). */
 int odds_settle_due(struct pool *p, int limit, int *settled);
 
+/* Settle at most limit paper bets of the journal (journal_bets.h) whose
+ * events are completed, by the same rules as the hits. *settled bets settled
+ * now. 0, or -1 on DB failure (bets settled before it stay). */
+int odds_settle_bets(struct pool *p, int limit, int *settled);
+
 #endif

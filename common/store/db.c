@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db_journal.h"
 #include "log.h"
@@ -401,6 +402,26 @@ const char *
 db_i64(struct pool *p, int64_t v)
 {
 	return pool_printf(p, "%" PRId64, v);
+}
+
+const char *
+db_text_array(struct pool *p, const char *const *v, int n)
+{
+	struct buf b;
+
+	buf_init(&b, p);
+	buf_putc(&b, '{');
+	for (int i = 0; i < n; i++) {
+		buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *c = v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				buf_putc(&b, '\\');
+			buf_putc(&b, *c);
+		}
+		buf_putc(&b, '"');
+	}
+	buf_putc(&b, '}');
+	return b.data;
 }
 
 const char *

@@ -83,6 +83,10 @@ int db_in_transaction(void);
 /* Integer as a query parameter string in pool memory. */
 const char *db_i64(struct pool *p, int64_t v);
 
+/* n strings as a text[] query parameter ("{\"a\",\"b\"}", each quoted and
+ * escaped) in pool memory. */
+const char *db_text_array(struct pool *p, const char *const *v, int n);
+
 /* Value of row, col as text ("" for NULL), and as int64 (0 for NULL). */
 const char *db_text(const PGresult *res, int row, int col);
 int64_t db_int(const PGresult *res, int row, int col);

@@ -1,6 +1,7 @@
 /* reply_rows.c: rows of a result as JSON objects, column by descriptor. */
 #include "reply_rows.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,9 @@ reply_col_json(const PGresult *res, int row, int col, enum reply_col_type type,
 		if (PQftype(res, col) == FLOAT8_OID)
 			return float8_json(t);
 		return jsonv_number(strtod(t, NULL));
+	case RCOL_DECIMAL:
+		return isfinite(strtod(t, NULL)) ? json_object_new_double_s(strtod(t, NULL), t)
+		                                 : NULL;
 	case RCOL_BOOL:
 		return json_object_new_boolean(t[0] == 't');
 	case RCOL_JSON:

@@ -23,6 +23,8 @@ enum reply_col_type {
 	RCOL_NUMBER,   /* number, printed shortest exact (jsonv_number); null if not finite */
 	RCOL_BOOL,     /* PostgreSQL's 't' / 'f' */
 	RCOL_JSON,     /* json or jsonb text, parsed */
+	RCOL_DECIMAL,  /* numeric: a JSON number written exactly as the column's
+	                  text ("12.50"), never through a double */
 };
 
 #define RCOL_NULLABLE 1

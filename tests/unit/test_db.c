@@ -43,6 +43,27 @@ test_null_and_numbers(void **state)
 }
 
 static void
+test_text_array_keeps_every_string(void **state)
+{
+	static const char *const v[] = { "plain", "a,b", "say \"hi\"", "back\\slash",
+	                                 "{braces}", "NULL", "", " spaced " };
+	PGresult *res = db_query(pool, "SELECT x, n FROM unnest($1::text[]) WITH ORDINALITY "
+	                         "AS u(x, n) ORDER BY n",
+	                         DB_ARGS(db_text_array(pool, v, 8)));
+
+	(void)state;
+	assert_non_null(res);
+	assert_int_equal(PQntuples(res), 8);
+	for (int i = 0; i < 8; i++) {
+		assert_false(PQgetisnull(res, i, 0));
+		assert_string_equal(db_text(res, i, 0), v[i]);
+	}
+	res = db_query(pool, "SELECT cardinality($1::text[])", DB_ARGS(db_text_array(pool, v, 0)));
+	assert_non_null(res);
+	assert_int_equal(db_int(res, 0, 0), 0);
+}
+
+static void
 test_app_role_cannot_change_schema(void **state)
 {
 	(void)state;
@@ -299,6 +320,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_array_keeps_every_string),
 		cmocka_unit_test(test_params_are_data_not_sql),
 		cmocka_unit_test(test_null_and_numbers),
 		cmocka_unit_test(test_app_role_cannot_change_schema),

@@ -154,6 +154,26 @@ test_float8_text_is_the_shortest_number(void **state)
 	pool_reset(pool);
 }
 
+static void
+test_decimals_stay_exact(void **state)
+{
+	static const struct reply_col cols[] = {
+		{ "d", 0, RCOL_DECIMAL, 0 }, { "t", 1, RCOL_DECIMAL, 0 },
+		{ "n", 2, RCOL_DECIMAL, RCOL_NULLABLE }, { "nan", 3, RCOL_DECIMAL, 0 },
+		{ NULL }
+	};
+	PGresult *res = db_query(pool, "SELECT 0.1000000000000000000000001::numeric, "
+	                         "(0.3 - 0.1) * 3 - 0.10, NULL::numeric, 'NaN'::numeric",
+	                         DB_NOARGS);
+
+	(void)state;
+	assert_non_null(res);
+	/* never through a double: 0.1 + 1e-25 and 0.50 as the database wrote them */
+	assert_json(pool_json(pool, reply_row_json(res, 0, cols)),
+	            "{\"d\":0.1000000000000000000000001,\"t\":0.50,\"n\":null,\"nan\":null}");
+	pool_reset(pool);
+}
+
 int
 main(void)
 {
@@ -161,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_each_type_and_null),
 		cmocka_unit_test(test_rows_limit_and_add),
 		cmocka_unit_test(test_float8_text_is_the_shortest_number),
+		cmocka_unit_test(test_decimals_stay_exact),
 	};
 	char err[256] = "";
 	int rc;
