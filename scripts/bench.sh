@@ -164,4 +164,13 @@ if [ -x "$BUILD_DIR/tests/bench/bench_devig" ]; then
 else
 	warn "no $BUILD_DIR/tests/bench/bench_devig (make benchbin)"
 fi
+say ""
+say "deal score of 100,000 listings against their comparables (500 searches x 200, one core):"
+if [ -x "$BUILD_DIR/tests/bench/bench_deals" ]; then
+	"$BUILD_DIR/tests/bench/bench_deals" 2>/dev/null |
+		awk '/_seconds / { s = $2 } /_per_sec / { printf "  %-36s %8.3f s  (%.0f listings/s)\n", "deals_score", s, $2 }' |
+		tee -a "${BENCH_OUT:-build/bench/results.txt}"
+else
+	warn "no $BUILD_DIR/tests/bench/bench_deals (make benchbin)"
+fi
 exit "$rc"
