@@ -9,9 +9,11 @@
 -- one of keywords_any when it is not empty (OR), none of keywords_not
 -- (NOT). exclude_words keep a listing out of the results and out of the
 -- comparables (accessories, "for parts"). Scanned every every_minutes.
+-- A search without a user is a demo search (`edgescout deals demo`): every
+-- user sees its deals, nobody can change it through the API.
 CREATE TABLE deal_searches (
 	id             bigserial PRIMARY KEY,
-	user_id        bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	user_id        bigint REFERENCES users (id) ON DELETE CASCADE,
 	name           text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
 	keywords_all   text[] NOT NULL DEFAULT '{}' CHECK (cardinality(keywords_all) <= 20),
 	keywords_any   text[] NOT NULL DEFAULT '{}' CHECK (cardinality(keywords_any) <= 20),

@@ -156,6 +156,11 @@ const char *deal_confidence(const struct deal_stats *st);
 /* 1 when s names a band, else 0. */
 int deal_band_valid(const char *s);
 
+/* The components of s as a JSON array (a new object for the caller):
+ * {name, value, score, weight, contribution, explanation} each, numbers
+ * rounded (value 4 decimals, the rest 2), NAN as null. */
+struct json_object *deal_components_json(const struct deal_score *s);
+
 /* Score every listing of one search (n of them, exclusion words exclude):
  * out[i] for all[i]. Scratch memory and explanations from pool p. */
 void deal_score_search(struct pool *p, const struct deal_listing *all, size_t n,

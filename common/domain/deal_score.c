@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "jsonv.h"
 #include "pool.h"
 
 static double
@@ -207,4 +210,31 @@ deal_score_search(struct pool *p, const struct deal_listing *all, size_t n,
 		deal_stats(scratch, k, &st);
 		deal_score(p, &all[i], &st, &out[i]);
 	}
+}
+
+static json_object *
+rounded(double v, double scale)
+{
+	return isnan(v) ? NULL : jsonv_number(round(v * scale) / scale);
+}
+
+json_object *
+deal_components_json(const struct deal_score *s)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < DEAL_COMPONENTS && s->c[i].name != NULL; i++) {
+		const struct deal_component *c = &s->c[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(c->name));
+		json_object_object_add(o, "value", rounded(c->value, 1e4));
+		json_object_object_add(o, "score", rounded(c->score, 100));
+		json_object_object_add(o, "weight", rounded(c->weight, 100));
+		json_object_object_add(o, "contribution", rounded(c->contribution, 100));
+		json_object_object_add(o, "explanation",
+		                       json_object_new_string(c->explanation ? c->explanation : ""));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
