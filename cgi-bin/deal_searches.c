@@ -9,7 +9,7 @@
 
 #include "deal_fetch.h"
 #include "deal_provider.h"
-#include "jsonv.h"
+#include "odds_store.h"
 #include "pool_json.h"
 #include "reply_rows.h"
 
@@ -211,12 +211,7 @@ list_arg(struct req *r, const char *name)
 static const char *
 num_arg(struct req *r, const char *name)
 {
-	char buf[64];
-
-	if (!req_has(r, name))
-		return NULL;
-	jsonv_shortest(buf, sizeof(buf), req_number(r, name, 0));
-	return pool_strdup(r->pool, buf);
+	return req_has(r, name) ? odds_num(r->pool, req_number(r, name, 0)) : NULL;
 }
 
 static const char *
@@ -355,11 +350,7 @@ delete_search(struct req *r)
 	return reply_raw(r, 204, NULL, "", 0);
 }
 
-static void
-add_int(json_object *o, const char *key, int64_t v)
-{
-	json_object_object_add(o, key, json_object_new_int64(v));
-}
+#define add_int(o, key, v) json_object_object_add(o, key, json_object_new_int64(v))
 
 /* POST /api/deals/searches/{id}/scan: the scan's outcome; 503 when the
  * provider failed or none is configured. */

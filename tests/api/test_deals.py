@@ -216,6 +216,96 @@ def job_twice_changes_nothing():
                      "ON l.id = p.listing_id WHERE l.search_id = :'p1'", sid) == "8"
 
 
+def ids_of(sid):
+    return {r[0]: int(r[1]) for r in sql("SELECT item_id, id FROM deal_listings "
+                                         "WHERE search_id = :'p1'", sid)}
+
+
+def all_pages(tok, query, limit):
+    seen, cursor = [], None
+    for _ in range(20):
+        r = call("GET", f"/api/deals?{query}&limit={limit}" +
+                 (f"&cursor={cursor}" if cursor else ""), tok)
+        expect_status(r, 200)
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return seen
+    raise AssertionError("too many pages")
+
+
+@test
+def deals_list_filters_sorts_and_pages():
+    tok, sid, t0 = scanned()
+    ids = ids_of(sid)
+    r = call("GET", f"/api/deals?search={sid}", tok)
+    expect_status(r, 200)
+    items = r.json()["items"]
+    # L10 has no comparables, so no score: not a deal
+    assert sorted(i["item_id"] for i in items) == ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]
+    scores = [i["score"] for i in items]
+    assert scores == sorted(scores, reverse=True) and items[0]["item_id"] == "L6", items
+    l2 = next(i for i in items if i["item_id"] == "L2")
+    assert l2["total"] == 115 and l2["shipping"] == 5 and l2["currency"] == "USD", l2
+    assert l2["condition"] == "used" and l2["comparables"] == 6 and l2["ended"] is False, l2
+    r = call("GET", f"/api/deals?search={sid}&sort=price", tok)
+    totals = [i["total"] for i in r.json()["items"]]
+    assert totals == [60, 100, 100, 102, 105, 115, 150], totals
+    # the used totals sit close together (MAD 2.5 around 101 for L2), so L2's
+    # 115 is as overpriced as L7's 150
+    r = call("GET", f"/api/deals?search={sid}&band=overpriced", tok)
+    assert [i["item_id"] for i in r.json()["items"]] == ["L2", "L7"], r.json()
+    r = call("GET", f"/api/deals?search={sid}&min_score=75", tok)
+    assert {i["band"] for i in r.json()["items"]} == {"great"}, r.json()
+    r = call("GET", f"/api/deals?search={sid}&min_price=100&max_price=105", tok)
+    assert sorted(i["item_id"] for i in r.json()["items"]) == ["L1", "L4"], r.json()
+    for sort in ("score", "price", "newest"):
+        whole = call("GET", f"/api/deals?search={sid}&sort={sort}", tok).json()["items"]
+        paged = all_pages(tok, f"search={sid}&sort={sort}", 3)
+        assert [i["id"] for i in paged] == [i["id"] for i in whole], (sort, paged)
+    other = token("deals-other")
+    assert call("GET", f"/api/deals?search={sid}", other).json()["items"] == []
+    expect_error(call("GET", f"/api/deals?cursor={ids['L1']}", other), 422,
+                 "VALIDATION_FAILED", "cursor")
+    expect_error(call("GET", f"/api/deals/{ids['L1']}", other), 404, "NOT_FOUND")
+    for q, field in (("min_score=101", "min_score"), ("band=cheap", "band"),
+                     ("sort=random", "sort"), ("search=abc", "search"),
+                     ("limit=0", "limit"), ("max_price=-1", "max_price")):
+        expect_error(call("GET", "/api/deals?" + q, tok), 422, "VALIDATION_FAILED", field)
+
+
+@test
+def deal_detail_summary_and_csv():
+    tok, sid, t0 = scanned()
+    ids = ids_of(sid)
+    r = call("GET", f"/api/deals/{ids['L1']}", tok)
+    expect_status(r, 200)
+    d = r.json()
+    assert [c["name"] for c in d["components"]] == ["price", "seller", "condition",
+                                                    "shipping"], d
+    assert abs(sum(c["contribution"] for c in d["components"]) - d["score"]) < 0.011, d
+    assert sum(c["weight"] for c in d["components"]) == 100, d
+    cmp = sorted(c["item_id"] for c in d["comparable_listings"])
+    assert cmp == ["L2", "L3", "L4", "L5", "L6", "L7"], cmp
+    assert d["median_total"] == 103.5 and d["comparables"] == 6, d
+    assert [(p["price"], p["shipping"]) for p in d["price_history"]] == [(100, 0)], d
+    expect_error(call("GET", "/api/deals/999999999", tok), 404, "NOT_FOUND")
+    expect_error(call("GET", "/api/deals/abc", tok), 404, "NOT_FOUND")
+    r = call("GET", "/api/deals/summary", tok)
+    expect_status(r, 200)
+    s = r.json()
+    mine = next(x for x in s["searches"] if x["id"] == sid)
+    assert mine["listings"] == 8 and mine["demo"] is False and mine["great"] >= 1, mine
+    assert s["scored"] >= 7 and s["bands"]["overpriced"] >= 1, s
+    r = call("GET", f"/api/deals.csv?search={sid}&sort=price", tok)
+    expect_status(r, 200)
+    assert r.header("content-type").startswith("text/csv"), r
+    lines = r.body.decode().split("\r\n")
+    assert lines[0].startswith("id,search_id,search,provider,item_id,title,price,"), lines[0]
+    assert len([x for x in lines[1:] if x]) == 7, lines
+    assert lines[1].split(",")[4] == "L6", lines[1]
+
+
 @test
 def job_ends_gone_listings_and_rescores_a_drop():
     tok, sid, t0 = scanned()
