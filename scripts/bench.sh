@@ -113,6 +113,8 @@ CREATE TRIGGER bench_keep_out BEFORE INSERT ON analyses FOR EACH ROW
 		"$T/bin/edgescout" market demo >/dev/null
 	STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
 		ODDS_API_KEY= "$T/bin/edgescout" odds demo >/dev/null
+	STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
+		"$T/bin/edgescout" deals demo >/dev/null
 	STACK_USER=$(stat -c %U "$T") as_user psql -q -v ON_ERROR_STOP=1 \
 		"$DATABASE_OWNER_URL" -c "$BENCH_SQL" >/dev/null
 ) || die "could not load the bench's series or lift the quotas for the bench"

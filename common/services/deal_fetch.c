@@ -34,7 +34,7 @@ deal_budget_left(struct pool *p, int64_t *left)
 static enum provider_status
 fetch_csv(struct pool *p, struct deal_scan *s, struct deal_items *items)
 {
-	const char *url = config_get("DEALS_CSV_URL");
+	const char *url = s->url ? s->url : config_get("DEALS_CSV_URL");
 	struct http_request req = { .provider = "deals_csv", .url = url,
 	                            .cache_ttl = (int)config_int("DEALS_CACHE_TTL", 300),
 	                            .refresh = s->refresh };

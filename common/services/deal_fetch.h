@@ -20,6 +20,8 @@ struct pool;
 struct deal_scan {
 	int64_t search_id;       /* in */
 	int refresh;             /* in: skip a fresh cached reply */
+	const char *url;         /* in: recorded listings to read instead of
+	                            DEALS_CSV_URL (the demo), or NULL */
 	const char *provider;    /* "csv" */
 	const char *message;     /* a short reason to show (no secrets) */
 	int fetched;             /* listings in the reply */

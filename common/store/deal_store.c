@@ -321,3 +321,22 @@ deal_calls_today(struct pool *p, const char *provider, int64_t *calls)
 	*calls = db_int(res, 0, 0);
 	return 0;
 }
+
+int
+deal_demo_search(struct pool *p, const char *name, const char *keyword, int64_t *id)
+{
+	static const char sql[] =
+		"WITH made AS (INSERT INTO deal_searches (user_id, name, keywords_all, "
+		"                every_minutes, enabled) "
+		"              SELECT NULL, $1, ARRAY[$2], 10080, false WHERE NOT EXISTS "
+		"                (SELECT 1 FROM deal_searches WHERE user_id IS NULL AND name = $1) "
+		"              RETURNING id) "
+		"SELECT id FROM made UNION ALL "
+		"SELECT id FROM deal_searches WHERE user_id IS NULL AND name = $1";
+	PGresult *res = db_query(p, sql, DB_ARGS(name, keyword));
+
+	if (res == NULL || PQntuples(res) < 1)
+		return -1;
+	*id = db_int(res, 0, 0);
+	return 0;
+}

@@ -50,6 +50,11 @@ int deal_store_items(struct pool *p, int64_t search_id, const char *provider,
  * scored, *hits listings of band good or great. 0, or -1 (logged). */
 int deal_store_rescore(struct pool *p, const struct deal_search *s, int *scored, int *hits);
 
+/* The id of the demo search (no user, not scanned on schedule) named
+ * name, made with keywords_all {keyword} when there is none, into *id. 0,
+ * or -1 (logged). */
+int deal_demo_search(struct pool *p, const char *name, const char *keyword, int64_t *id);
+
 /* Record a scan of search id: last_scan_at now, next_scan_at now plus its
  * every_minutes, last_error error (NULL: none). 0, or -1 (logged). */
 int deal_search_scanned(struct pool *p, int64_t id, const char *error);
