@@ -12,15 +12,18 @@ The fixture's Canon 50mm listings in the used bucket have totals 100, 115,
 Client addresses 127.40.13.0/24."""
 
 import itertools
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 
 from accounts import new_user, sql, sql_value
 from jobs_lib import BIN, db_now, expect_rc, run, runs_since
-from lib import expect_error, expect_status, request, test
+from lib import STACK, expect_error, expect_status, request, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "fixtures", "deals"))
 _addr = itertools.cycle(f"127.40.13.{i}" for i in range(1, 255))
 _state = {}
@@ -322,3 +325,31 @@ def job_ends_gone_listings_and_rescores_a_drop():
                   "ON l.id = p.listing_id WHERE l.search_id = :'p1' AND l.item_id = 'L6' "
                   "ORDER BY p.observed_at", sid)
     assert history == [["60.00"], ["55.00"]], history
+
+
+@test
+def readme_examples_run_as_written():
+    tok, sid, t0 = scanned()
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    start = text.index("With `BASE` the stack's URL, `TOKEN` an access token, `SEARCH`")
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    commands = block.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 7 and all(c.startswith("curl ") for c in commands), commands
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": tok,
+           "SEARCH": str(sid), "DEAL": str(ids_of(sid)["L1"]),
+           "CURL_CA_BUNDLE": STACK["CA"]}
+    for c in commands:
+        p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True,
+                           timeout=60)
+        expect_rc(p, 0, c)
+        if ".csv" in c:
+            assert p.stdout.startswith("id,search_id,search,"), (c, p.stdout[:200])
+            continue
+        body = json.loads(p.stdout)
+        assert "error" not in body, (c, body)
+    assert sql_value("SELECT count(*) FROM deal_searches WHERE name = '50mm lenses' "
+                     "AND max_price = 400") >= "1"
+    assert sql_value("SELECT max_shipping::text || location FROM deal_searches "
+                     "WHERE id = :'p1'", sid) == "20.00US"
