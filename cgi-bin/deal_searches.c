@@ -371,7 +371,7 @@ scan_search(struct req *r)
 		return reply_error(r, ERR_NOT_FOUND, NULL, "no such search");
 	if (!deal_provider_configured())
 		return reply_error(r, ERR_PROVIDER_UNAVAILABLE, NULL,
-		                   "no listing provider is configured (DEALS_CSV_URL)");
+		                   "no listing provider is configured");
 	if ((st = deal_scan_run(r->pool, &s)) != PROVIDER_OK)
 		return reply_error(r, st == PROVIDER_NO_DATA ? ERR_NOT_FOUND
 		                                             : ERR_PROVIDER_UNAVAILABLE, NULL,

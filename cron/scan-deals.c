@@ -6,9 +6,9 @@
  * again and its listings of band good or great kept as hits (domain
  * 'deals'), each new one NOTIFYed on edgescout_hits. Once the provider's
  * calls today reach DEALS_DAILY_CALLS the remaining searches wait for a
- * later run. A second run finds nothing due and changes nothing. With no
- * provider configured the run does nothing. The run fails when every scan
- * failed. */
+ * later run (so does eBay's 429). A second run finds nothing due and
+ * changes nothing. With no provider configured the run does nothing. The
+ * run fails when every scan failed for another reason than the budget. */
 #include <stdlib.h>
 
 #include "config.h"
@@ -35,7 +35,7 @@ scan(struct job_ctx *ctx)
 	const char *why = "";
 
 	if (!deal_provider_configured()) {
-		log_kv(LOG_INFO, "scan-deals: DEALS_CSV_URL is not set", NULL);
+		log_kv(LOG_INFO, "scan-deals: neither EBAY_CLIENT_ID nor DEALS_CSV_URL is set", NULL);
 		return 0;
 	}
 	if ((n = deal_searches_due(p, (int)config_int("DEALS_SEARCHES_PER_RUN", 100), &ids)) < 0)
@@ -62,6 +62,10 @@ scan(struct job_ctx *ctx)
 		       "changed", pool_printf(p, "%d", s.stored.changed),
 		       "ended", pool_printf(p, "%d", s.stored.ended),
 		       "hits", pool_printf(p, "%d", s.hits), NULL);
+		if (st == PROVIDER_RATE_LIMITED) {
+			why = s.message;
+			break;
+		}
 		if (st != PROVIDER_OK && st != PROVIDER_NO_DATA) {
 			failed++;
 			why = s.message;

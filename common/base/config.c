@@ -74,6 +74,10 @@ static const struct config_item items[] = {
 	{ "MARKET_CSV_URL_TEMPLATE", NULL, 0, "csv provider: URL of a symbol's daily CSV, {symbol} replaced (file:// or https://)" },
 	{ "MARKET_CACHE_TTL", "3600", 0, "seconds a market data provider's reply stays cached" },
 	{ "WATCHLIST_MAX_SYMBOLS", "200", 0, "symbols per watchlist, at most" },
+	{ "EBAY_CLIENT_ID", NULL, 0, "eBay application's client id (unset: eBay not used for deals)" },
+	{ "EBAY_CLIENT_SECRET", NULL, CONFIG_SECRET, "eBay application's client secret" },
+	{ "EBAY_ENV", "production", 0, "eBay API: production or sandbox" },
+	{ "DEALS_CSV_URL", NULL, 0, "recorded listings for deals (file:// or https://), used without eBay keys" },
 	{ NULL, NULL, 0, NULL }
 };
 

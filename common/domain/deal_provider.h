@@ -65,6 +65,24 @@ enum deal_condition deal_condition_from_text(const char *s);
 enum provider_status deal_parse_csv(struct pool *p, const char *body, size_t len,
     struct deal_items *out, const char **msg);
 
+/* eBay's OAuth client-credentials token reply (POST
+ * /identity/v1/oauth2/token): the access token and its lifetime in seconds.
+ * 401 -> FORBIDDEN (the OAuth server's error_description in *msg), 429 ->
+ * RATE_LIMITED, 5xx -> UNAVAILABLE. */
+enum provider_status deal_ebay_parse_token(struct pool *p, long status, const char *body,
+    size_t len, const char **token, long *expires_in, const char **msg);
+
+/* A page of eBay's GET /buy/browse/v1/item_summary/search appended to
+ * *out (itemSummaries: itemId, title, price and shippingOptions[0]
+ * .shippingCost as money strings, conditionId or condition, seller
+ * feedbackPercentage and feedbackScore, itemWebUrl, itemLocation,
+ * itemCreationDate, categories, buyingOptions); an item without id, title
+ * or price is skipped. *next: the next page's href, or NULL. No
+ * itemSummaries: OK with nothing added. Errors as for the token, with
+ * errors[0].message. */
+enum provider_status deal_ebay_parse_search(struct pool *p, long status, const char *body,
+    size_t len, struct deal_items *out, const char **next, const char **msg);
+
 /* A saved search's query (strings borrowed). */
 struct deal_query {
 	const char *const *all;     /* every one in the title (AND) */

@@ -14,7 +14,7 @@ deal_provider_configured(void)
 {
 	const char *url = config_get("DEALS_CSV_URL");
 
-	return url != NULL && *url != '\0';
+	return deal_ebay_configured() || (url != NULL && *url != '\0');
 }
 
 int
@@ -22,9 +22,11 @@ deal_budget_left(struct pool *p, int64_t *left)
 {
 	int64_t used;
 
-	if (deal_calls_today(p, "deals_csv", &used) < 0)
+	int ebay = deal_ebay_configured();
+
+	if (deal_calls_today(p, ebay ? "ebay" : "deals_csv", &used) < 0)
 		return -1;
-	*left = config_int("DEALS_DAILY_CALLS", 5000) - used;
+	*left = config_int(ebay ? "EBAY_DAILY_CALLS" : "DEALS_DAILY_CALLS", 5000) - used;
 	if (*left < 0)
 		*left = 0;
 	return 0;
@@ -56,7 +58,7 @@ fetch_csv(struct pool *p, struct deal_scan *s, struct deal_items *items)
  * transaction. 0, or -1 (logged). */
 static int
 store_and_score(struct pool *p, struct deal_scan *s, const struct deal_search *search,
-    const struct deal_items *items)
+    const struct deal_items *items, int complete)
 {
 	struct deal_item *keep = pool_alloc(p, (items->n + 1) * sizeof(*keep));
 	size_t k = 0;
@@ -65,7 +67,7 @@ store_and_score(struct pool *p, struct deal_scan *s, const struct deal_search *s
 		if (deal_query_match(&search->q, &items->v[i]))
 			keep[k++] = items->v[i];
 	s->matched = (int)k;
-	if (deal_store_items(p, search->id, s->provider, keep, k, 1, &s->stored) < 0 ||
+	if (deal_store_items(p, search->id, s->provider, keep, k, complete, &s->stored) < 0 ||
 	    deal_store_rescore(p, search, &s->scored, &s->hits) < 0)
 		return -1;
 	return 0;
@@ -77,7 +79,7 @@ deal_scan_run(struct pool *p, struct deal_scan *s)
 	struct deal_search search;
 	struct deal_items items = { 0 };
 	enum provider_status st;
-	int rc;
+	int rc, complete = 1;
 
 	s->provider = "csv";
 	s->message = "";
@@ -85,7 +87,12 @@ deal_scan_run(struct pool *p, struct deal_scan *s)
 		s->message = rc > 0 ? "no such search" : "the database failed";
 		return rc > 0 ? PROVIDER_NO_DATA : PROVIDER_UNAVAILABLE;
 	}
-	st = fetch_csv(p, s, &items);
+	if (s->url == NULL && deal_ebay_configured()) {
+		s->provider = "ebay";
+		st = deal_ebay_fetch(p, &search.q, &items, &complete, &s->message);
+	} else {
+		st = fetch_csv(p, s, &items);
+	}
 	if (st == PROVIDER_NO_DATA)
 		st = PROVIDER_OK;     /* an empty reply: every listing ended */
 	if (st != PROVIDER_OK) {
@@ -96,7 +103,7 @@ deal_scan_run(struct pool *p, struct deal_scan *s)
 	s->fetched = (int)items.n;
 	if (db_begin(p) < 0)
 		goto fail;
-	if (store_and_score(p, s, &search, &items) < 0 ||
+	if (store_and_score(p, s, &search, &items, complete) < 0 ||
 	    deal_search_scanned(p, search.id, NULL) < 0 || db_commit(p) < 0) {
 		db_rollback(p);
 		goto fail;

@@ -1,6 +1,6 @@
-/* http.c: outbound GET: one reused libcurl handle, timeouts, size cap,
- * retries with exponential backoff and full jitter. The database side (the
- * call log and the response cache) is in http_cache.c. */
+/* http.c: outbound GET (and a form POST): one reused libcurl handle,
+ * timeouts, size cap, retries with exponential backoff and full jitter. The
+ * database side (the call log and the response cache) is in http_cache.c. */
 #include "http.h"
 
 #include <assert.h>
@@ -185,10 +185,10 @@ quota_remaining(void)
 /* One request on the process's handle; fills out's status, content type,
  * retry_after and quota_remaining from the reply. */
 static CURLcode
-perform(struct pool *p, const char *url, struct curl_slist *headers,
-        const struct limits *l, struct sink *s, const char *const *capture,
-        struct http_response *out)
+perform(struct pool *p, const struct http_request *req, struct curl_slist *headers,
+        const struct limits *l, struct sink *s, struct http_response *out)
 {
+	const char *const *capture = req->capture;
 	CURLcode cc;
 	long status = 0;
 	char *ctype = NULL, *scheme = NULL;
@@ -204,7 +204,11 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 		out->retry_after = -1;
 		return CURLE_FAILED_INIT;
 	}
-	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	if (req->body != NULL) {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(req->body));
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
+	}
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
@@ -289,7 +293,7 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 
 		s.len = 0;
 		s.too_large = 0;
-		cc = perform(p, req->url, headers, l, &s, req->capture, out);
+		cc = perform(p, req, headers, l, &s, out);
 		out->attempts = attempt + 1;
 		if (cc != CURLE_OK)
 			out->error = curl_reason(cc, &s);
@@ -350,7 +354,7 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 	}
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
-	cache = use_db && req->cache_ttl > 0;
+	cache = use_db && req->cache_ttl > 0 && req->body == NULL;
 
 	if (cache && !req->refresh && http_cache_lookup(p, req->url, 0, out) == 0) {
 		out->seconds = clock_now() - start;

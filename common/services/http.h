@@ -36,6 +36,9 @@ struct http_request {
 	                                 stands in when the provider fails) */
 	const char *const *capture;   /* reply header names to keep, NULL-terminated;
 	                                 or NULL */
+	const char *body;             /* NULL: a GET; else POST this body (give its
+	                                 Content-Type in headers): never cached, and
+	                                 retried as a GET is (OAuth token calls) */
 };
 
 struct http_response {
@@ -60,7 +63,7 @@ struct http_response {
 	                                 NULL for a cached copy); NULL when none asked */
 };
 
-/* GET req->url into out (all of it pool memory). Returns 0 with out filled
+/* GET req->url (or POST req->body to it) into out (all of it pool memory). Returns 0 with out filled
  * for any HTTP status, including a 4xx/5xx after retries, or a stale copy;
  * -1 when no usable reply came (timeout, connection, TLS, too large, missing
  * file) and no stale copy exists: out->error says why. */

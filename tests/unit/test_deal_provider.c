@@ -150,6 +150,72 @@ test_query(void **state)
 	assert_true(deal_query_match(&q, &it));
 }
 
+static void
+test_ebay_token(void **state)
+{
+	const char *ok = "{\"access_token\":\"v^1.1#abc\",\"expires_in\":7200,"
+	                 "\"token_type\":\"Application Access Token\"}";
+	const char *bad = "{\"error\":\"invalid_client\","
+	                  "\"error_description\":\"client authentication failed\"}";
+	const char *token = NULL, *msg = NULL;
+	long secs = 0;
+
+	(void)state;
+	assert_int_equal(deal_ebay_parse_token(pool, 200, ok, strlen(ok), &token, &secs, &msg),
+	                 PROVIDER_OK);
+	assert_string_equal(token, "v^1.1#abc");
+	assert_int_equal(secs, 7200);
+	assert_int_equal(deal_ebay_parse_token(pool, 401, bad, strlen(bad), &token, &secs, &msg),
+	                 PROVIDER_FORBIDDEN);
+	assert_string_equal(msg, "HTTP 401: client authentication failed");
+	bad = "{\"access_token\":\"x\"}";    /* no expires_in */
+	assert_int_equal(deal_ebay_parse_token(pool, 200, bad, strlen(bad), &token, &secs, &msg),
+	                 PROVIDER_BAD_RESPONSE);
+}
+
+static void
+test_ebay_search(void **state)
+{
+	const char *page =
+		"{\"href\":\"h\",\"total\":3,\"next\":\"https://api.ebay.com/next\","
+		"\"itemSummaries\":["
+		"{\"itemId\":\"v1|1|0\",\"title\":\"Lens\",\"price\":{\"value\":\"12.30\","
+		"\"currency\":\"USD\"},\"conditionId\":\"1500\",\"condition\":\"Used\","
+		"\"seller\":{\"feedbackPercentage\":\"99.5\",\"feedbackScore\":12},"
+		"\"shippingOptions\":[{\"shippingCost\":{\"value\":\"4.99\","
+		"\"currency\":\"USD\"}}],\"itemLocation\":{\"country\":\"US\","
+		"\"city\":\"Austin\"},\"buyingOptions\":[\"AUCTION\"],"
+		"\"itemCreationDate\":\"2026-01-02T03:04:05.000Z\"},"
+		"{\"itemId\":\"v1|2|0\",\"title\":\"No price\"},"
+		"{\"itemId\":\"v1|3|0\",\"title\":\"Money as a number\","
+		"\"price\":{\"value\":12.3,\"currency\":\"USD\"}}]}";
+	const char *err = "{\"errors\":[{\"errorId\":2001,\"message\":\"Too many requests\"}]}";
+	struct deal_items it = { 0 };
+	const char *next = NULL, *msg = NULL;
+
+	(void)state;
+	assert_int_equal(deal_ebay_parse_search(pool, 200, page, strlen(page), &it, &next, &msg),
+	                 PROVIDER_OK);
+	assert_int_equal(it.n, 1);
+	assert_string_equal(msg, "1 listings, 2 skipped");
+	assert_string_equal(next, "https://api.ebay.com/next");
+	assert_true(it.v[0].l.price == 12.30 && it.v[0].l.shipping == 4.99);
+	assert_int_equal(it.v[0].l.condition, DEAL_OPEN_BOX);   /* conditionId wins */
+	assert_true(it.v[0].l.feedback_pct == 99.5 && it.v[0].l.feedback_score == 12);
+	assert_string_equal(it.v[0].location, "Austin, US");
+	assert_string_equal(it.v[0].buying, "auction");
+	assert_string_equal(it.v[0].listed_at, "2026-01-02T03:04:05.000Z");
+	assert_int_equal(deal_ebay_parse_search(pool, 200, "{\"total\":0}", 11, &it, &next,
+	                                        &msg), PROVIDER_OK);
+	assert_int_equal(it.n, 1);
+	assert_null(next);
+	assert_int_equal(deal_ebay_parse_search(pool, 429, err, strlen(err), &it, &next, &msg),
+	                 PROVIDER_RATE_LIMITED);
+	assert_string_equal(msg, "HTTP 429: Too many requests");
+	assert_int_equal(deal_ebay_parse_search(pool, 200, "<html>", 6, &it, &next, &msg),
+	                 PROVIDER_BAD_RESPONSE);
+}
+
 int
 main(void)
 {
@@ -159,6 +225,8 @@ main(void)
 		cmocka_unit_test(test_parse_refused),
 		cmocka_unit_test(test_condition_words),
 		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_ebay_token),
+		cmocka_unit_test(test_ebay_search),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
