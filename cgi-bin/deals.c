@@ -86,18 +86,21 @@ int main(int argc, char **argv) { return app_main(argc, argv, routes); }
 	"  AND ($5::float8 IS NULL OR l.price >= $5::numeric) " \
 	"  AND ($6::float8 IS NULL OR l.price <= $6::numeric) "
 
-/* One query per sort order: the keyset follows the order. */
+/* One query per sort order: the keyset follows the order. The page's ids
+ * are found first, so that only its rows are rendered. */
+#define PAGE(keyset, order) \
+	DEAL_SELECT "JOIN (SELECT l.id FROM deal_listings l " \
+	"JOIN deal_searches s ON s.id = l.search_id " WHERE_DEALS \
+	"AND ($7::bigint = 0 OR " keyset ") ORDER BY " order " LIMIT $8) k ON k.id = l.id " \
+	"ORDER BY " order
+
 static const char *const SQL_PAGE[] = {
-	DEAL_SELECT WHERE_DEALS
-	"  AND ($7::bigint = 0 OR (l.score, l.id) < (SELECT score, id FROM deal_listings "
-	"                                             WHERE id = $7)) "
-	"ORDER BY l.score DESC, l.id DESC LIMIT $8",
-	DEAL_SELECT WHERE_DEALS
-	"  AND ($7::bigint = 0 OR (l.price + COALESCE(l.shipping, 0), l.id) > "
-	"       (SELECT price + COALESCE(shipping, 0), id FROM deal_listings WHERE id = $7)) "
-	"ORDER BY l.price + COALESCE(l.shipping, 0), l.id LIMIT $8",
-	DEAL_SELECT WHERE_DEALS
-	"  AND ($7::bigint = 0 OR l.id < $7) ORDER BY l.id DESC LIMIT $8",
+	PAGE("(l.score, l.id) < (SELECT score, id FROM deal_listings WHERE id = $7)",
+	     "l.score DESC, l.id DESC"),
+	PAGE("(l.price + COALESCE(l.shipping, 0), l.id) > "
+	     "(SELECT price + COALESCE(shipping, 0), id FROM deal_listings WHERE id = $7)",
+	     "l.price + COALESCE(l.shipping, 0), l.id"),
+	PAGE("l.id < $7", "l.id DESC"),
 };
 
 static const char SQL_EXISTS[] =
