@@ -52,7 +52,7 @@ static const struct param csv_query[] = { DEAL_FILTERS { 0 } };
 	"score:num?, band:str?, confidence:str?, comparables:int, median_total:num?, " \
 	"url:str, location:str, listed_at:str?, first_seen_at:str, last_seen_at:str, " \
 	"ended:bool, components:[" COMPONENT "], comparable_listings:[" COMPARABLE "], " \
-	"price_history:[" PRICE "]}"
+	"price_history:[" PRICE "], opinion:{text:str, model:str, at:str}?}"
 #define BANDS "{great:int, good:int, fair:int, overpriced:int}"
 #define SEARCH_SUM "{id:int, name:str, demo:bool, listings:int, great:int, good:int, " \
 	"best_score:num?, last_scan_at:str?}"
@@ -111,7 +111,8 @@ static const char SQL_ONE[] =
 	DEAL_SELECT "WHERE " DEAL_VISIBLE " AND l.id = $2";
 
 static const char SQL_COMPONENTS[] =
-	"SELECT components::text FROM deal_listings WHERE id = $1";
+	"SELECT components::text, opinion, opinion_model, " DB_TIME("opinion_at") " "
+	"FROM deal_listings WHERE id = $1";
 
 /* The listing's comparables as the scorer took them (deal.h): the other
  * live listings of its search in its condition bucket, without the
@@ -155,6 +156,11 @@ static const struct reply_col COMPARABLE_COLS[] = {
 	{ "price", 3, RCOL_NUMBER, 0 }, { "shipping", 4, RCOL_NUMBER, RCOL_NULLABLE },
 	{ "total", 5, RCOL_NUMBER, 0 }, { "condition", 6, RCOL_TEXT, 0 },
 	{ "url", 7, RCOL_TEXT, 0 }, { NULL }
+};
+
+static const struct reply_col OPINION_COLS[] = {
+	{ "text", 1, RCOL_TEXT, 0 }, { "model", 2, RCOL_TEXT, 0 }, { "at", 3, RCOL_TEXT, 0 },
+	{ NULL }
 };
 
 static const struct reply_col PRICE_COLS[] = {
@@ -250,7 +256,8 @@ deals_csv(struct req *r)
 }
 
 /* GET /api/deals/{id}: the listing (live or ended), its score's
- * components, its comparables with their prices, its price history. */
+ * components, its comparables with their prices, its price history, and
+ * the language model's second opinion when one was asked for. */
 static int
 get_deal(struct req *r)
 {
@@ -275,6 +282,8 @@ get_deal(struct req *r)
 	json_object_object_add(o, "comparable_listings",
 	                       reply_rows_json(cmp, -1, COMPARABLE_COLS));
 	json_object_object_add(o, "price_history", reply_rows_json(hist, -1, PRICE_COLS));
+	json_object_object_add(o, "opinion", PQgetisnull(comp, 0, 1) ? NULL :
+	                       reply_row_json(comp, 0, OPINION_COLS));
 	return reply_json(r, 200, o);
 }
 

@@ -4,7 +4,9 @@
  * deal_scan_run: the provider's listings (deal_fetch.h) matching its query
  * stored, listings gone marked ended, price changes kept, the search scored
  * again and its listings of band good or great kept as hits (domain
- * 'deals'), each new one NOTIFYed on edgescout_hits. Once the provider's
+ * 'deals'), each new one NOTIFYed on edgescout_hits. With
+ * DEALS_OPINION_URL set, a language model's second opinion is then asked
+ * for on each great deal that has none (deal_opinion_run). Once the provider's
  * calls today reach DEALS_DAILY_CALLS the remaining searches wait for a
  * later run (so does eBay's 429). A second run finds nothing due and
  * changes nothing. With no provider configured the run does nothing. The
@@ -72,6 +74,10 @@ scan(struct job_ctx *ctx)
 			continue;
 		}
 		listings += s.stored.added + s.stored.changed + s.stored.ended;
+		if (deal_opinion_configured())
+			log_kv(LOG_INFO, "scan-deals: second opinions", "search",
+			       pool_printf(p, "%lld", (long long)s.search_id), "kept",
+			       pool_printf(p, "%d", deal_opinion_run(p, s.search_id)), NULL);
 	}
 	if (tried > 0 && failed == tried)
 		return job_fail(ctx, "no search could be scanned: %s", why);

@@ -72,6 +72,10 @@ CREATE TABLE deal_listings (
 	median_total   numeric(12, 2),
 	components     jsonb NOT NULL DEFAULT '[]',
 	scored_at      timestamptz,
+	-- a language model's second opinion of a great deal (off by default)
+	opinion        text CHECK (length(opinion) <= 4000),
+	opinion_model  text CHECK (length(opinion_model) <= 200),
+	opinion_at     timestamptz,
 	UNIQUE (search_id, provider, item_id)
 );
 CREATE INDEX deal_listings_score_idx ON deal_listings (score DESC, id DESC) WHERE NOT ended;

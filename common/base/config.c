@@ -78,6 +78,9 @@ static const struct config_item items[] = {
 	{ "EBAY_CLIENT_SECRET", NULL, CONFIG_SECRET, "eBay application's client secret" },
 	{ "EBAY_ENV", "production", 0, "eBay API: production or sandbox" },
 	{ "DEALS_CSV_URL", NULL, 0, "recorded listings for deals (file:// or https://), used without eBay keys" },
+	{ "DEALS_OPINION_URL", NULL, 0, "OpenAI-compatible API base URL for a second opinion on great deals (unset: off)" },
+	{ "DEALS_OPINION_KEY", NULL, CONFIG_SECRET, "API key of DEALS_OPINION_URL" },
+	{ "DEALS_OPINION_MODEL", "gpt-4o-mini", 0, "the chat model asked for a second opinion" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -61,6 +61,16 @@ int deal_ebay_configured(void);
 enum provider_status deal_ebay_fetch(struct pool *p, const struct deal_query *q,
     struct deal_items *items, int *complete, const char **msg);
 
+/* 1 when DEALS_OPINION_URL is set (second opinions are off without it). */
+int deal_opinion_configured(void);
+
+/* Ask DEALS_OPINION_URL's chat completions (DEALS_OPINION_MODEL, Bearer
+ * DEALS_OPINION_KEY) for a second opinion on the great deals of search
+ * search_id that have none, at most DEALS_OPINION_MAX (3), and keep each.
+ * Failures are logged and leave the listing without one. Returns how many
+ * were kept. */
+int deal_opinion_run(struct pool *p, int64_t search_id);
+
 /* Forget the process's eBay token (the next call asks for a new one). */
 void deal_ebay_forget_token(void);
 

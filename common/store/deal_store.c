@@ -340,3 +340,26 @@ deal_demo_search(struct pool *p, const char *name, const char *keyword, int64_t 
 	*id = db_int(res, 0, 0);
 	return 0;
 }
+
+int
+deal_opinions_due(struct pool *p, int64_t search_id, int max, PGresult **rows)
+{
+	static const char sql[] =
+		"SELECT id, title, currency, condition, band, price::float8, shipping::float8, "
+		"  score::float8, median_total::float8, comparables, components::text "
+		"FROM deal_listings WHERE search_id = $1 AND NOT ended AND band = 'great' "
+		"  AND opinion IS NULL ORDER BY score DESC, id LIMIT $2";
+
+	*rows = db_query(p, sql, DB_ARGS(db_i64(p, search_id), db_i64(p, max)));
+	return *rows ? PQntuples(*rows) : -1;
+}
+
+int
+deal_opinion_store(struct pool *p, int64_t listing_id, const char *text, const char *model)
+{
+	static const char sql[] =
+		"UPDATE deal_listings SET opinion = $2, opinion_model = left($3, 200), "
+		"  opinion_at = now() WHERE id = $1";
+
+	return db_query(p, sql, DB_ARGS(db_i64(p, listing_id), text, model)) ? 0 : -1;
+}

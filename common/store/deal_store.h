@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "deal_provider.h"
 
 struct pool;
@@ -63,6 +65,16 @@ int deal_search_scanned(struct pool *p, int64_t id, const char *error);
  * longest waiting first, at most max, into *ids (pool memory). The count,
  * or -1 on DB failure. */
 int deal_searches_due(struct pool *p, int max, int64_t **ids);
+
+/* The live listings of band great of search search_id that have no second
+ * opinion yet, best first, at most max, into *rows: id, title, currency,
+ * condition, band, price, shipping, score, median_total, comparables,
+ * components (JSON text). The count, or -1 on DB failure. */
+int deal_opinions_due(struct pool *p, int64_t search_id, int max, PGresult **rows);
+
+/* Keep model's opinion text of listing listing_id. 0, or -1 (logged). */
+int deal_opinion_store(struct pool *p, int64_t listing_id, const char *text,
+    const char *model);
 
 /* The calls made to provider (provider_calls) since midnight UTC into
  * *calls. 0, or -1 on DB failure. */

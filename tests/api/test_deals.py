@@ -292,6 +292,7 @@ def deal_detail_summary_and_csv():
     assert cmp == ["L2", "L3", "L4", "L5", "L6", "L7"], cmp
     assert d["median_total"] == 103.5 and d["comparables"] == 6, d
     assert [(p["price"], p["shipping"]) for p in d["price_history"]] == [(100, 0)], d
+    assert d["opinion"] is None, d      # second opinions are off by default
     expect_error(call("GET", "/api/deals/999999999", tok), 404, "NOT_FOUND")
     expect_error(call("GET", "/api/deals/abc", tok), 404, "NOT_FOUND")
     r = call("GET", "/api/deals/summary", tok)

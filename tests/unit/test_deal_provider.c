@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "deal_opinion.h"
 #include "deal_provider.h"
 
 static const char CSV[] =
@@ -216,6 +217,31 @@ test_ebay_search(void **state)
 	                 PROVIDER_BAD_RESPONSE);
 }
 
+static void
+test_opinion(void **state)
+{
+	struct deal_opinion_in in = { "Lens \"50mm\"", "USD", "used", "great", 60, NAN, 80.5,
+	                              103.5, 6, "[]" };
+	const char *ok = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+	                 "\"content\":\"Looks good.\"}}]}";
+	const char *bad = "{\"error\":{\"message\":\"Incorrect API key provided\"}}";
+	const char *body, *text = NULL, *msg = NULL;
+
+	(void)state;
+	body = deal_opinion_body(pool, "m1", &in);
+	assert_non_null(strstr(body, "\"model\":\"m1\""));
+	assert_non_null(strstr(body, "Listing: Lens \\\"50mm\\\"\\nCondition: used"));
+	assert_non_null(strstr(body, "Shipping: not known"));
+	assert_non_null(strstr(body, "Deal score: 80.50 (great) against 6 comparable"));
+	assert_int_equal(deal_opinion_parse(pool, 200, ok, strlen(ok), &text, &msg), PROVIDER_OK);
+	assert_string_equal(text, "Looks good.");
+	assert_int_equal(deal_opinion_parse(pool, 401, bad, strlen(bad), &text, &msg),
+	                 PROVIDER_FORBIDDEN);
+	assert_string_equal(msg, "HTTP 401: Incorrect API key provided");
+	assert_int_equal(deal_opinion_parse(pool, 200, "{\"choices\":[]}", 14, &text, &msg),
+	                 PROVIDER_BAD_RESPONSE);
+}
+
 int
 main(void)
 {
@@ -227,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_ebay_token),
 		cmocka_unit_test(test_ebay_search),
+		cmocka_unit_test(test_opinion),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
