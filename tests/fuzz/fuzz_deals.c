@@ -2,11 +2,12 @@
  * of what they accept.
  *
  * The first byte picks the parser (low 2 bits: recorded CSV, eBay token,
- * eBay search) and the HTTP status it is told (next 3 bits); the rest is
+ * eBay search, chat-completions opinion) and the HTTP status it is told (next 3 bits); the rest is
  * the reply body, in a buffer of exactly its size. Invariants: every call
  * sets a short printable-ASCII message; an accepted listing has an id, a
  * title, a price above 0, a three-letter currency, shipping unknown or at
- * least 0 and feedback unknown or 0..100; a refused call leaves the output
+ * least 0 and feedback unknown or 0..100; an accepted opinion is text of
+ * at most DEAL_OPINION_MAX bytes; a refused call leaves the output
  * untouched; the score of every accepted listing against the others is
  * NAN (no comparables) or within 0..100. */
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "deal.h"
+#include "deal_opinion.h"
 #include "deal_provider.h"
 #include "pool.h"
 
@@ -102,6 +104,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = deal_ebay_parse_token(p, status, body, size - 1, &token, &secs, &msg);
 		check_msg(msg);
 		CHECK(st != PROVIDER_OK || (token && *token && secs > 0));
+		break;
+	case 3:
+		st = deal_opinion_parse(p, status, body, size - 1, &token, &msg);
+		check_msg(msg);
+		CHECK(st != PROVIDER_OK || (token && *token && strlen(token) <= DEAL_OPINION_MAX));
 		break;
 	default:
 		st = deal_ebay_parse_search(p, status, body, size - 1, &items, &next, &msg);
