@@ -20,13 +20,14 @@ static const char SQL_SEARCH[] =
 	"       max_price::float8, max_shipping::float8, location, every_minutes "
 	"FROM deal_searches WHERE id = $1";
 
-/* One statement: the reply's listings upserted, their price changes kept,
+/* One statement: the reply's listings upserted (an item id twice, as pages
+ * that shifted between calls can give, once), their price changes kept,
  * the search's other live listings ended when the reply was complete ($4). */
 static const char SQL_STORE[] =
-	"WITH inp AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS x(item_id text, "
-	"    title text, price numeric, currency text, shipping numeric, condition text, "
-	"    feedback_pct numeric, feedback_score integer, url text, listed_at timestamptz, "
-	"    location text)), "
+	"WITH inp AS (SELECT DISTINCT ON (item_id) * FROM jsonb_to_recordset($3::jsonb) "
+	"    AS x(item_id text, title text, price numeric, currency text, shipping numeric, "
+	"    condition text, feedback_pct numeric, feedback_score integer, url text, "
+	"    listed_at timestamptz, location text) ORDER BY item_id), "
 	"old AS (SELECT l.id, l.price, l.shipping FROM deal_listings l JOIN inp USING (item_id) "
 	"        WHERE l.search_id = $1 AND l.provider = $2), "
 	"up AS (INSERT INTO deal_listings (search_id, provider, item_id, title, price, currency, "

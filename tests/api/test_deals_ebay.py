@@ -187,3 +187,18 @@ def refusals_store_nothing():
     control("/_reset")
     expect_rc(scan(EBAY_DAILY_CALLS="0"), 0, "budget spent")
     assert control("/_stats")["searches"] == 0 and control("/_stats")["tokens"] == 0
+
+
+@test
+def an_item_on_two_pages_is_stored_once():
+    tok, sid = search()
+    control("/_reset")
+    control("/_shift/1")
+    env = {"EBAY_API_URL": standin(), "EBAY_CLIENT_ID": CLIENT_ID,
+           "EBAY_CLIENT_SECRET": SECRET, "EBAY_PAGE_SIZE": "3", "HTTP_RETRIES": "0"}
+    t0 = db_now()
+    expect_rc(run([os.path.join(BIN, "cron", "scan-deals")], **env), 0, "shifted pages")
+    assert control("/_stats")["searches"] == 3
+    # pages 0-2, 2-4, 5-6: the third item came twice
+    assert runs_since(t0, "scan-deals") == [("ok", 7, "")], runs_since(t0, "scan-deals")
+    assert len(stored(sid)) == 7

@@ -30,7 +30,9 @@ Test controls (GET, not counted): /_stats (tokens issued, searches answered,
 the last q, filter and marketplace), /_expires_in/N (the lifetime of tokens
 issued from now on), /_revoke_after/N (revoke every live token after N more
 searches), /_rate_limit/N (the next N searches answer 429 with errorId
-2001), /_empty/0|1 (searches find nothing), /_reset.
+2001), /_empty/0|1 (searches find nothing), /_shift/0|1 (every page after
+the first starts one item early, as when listings move between calls, so
+an item comes twice), /_reset.
 """
 import argparse
 import base64
@@ -51,7 +53,7 @@ CLIENT = ("", "")
 
 def fresh_state():
     return {"tokens": 0, "searches": 0, "live": set(), "expires_in": 7200,
-            "revoke_after": None, "rate_limit": 0, "empty": False,
+            "revoke_after": None, "rate_limit": 0, "empty": False, "shift": False,
             "last_q": None, "last_filter": None, "last_marketplace": None}
 
 
@@ -119,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
                 state["rate_limit"] = int(parts[1])
             elif parts[0] == "_empty":
                 state["empty"] = parts[1] == "1"
+            elif parts[0] == "_shift":
+                state["shift"] = parts[1] == "1"
             else:
                 return self.reply(404, b"{}")
         return self.reply(200, b"{}")
@@ -152,8 +156,10 @@ class Handler(BaseHTTPRequestHandler):
                     state["live"].clear()
                     state["revoke_after"] = None
             items = [] if state["empty"] else ITEMS
+            shift = 1 if state["shift"] else 0
         limit, offset = int(q.get("limit", "50")), int(q.get("offset", "0"))
-        page = items[offset:offset + limit]
+        start = offset - shift if offset > 0 else 0
+        page = items[start:start + limit]
         host = f"http://127.0.0.1:{self.server.server_address[1]}"
         base = host + path + "?"
         body = {"href": base + query, "total": len(items), "limit": limit, "offset": offset}
