@@ -1,9 +1,11 @@
-/* deal.c: conditions, comparables and their spread (deal.h); the score
- * itself is in deal_score.c. */
+/* deal.c: conditions, comparables and their spread, a search scored
+ * (deal.h); the score of one listing is in deal_score.c. */
 #include "deal.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "pool.h"
 
 const char *const deal_conditions[DEAL_CONDITION_COUNT + 1] = {
 	"new", "open_box", "refurbished", "used", "parts", "unknown", NULL
@@ -79,21 +81,67 @@ same_item(const struct deal_listing *a, const struct deal_listing *b)
 	return a->item_id != NULL && b->item_id != NULL && strcmp(a->item_id, b->item_id) == 0;
 }
 
-size_t
-deal_comparables(const struct deal_listing *all, size_t n, size_t self,
-    const char *const *exclude, size_t nex, double *totals)
+/* The totals of all[self]'s comparables into out; excluded[i] says whether
+ * all[i]'s title holds an exclusion word, totals[i] is its total. */
+static size_t
+gather(const struct deal_listing *all, size_t n, size_t self,
+    const unsigned char *excluded, const double *totals, double *out)
 {
 	enum deal_condition bucket = deal_condition_bucket(all[self].condition);
 	size_t k = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (i == self || same_item(&all[i], &all[self]) ||
-		    deal_condition_bucket(all[i].condition) != bucket ||
-		    deal_excluded(all[i].title, exclude, nex))
-			continue;
-		totals[k++] = deal_total(&all[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (i != self && !excluded[i] && !same_item(&all[i], &all[self]) &&
+		    deal_condition_bucket(all[i].condition) == bucket)
+			out[k++] = totals[i];
 	return k;
+}
+
+/* excluded and totals of every listing of all (pool memory). */
+static void
+prepare(struct pool *p, const struct deal_listing *all, size_t n,
+    const char *const *exclude, size_t nex, unsigned char **excluded, double **totals)
+{
+	*excluded = pool_alloc(p, n + 1);
+	*totals = pool_alloc(p, (n + 1) * sizeof(**totals));
+	for (size_t i = 0; i < n; i++) {
+		(*excluded)[i] = (unsigned char)deal_excluded(all[i].title, exclude, nex);
+		(*totals)[i] = deal_total(&all[i]);
+	}
+}
+
+size_t
+deal_comparables(const struct deal_listing *all, size_t n, size_t self,
+    const char *const *exclude, size_t nex, double *totals)
+{
+	struct pool *p = pool_new();
+	unsigned char *excluded;
+	double *t;
+	size_t k;
+
+	prepare(p, all, n, exclude, nex, &excluded, &t);
+	k = gather(all, n, self, excluded, t, totals);
+	pool_free(p);
+	return k;
+}
+
+void
+deal_score_search(struct pool *p, const struct deal_listing *all, size_t n,
+    const char *const *exclude, size_t nex, struct deal_score *out)
+{
+	unsigned char *excluded;
+	double *totals, *scratch;
+
+	if (n == 0)
+		return;
+	prepare(p, all, n, exclude, nex, &excluded, &totals);
+	scratch = pool_alloc(p, n * sizeof(*scratch));
+	for (size_t i = 0; i < n; i++) {
+		struct deal_stats st;
+
+		deal_stats(scratch, gather(all, n, i, excluded, totals, scratch), &st);
+		deal_score(p, &all[i], &st, &out[i]);
+	}
 }
 
 /* Move the k-th smallest of v[0..n) to v[k], the smaller ones before it

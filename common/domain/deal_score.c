@@ -180,38 +180,6 @@ deal_score(struct pool *p, const struct deal_listing *l, const struct deal_stats
 	out->band = deal_band(out->score, st->count);
 }
 
-void
-deal_score_search(struct pool *p, const struct deal_listing *all, size_t n,
-    const char *const *exclude, size_t nex, struct deal_score *out)
-{
-	double *totals, *scratch;
-	unsigned char *out_of_set;
-
-	if (n == 0)
-		return;
-	totals = pool_alloc(p, n * sizeof(*totals));
-	scratch = pool_alloc(p, n * sizeof(*scratch));
-	out_of_set = pool_alloc(p, n);
-	for (size_t i = 0; i < n; i++) {
-		totals[i] = deal_total(&all[i]);
-		out_of_set[i] = (unsigned char)deal_excluded(all[i].title, exclude, nex);
-	}
-	for (size_t i = 0; i < n; i++) {
-		enum deal_condition bucket = deal_condition_bucket(all[i].condition);
-		struct deal_stats st;
-		size_t k = 0;
-
-		for (size_t j = 0; j < n; j++)
-			if (j != i && !out_of_set[j] &&
-			    deal_condition_bucket(all[j].condition) == bucket &&
-			    !(all[i].item_id && all[j].item_id &&
-			      strcmp(all[i].item_id, all[j].item_id) == 0))
-				scratch[k++] = totals[j];
-		deal_stats(scratch, k, &st);
-		deal_score(p, &all[i], &st, &out[i]);
-	}
-}
-
 static json_object *
 rounded(double v, double scale)
 {
