@@ -6,7 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "analysis.h"
 #include "buf.h"
 #include "devig.h"
 #include "ev.h"
@@ -224,22 +223,12 @@ hits_csv(struct req *r)
 	if ((res = page_or_reply(r, 0, CSV_PAGE)) == NULL)
 		return r->status;
 	buf_init(&b, r->pool);
-	for (int c = 0; odds_hit_cols[c].name; c++)
-		buf_printf(&b, "%s%s", c ? "," : "", odds_hit_cols[c].name);
-	buf_puts(&b, "\r\n");
+	reply_rows_csv_header(&b, odds_hit_cols);
 	reply_header(r, "Content-Disposition", "attachment; filename=\"edgescout-ev-hits.csv\"");
 	reply_stream_begin(r, 200, "text/csv; charset=utf-8; header=present");
 	for (;;) {
 		n = PQntuples(res);
-		for (int i = 0; i < n; i++) {
-			for (int c = 0; odds_hit_cols[c].name; c++) {
-				if (c)
-					buf_putc(&b, ',');
-				if (!PQgetisnull(res, i, odds_hit_cols[c].col))
-					analysis_csv_field(&b, db_text(res, i, odds_hit_cols[c].col));
-			}
-			buf_puts(&b, "\r\n");
-		}
+		reply_rows_csv(&b, res, odds_hit_cols);
 		if (reply_write(r, b.data, b.len) < 0 || n < CSV_PAGE)
 			break;
 		b.len = 0;

@@ -113,6 +113,8 @@ CREATE TRIGGER bench_keep_out BEFORE INSERT ON analyses FOR EACH ROW
 		"$T/bin/edgescout" market demo >/dev/null
 	STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
 		ODDS_API_KEY= "$T/bin/edgescout" odds demo >/dev/null
+	STACK_USER=$(stat -c %U "$T") as_user env EDGESCOUT_ENV_FILE="$T/etc/edgescout.env" \
+		"$T/bin/edgescout" deals demo >/dev/null
 	STACK_USER=$(stat -c %U "$T") as_user psql -q -v ON_ERROR_STOP=1 \
 		"$DATABASE_OWNER_URL" -c "$BENCH_SQL" >/dev/null
 ) || die "could not load the bench's series or lift the quotas for the bench"
@@ -163,5 +165,14 @@ if [ -x "$BUILD_DIR/tests/bench/bench_devig" ]; then
 		tee -a "${BENCH_OUT:-build/bench/results.txt}"
 else
 	warn "no $BUILD_DIR/tests/bench/bench_devig (make benchbin)"
+fi
+say ""
+say "deal score of 100,000 listings against their comparables (500 searches x 200, one core):"
+if [ -x "$BUILD_DIR/tests/bench/bench_deals" ]; then
+	"$BUILD_DIR/tests/bench/bench_deals" 2>/dev/null |
+		awk '/_seconds / { s = $2 } /_per_sec / { printf "  %-36s %8.3f s  (%.0f listings/s)\n", "deals_score", s, $2 }' |
+		tee -a "${BENCH_OUT:-build/bench/results.txt}"
+else
+	warn "no $BUILD_DIR/tests/bench/bench_deals (make benchbin)"
 fi
 exit "$rc"

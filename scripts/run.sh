@@ -73,6 +73,10 @@ load_demo() {
 	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *odds '; then
 		cli odds demo || warn "the demo odds were not loaded"
 	fi
+	# recorded listings (real diamond prices) in demo searches: scored deals with no key
+	if "$abs/bin/edgescout" --help 2>/dev/null | grep -q '^ *deals '; then
+		cli deals demo || warn "the demo listings were not loaded"
+	fi
 	# signals, their labels and a model now, not at the jobs' next turn
 	for job in scan-markets label-signals retrain; do
 		[ -x "$abs/bin/cron/$job" ] || continue

@@ -82,6 +82,13 @@ static const struct config_item items[] = {
 	{ "BILLING_RETURN_URL", NULL, 0, "billing: the page Checkout and the customer portal send users back to" },
 	{ "BILLING_GRACE_DAYS", "7", 0, "billing: days the pro tier stays after a failed payment" },
 	{ "STRIPE_WEBHOOK_TOLERANCE", "300", 0, "billing: seconds a webhook signature's timestamp may be off" },
+	{ "EBAY_CLIENT_ID", NULL, 0, "eBay application's client id (unset: eBay not used for deals)" },
+	{ "EBAY_CLIENT_SECRET", NULL, CONFIG_SECRET, "eBay application's client secret" },
+	{ "EBAY_ENV", "production", 0, "eBay API: production or sandbox" },
+	{ "DEALS_CSV_URL", NULL, 0, "recorded listings for deals (file:// or https://), used without eBay keys" },
+	{ "DEALS_OPINION_URL", NULL, 0, "OpenAI-compatible API base URL for a second opinion on great deals (unset: off)" },
+	{ "DEALS_OPINION_KEY", NULL, CONFIG_SECRET, "API key of DEALS_OPINION_URL" },
+	{ "DEALS_OPINION_MODEL", "gpt-4o-mini", 0, "the chat model asked for a second opinion" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -20,22 +20,6 @@ static const char *const col_names[NCOL] = {
 	"outcome", "price", "point", "time", "book_title"
 };
 
-/* Field f as pool text: outer quotes gone, doubled quotes single. */
-static const char *
-field(struct pool *p, const struct prov_span *f)
-{
-	char *s = pool_alloc(p, f->n + 1);
-	size_t k = 0;
-
-	for (size_t i = 0; i < f->n; i++) {
-		s[k++] = f->s[i];
-		if (f->s[i] == '"' && i + 1 < f->n && f->s[i + 1] == '"')
-			i++;
-	}
-	s[k] = '\0';
-	return s;
-}
-
 static int
 header(struct pool *p, const struct prov_span *f, size_t nf, int where[NCOL], const char **msg)
 {
@@ -63,7 +47,7 @@ row(struct pool *p, const struct prov_span *f, const int where[NCOL], int americ
 	char *end;
 
 	for (int c = 0; c < NCOL; c++)
-		v[c] = where[c] >= 0 ? field(p, &f[where[c]]) : "";
+		v[c] = where[c] >= 0 ? prov_csv_text(p, &f[where[c]]) : "";
 	for (int c = 0; c <= C_OUTCOME; c++)
 		if (valid_text(v[c], 1, 200, 800) != 0)
 			return pool_printf(p, "%s must be 1 to 200 characters of text", col_names[c]);

@@ -2,6 +2,7 @@
  * (provider_parse.h). */
 #include <string.h>
 
+#include "pool.h"
 #include "provider_parse.h"
 
 int
@@ -73,4 +74,19 @@ prov_csv_rest_blank(const struct prov_csv *c)
 		if (c->s[j] != '\n' && c->s[j] != '\r')
 			return 0;
 	return 1;
+}
+
+const char *
+prov_csv_text(struct pool *p, const struct prov_span *f)
+{
+	char *s = pool_alloc(p, f->n + 1);
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		s[k++] = f->s[i];
+		if (f->s[i] == '"' && i + 1 < f->n && f->s[i + 1] == '"')
+			i++;
+	}
+	s[k] = '\0';
+	return s;
 }

@@ -80,6 +80,9 @@ struct prov_span {
  * doubled). */
 int prov_csv_record(struct prov_csv *c, struct prov_span *f, size_t *nf, const char **why);
 
+/* Field f as NUL-terminated pool text: doubled quotes made single. */
+const char *prov_csv_text(struct pool *p, const struct prov_span *f);
+
 /* 1 when only line breaks are left from c->i on. */
 int prov_csv_rest_blank(const struct prov_csv *c);
 

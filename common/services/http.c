@@ -356,7 +356,7 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 	}
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
-	cache = use_db && req->cache_ttl > 0;
+	cache = use_db && req->cache_ttl > 0 && req->post_body == NULL;
 
 	if (cache && !req->refresh && http_cache_lookup(p, req->url, 0, out) == 0) {
 		out->seconds = clock_now() - start;

@@ -20,6 +20,8 @@ static const struct job_schedule schedules[] = {
 	  "odds of ODDS_SPORTS within the provider's quota, new +EV hits (NOTIFY)" },
 	{ "settle-odds", "17 * * * *",
 	  "scores of events with open +EV hits; each hit's result, profit and CLV" },
+	{ "scan-deals", "*/5 * * * *",
+	  "saved deal searches that are due, within the provider budget, new deal hits (NOTIFY)" },
 	{ "run-tasks", "* * * * *",
 	  "queued analysis tasks; listens for new ones for about 55 s" },
 	{ "precompute", "*/10 * * * *",

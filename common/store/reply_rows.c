@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
+#include "buf.h"
 #include "db.h"
 #include "jsonv.h"
 
@@ -89,4 +91,26 @@ reply_rows_json(const PGresult *res, int limit, const struct reply_col *cols)
 	for (int i = 0; i < n; i++)
 		json_object_array_add(a, reply_row_json(res, i, cols));
 	return a;
+}
+
+void
+reply_rows_csv_header(struct buf *b, const struct reply_col *cols)
+{
+	for (int c = 0; cols[c].name; c++)
+		buf_printf(b, "%s%s", c ? "," : "", cols[c].name);
+	buf_puts(b, "\r\n");
+}
+
+void
+reply_rows_csv(struct buf *b, const PGresult *res, const struct reply_col *cols)
+{
+	for (int i = 0; i < PQntuples(res); i++) {
+		for (int c = 0; cols[c].name; c++) {
+			if (c)
+				buf_putc(b, ',');
+			if (!PQgetisnull(res, i, cols[c].col))
+				analysis_csv_field(b, db_text(res, i, cols[c].col));
+		}
+		buf_puts(b, "\r\n");
+	}
 }

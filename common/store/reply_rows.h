@@ -54,4 +54,13 @@ json_object *reply_row_json(const PGresult *res, int row, const struct reply_col
  * array of reply_row_json objects. */
 json_object *reply_rows_json(const PGresult *res, int limit, const struct reply_col *cols);
 
+struct buf;
+
+/* Append the names of cols to b as a CSV header line (CRLF-ended). */
+void reply_rows_csv_header(struct buf *b, const struct reply_col *cols);
+
+/* Append every row of res to b as RFC 4180 records of cols' columns, in
+ * their text form (SQL NULL: an empty field). */
+void reply_rows_csv(struct buf *b, const PGresult *res, const struct reply_col *cols);
+
 #endif
