@@ -49,6 +49,7 @@ struct pool;
 #define BACKTEST_MAX_BPS 1000.0    /* fees and slippage: at most 10 % a fill */
 #define BACKTEST_MAX_HOLD_BARS 10000
 #define BACKTEST_TRADING_DAYS 252  /* a year of daily returns */
+#define BACKTEST_MAX_SYMBOLS 10    /* symbols in one backtest */
 
 enum backtest_signal { BACKTEST_NONE = 0, BACKTEST_BUY = 1, BACKTEST_SELL = 2 };
 
@@ -102,6 +103,30 @@ struct backtest_result {
 	size_t ntrades;
 	struct backtest_stats strategy, hold;
 };
+
+/* A backtest as asked for (POST /api/backtests, a task's params). */
+struct backtest_request {
+	const char **symbols;      /* distinct, valid ticker symbols */
+	size_t nsymbols;           /* 1..BACKTEST_MAX_SYMBOLS */
+	enum analysis_strategy strategy;
+	const char *from, *to;     /* "YYYY-MM-DD", from < to */
+	struct backtest_params prm;
+};
+
+/* Read and check request object o: symbols, strategy, from, to, entry
+ * ("buy_signal"), exit (rules of sell_signal, after_bars, stop_loss,
+ * take_profit; default sell_signal) with exit_bars, stop_loss_pct and
+ * take_profit_pct exactly when their rule is listed, sizing ("fraction",
+ * default, with size in (0, 1], default 1; or "amount", size in (0,
+ * BACKTEST_CAPITAL]), fees_bps and slippage_bps (0..BACKTEST_MAX_BPS,
+ * default 0). 0, or -1 with *field (NULL for the whole) and *why (static
+ * text). Strings borrow from o; the symbol list is pool p's. */
+int backtest_request_parse(struct pool *p, json_object *o, struct backtest_request *q,
+    const char **field, const char **why);
+
+/* q in its canonical form, every default written out: an object (owned by
+ * the caller) that backtest_request_parse() reads back as q. */
+json_object *backtest_request_json(const struct backtest_request *q);
 
 /* The name of a reason ("stop_loss"), "" for an unknown one. */
 const char *backtest_reason_name(enum backtest_reason r);

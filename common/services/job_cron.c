@@ -21,7 +21,7 @@ static const struct job_schedule schedules[] = {
 	{ "settle-odds", "17 * * * *",
 	  "scores of events with open +EV hits; each hit's result, profit and CLV" },
 	{ "run-tasks", "* * * * *",
-	  "queued analysis tasks; listens for new ones for about 55 s" },
+	  "queued analysis and backtest tasks; listens for new ones for about 55 s" },
 	{ "precompute", "*/10 * * * *",
 	  "warms the analysis cache for the most requested symbols" },
 	{ "label-signals", "7 * * * *",
