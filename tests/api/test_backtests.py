@@ -11,7 +11,9 @@ queue nothing. Client addresses 127.22.0.1-254."""
 import csv
 import io
 import itertools
+import json
 import os
+import subprocess
 
 from accounts import sql, sql_value
 from analysis_lib import new_user
@@ -228,3 +230,35 @@ def the_free_tier_quota_counts_backtests():
         "symbols": ["^GSPC"], "strategy": "momentum", "from": "2019-01-02",
         "to": "2019-12-31"}), 429, "QUOTA_EXCEEDED")
     assert sql_value("SELECT count(*) FROM tasks WHERE user_id = :'p1'", u.id) == "0"
+
+
+@test
+def readme_examples_run_as_written():
+    demo_loaded()
+    u = new_user(tag="backtest")
+    with open(os.path.join(HERE, "..", "..", "README.md")) as f:
+        text = f.read()
+    start = text.index("## Backtests")
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    commands = block.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 3 and all(c.startswith("curl ") for c in commands), commands
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": u.token,
+           "CURL_CA_BUNDLE": STACK["CA"]}
+
+    def sh(c):
+        p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True,
+                           timeout=60)
+        expect_rc(p, 0, c)
+        return p.stdout
+
+    queued = json.loads(sh(commands[0]))
+    assert queued["status"] == "queued", queued
+    env["ID"] = str(queued["id"])
+    run_worker()
+    assert wait_for(lambda: json.loads(sh(commands[1]))["status"] == "done", timeout=60)
+    one = json.loads(sh(commands[1]))["result"]["results"][0]
+    assert one["symbol"] == "^GSPC" and one["strategy"]["trades"] > 0, one["strategy"]
+    out = sh(commands[2])
+    assert out.startswith("symbol,entry_date,entry_price,"), out[:200]
+    assert len(out.splitlines()) == 1 + len(one["trades"])
