@@ -1,8 +1,8 @@
 /* run-tasks: the worker of the asynchronous task queue (common/store/task.h).
  * Started every minute; first puts tasks stuck running past
  * TASK_TIMEOUT_SECONDS back in the queue (or fails those that used
- * TASK_MAX_ATTEMPTS), then LISTENs on TASK_CHANNEL and claims analysis
- * tasks one at a time (FOR UPDATE SKIP LOCKED) and runs them, sleeping on
+ * TASK_MAX_ATTEMPTS), then LISTENs on TASK_CHANNEL and claims tasks of
+ * every kind (analyses, backtests) one at a time (FOR UPDATE SKIP LOCKED) and runs them, sleeping on
  * the connection's socket while the queue is empty, so a task queued
  * meanwhile is taken within moments rather than at the next minute. Stops
  * claiming after RUN_TASKS_SECONDS (55; 0: only what is queued now), or at
@@ -16,6 +16,7 @@
 
 #include "analysis.h"
 #include "analysis_db.h"
+#include "backtest_task.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -29,16 +30,16 @@
 #define POLL_SECONDS 10.0      /* look at the queue at least this often */
 
 static const char SQL_COUNTS[] =
-	"SELECT count(*) FILTER (WHERE status = 'queued' AND run_after <= now() AND kind = $1), "
+	"SELECT count(*) FILTER (WHERE status = 'queued' AND run_after <= now()), "
 	"       count(*) FILTER (WHERE status = 'running' "
-	"                        AND started_at < now() - make_interval(secs => $2::int)) "
+	"                        AND started_at < now() - make_interval(secs => $1::int)) "
 	"FROM tasks WHERE status IN ('queued', 'running')";
 
 /* Seconds until the next queued task becomes claimable (a retry's backoff
  * ends without a notification); NULL when none is queued. */
 static const char SQL_NEXT[] =
 	"SELECT extract(epoch FROM min(run_after) - now()) FROM tasks "
-	"WHERE status = 'queued' AND kind = $1";
+	"WHERE status = 'queued'";
 
 static int run_tasks(struct job_ctx *ctx);
 
@@ -46,7 +47,7 @@ static const struct job job = {
 	"run-tasks", run_tasks,
 	"The task worker: requeues tasks stuck running for TASK_TIMEOUT_SECONDS\n"
 	"(300; failed once they used TASK_MAX_ATTEMPTS, 3), then claims queued\n"
-	"analysis tasks one at a time and runs them, listening on edgescout_tasks\n"
+	"tasks (analyses, backtests) one at a time and runs them, listening on edgescout_tasks\n"
 	"for new ones while the queue is empty, until RUN_TASKS_SECONDS (55) have\n"
 	"passed (0: only the tasks queued now). SIGTERM stops it after the current\n"
 	"task. Runs once at a time across all hosts (its advisory lock): started\n"
@@ -135,7 +136,7 @@ worker_name(struct pool *p)
 static double
 wait_seconds(struct pool *p, double deadline)
 {
-	PGresult *res = db_query(p, SQL_NEXT, DB_ARGS(ANALYSIS_TASK_KIND));
+	PGresult *res = db_query(p, SQL_NEXT, DB_NOARGS);
 	double s = deadline - clock_now(), next;
 
 	if (s > POLL_SECONDS)
@@ -148,6 +149,19 @@ wait_seconds(struct pool *p, double deadline)
 	return s > 0 ? s : 0;
 }
 
+/* Run claimed task t by its kind; a kind no code runs fails at once. As
+ * analysis_task_run: 0, 1 (claim lost) or -1. */
+static int
+run_one(struct pool *p, const struct task *t, int max_attempts)
+{
+	if (strcmp(t->kind, ANALYSIS_TASK_KIND) == 0)
+		return analysis_task_run(p, t, max_attempts);
+	if (strcmp(t->kind, BACKTEST_TASK_KIND) == 0)
+		return backtest_task_run(p, t, max_attempts);
+	return task_fail(p, t->id, t->attempts, "VALIDATION_FAILED", "no worker runs this kind",
+	                 0, max_attempts);
+}
+
 /* Claim and run one task: 1 done, 0 none queued, -1 after job_fail. */
 static int
 one_task(struct job_ctx *ctx, struct pool *p, const char *worker, int max_attempts)
@@ -156,12 +170,12 @@ one_task(struct job_ctx *ctx, struct pool *p, const char *worker, int max_attemp
 	int found, rc;
 	double t0;
 
-	if (task_claim(p, worker, ANALYSIS_TASK_KIND, &t, &found) < 0)
+	if (task_claim(p, worker, NULL, &t, &found) < 0)
 		return job_fail(ctx, "claiming a task failed (SQLSTATE %s)", db_sqlstate());
 	if (!found)
 		return 0;
 	t0 = clock_now();
-	rc = analysis_task_run(p, &t, max_attempts);
+	rc = run_one(p, &t, max_attempts);
 	if (rc < 0)
 		return job_fail(ctx, "the outcome of task %lld could not be written (SQLSTATE %s)",
 		                (long long)t.id, db_sqlstate());
@@ -220,8 +234,7 @@ run_tasks(struct job_ctx *ctx)
 	PGresult *res;
 
 	if (ctx->dry_run) {
-		res = db_query(ctx->pool, SQL_COUNTS, DB_ARGS(ANALYSIS_TASK_KIND,
-		                                              db_i64(ctx->pool, timeout)));
+		res = db_query(ctx->pool, SQL_COUNTS, DB_ARGS(db_i64(ctx->pool, timeout)));
 		if (res == NULL)
 			return job_fail(ctx, "counting tasks failed (SQLSTATE %s)", db_sqlstate());
 		ctx->items = db_int(res, 0, 0);

@@ -136,6 +136,15 @@ else
 	warn "no $BUILD_DIR/tests/bench/bench_indicators (make benchbin)"
 fi
 say ""
+say "backtest of one symbol over twenty years of daily bars (the S&P 500 series, CPU time; target: under 50 ms):"
+if [ -x "$BUILD_DIR/tests/bench/bench_backtest" ]; then
+	"$BUILD_DIR/tests/bench/bench_backtest" tests/fixtures/sp500-2000.csv 2>/dev/null |
+		awk '{ printf "  %-32s %10.2f ms%s\n", $1, $2, ($2 < 50 ? "  met" : "  NOT met") }' |
+		tee -a "${BENCH_OUT:-build/bench/results.txt}"
+else
+	warn "no $BUILD_DIR/tests/bench/bench_backtest (make benchbin)"
+fi
+say ""
 say "market import: ${BENCH_IMPORT_ROWS:-1000000} rows over several symbols, one command (target: under 30 s):"
 I="$T/import"
 mkdir -p "$I" && chmod 755 "$I"

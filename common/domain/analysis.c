@@ -3,6 +3,7 @@
 #include "analysis.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +57,24 @@ analysis_recommendation(double score)
 	return "hold";
 }
 
+static const char *explain(struct pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* An explanation printed into pool p; NULL when p is NULL (no text). */
+static const char *
+explain(struct pool *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (p == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	s = pool_vprintf(p, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 /* Mark c unavailable for want of input missing. */
 static void
 unavailable(struct pool *p, struct analysis_component *c, const char *missing,
@@ -64,7 +83,7 @@ unavailable(struct pool *p, struct analysis_component *c, const char *missing,
 	c->available = 0;
 	c->value = c->score = NAN;
 	c->missing = missing;
-	c->explanation = pool_printf(p, "%s is not available: the component is left out "
+	c->explanation = explain(p, "%s is not available: the component is left out "
 	                             "and its weight goes to the others", what);
 }
 
@@ -88,7 +107,7 @@ score_trend(struct pool *p, const struct analysis_snapshot *s, struct analysis_c
 	      (s->sma50 > s->sma200);
 	c->value = met;
 	c->score = 25.0 * met;
-	c->explanation = pool_printf(p, "close %.2f is %s SMA20 %.2f, %s SMA50 %.2f and %s "
+	c->explanation = explain(p, "close %.2f is %s SMA20 %.2f, %s SMA50 %.2f and %s "
 	    "SMA200 %.2f; SMA50 is %s SMA200: %d of 4 bullish conditions, 25 points each",
 	    s->close, side(s->close, s->sma20), s->sma20, side(s->close, s->sma50), s->sma50,
 	    side(s->close, s->sma200), s->sma200, side(s->sma50, s->sma200), met);
@@ -105,7 +124,7 @@ score_rsi(struct pool *p, const struct analysis_snapshot *s, struct analysis_com
 	}
 	c->value = r;
 	c->score = r <= 70 ? lin(r, 30, 0, 70, 100) : clamp100(100 - 4 * (r - 70));
-	c->explanation = pool_printf(p, "RSI14 %.2f: strength scores up to RSI 70 "
+	c->explanation = explain(p, "RSI14 %.2f: strength scores up to RSI 70 "
 	    "(30 or less: 0), overbought readings above 70 lose 4 points per RSI point", r);
 }
 
@@ -118,7 +137,7 @@ score_macd(struct pool *p, const struct analysis_snapshot *s, struct analysis_co
 	}
 	c->value = s->macd_hist;
 	c->score = 50.0 * (s->macd > s->macd_signal) + 50.0 * (s->macd > 0);
-	c->explanation = pool_printf(p, "MACD %.2f is %s its signal %.2f (50 points if above) "
+	c->explanation = explain(p, "MACD %.2f is %s its signal %.2f (50 points if above) "
 	    "and %s zero (50 points if above)", s->macd, side(s->macd, s->macd_signal),
 	    s->macd_signal, side(s->macd, 0));
 }
@@ -132,7 +151,7 @@ score_roc(struct pool *p, const struct analysis_snapshot *s, struct analysis_com
 	}
 	c->value = s->roc10;
 	c->score = clamp100(50 + 5 * s->roc10);
-	c->explanation = pool_printf(p, "the close moved %.2f%% over 10 bars: 50 points "
+	c->explanation = explain(p, "the close moved %.2f%% over 10 bars: 50 points "
 	    "plus 5 per percent (+10%% scores 100, -10%% 0)", s->roc10);
 }
 
@@ -142,12 +161,12 @@ score_growth(struct pool *p, const struct fund_value *v, const char *name,
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
 		unavailable(p, c, name,
-		            pool_printf(p, "the quarterly %s growth (fundamentals)", what));
+		            explain(p, "the quarterly %s growth (fundamentals)", what));
 		return;
 	}
 	c->value = v->value;
 	c->score = clamp100(50 + 250 * v->value);
-	c->explanation = pool_printf(p, "quarterly %s grew %.2f%% year on year: 50 points "
+	c->explanation = explain(p, "quarterly %s grew %.2f%% year on year: 50 points "
 	    "plus 2.5 per percent (+20%% scores 100, -20%% 0)", what, 100 * v->value);
 }
 
@@ -160,7 +179,7 @@ score_pe(struct pool *p, const struct fund_value *v, struct analysis_component *
 	}
 	c->value = v->value;
 	c->score = v->value <= 0 ? 0 : lin(v->value, 10, 100, 40, 0);
-	c->explanation = pool_printf(p, "P/E %.2f: 10 or less scores 100, 40 or more "
+	c->explanation = explain(p, "P/E %.2f: 10 or less scores 100, 40 or more "
 	    "(or losses) 0, linear between", v->value);
 }
 
@@ -173,7 +192,7 @@ score_peg(struct pool *p, const struct fund_value *v, struct analysis_component 
 	}
 	c->value = v->value;
 	c->score = v->value <= 0 ? 0 : lin(v->value, 1, 100, 3, 0);
-	c->explanation = pool_printf(p, "PEG %.2f: 1 or less scores 100, 3 or more "
+	c->explanation = explain(p, "PEG %.2f: 1 or less scores 100, 3 or more "
 	    "(or negative growth) 0, linear between", v->value);
 }
 
@@ -186,7 +205,7 @@ score_reversion(struct pool *p, const struct analysis_snapshot *s, struct analys
 	}
 	c->value = s->bb_pctb;
 	c->score = clamp100(100 * (1 - s->bb_pctb));
-	c->explanation = pool_printf(p, "Bollinger %%B %.3f: the nearer the lower band "
+	c->explanation = explain(p, "Bollinger %%B %.3f: the nearer the lower band "
 	    "(0) the cheaper against the 20-bar mean; 100 * (1 - %%B)", s->bb_pctb);
 }
 
@@ -199,7 +218,7 @@ score_yield(struct pool *p, const struct fund_value *v, struct analysis_componen
 	}
 	c->value = v->value;
 	c->score = clamp100(100 * v->value / 0.06);
-	c->explanation = pool_printf(p, "dividend yield %.2f%%: 6%% or more scores 100, "
+	c->explanation = explain(p, "dividend yield %.2f%%: 6%% or more scores 100, "
 	    "proportionally less below", 100 * v->value);
 }
 
@@ -212,7 +231,7 @@ score_volatility(struct pool *p, const struct analysis_snapshot *s, struct analy
 	}
 	c->value = s->atr_pct;
 	c->score = lin(s->atr_pct, 1, 100, 4, 0);
-	c->explanation = pool_printf(p, "ATR14 is %.2f%% of the close: 1%% or less scores 100, "
+	c->explanation = explain(p, "ATR14 is %.2f%% of the close: 1%% or less scores 100, "
 	    "4%% or more 0, linear between", s->atr_pct);
 }
 

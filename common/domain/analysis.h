@@ -124,6 +124,12 @@ int analysis_series(struct pool *p, const struct candles *c,
 void analysis_snapshot_at(const struct analysis_series *a, size_t i,
     struct analysis_snapshot *out);
 
+/* The snapshot at bar i without its price decimals (0): every value that
+ * scoring reads, without the cost of finding how the provider wrote its
+ * prices (a backtest scores every bar). */
+void analysis_indicators_at(const struct analysis_series *a, size_t i,
+    struct analysis_snapshot *out);
+
 /* The snapshot of series c at its last bar: analysis_series() then
  * analysis_snapshot_at(). 0, or -1 when c is empty or an indicator refused
  * it. Scratch arrays come from pool p. */
@@ -155,7 +161,8 @@ struct analysis_score {
 };
 
 /* Score snapshot s under strategy st; f is the latest fundamentals or NULL.
- * Pure but for explanations written into pool p. */
+ * Pure but for explanations written into pool p; with p NULL no
+ * explanation is written (each is NULL): the same numbers, faster. */
 void analysis_score(struct pool *p, enum analysis_strategy st,
     const struct analysis_snapshot *s, const struct fundamentals *f,
     struct analysis_score *out);

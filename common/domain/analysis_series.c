@@ -86,7 +86,7 @@ price_decimals(const struct candles *c, size_t i)
 }
 
 void
-analysis_snapshot_at(const struct analysis_series *a, size_t i, struct analysis_snapshot *s)
+analysis_indicators_at(const struct analysis_series *a, size_t i, struct analysis_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->date, sizeof(s->date), "%s", a->c->v[i].date);
@@ -120,6 +120,12 @@ analysis_snapshot_at(const struct analysis_series *a, size_t i, struct analysis_
 	s->adx14 = a->adx14[i];
 	s->obv = a->obv[i];
 	s->obv_change20 = i >= 20 ? a->obv[i] - a->obv[i - 20] : NAN;
+}
+
+void
+analysis_snapshot_at(const struct analysis_series *a, size_t i, struct analysis_snapshot *s)
+{
+	analysis_indicators_at(a, i, s);
 	s->decimals = price_decimals(a->c, i);
 }
 

@@ -23,7 +23,7 @@ static const struct job_schedule schedules[] = {
 	{ "scan-deals", "*/5 * * * *",
 	  "saved deal searches that are due, within the provider budget, new deal hits (NOTIFY)" },
 	{ "run-tasks", "* * * * *",
-	  "queued analysis tasks; listens for new ones for about 55 s" },
+	  "queued analysis and backtest tasks; listens for new ones for about 55 s" },
 	{ "precompute", "*/10 * * * *",
 	  "warms the analysis cache for the most requested symbols" },
 	{ "label-signals", "7 * * * *",

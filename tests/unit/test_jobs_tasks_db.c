@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include "jobs_market_db.h"
+#include "backtest_task.h"
 
 /* ---- run-tasks --------------------------------------------------------- */
 
@@ -29,7 +30,7 @@ static void
 test_run_tasks_works_the_queue(void **state)
 {
 	const char *s = fresh_symbol(), *env[] = { "RUN_TASKS_SECONDS=0", NULL };
-	int64_t t1, t2, bad, stuck, spent, runs;
+	int64_t t1, t2, bad, stuck, spent, bt, odd, runs;
 	pid_t pid;
 
 	(void)state;
@@ -40,6 +41,10 @@ test_run_tasks_works_the_queue(void **state)
 	bad = enqueue("{\"symbol\":\"not valid\",\"strategy\":\"momentum\"}");
 	stuck = enqueue(pool_printf(pool, "{\"symbol\":\"%s\",\"strategy\":\"growth\"}", s));
 	spent = enqueue(pool_printf(pool, "{\"symbol\":\"%s\",\"strategy\":\"dividend\"}", s));
+	assert_int_equal(task_enqueue(pool, user, BACKTEST_TASK_KIND, pool_printf(pool,
+	    "{\"symbols\":[\"%s\"],\"strategy\":\"momentum\",\"from\":\"2019-01-02\","
+	    "\"to\":\"" LAST_DAY "\"}", s), &bt), 0);
+	assert_int_equal(task_enqueue(pool, user, "mystery", "{}", &odd), 0);
 	/* two claims that died an hour ago: one has attempts left, one not */
 	q("UPDATE tasks SET status = 'running', attempts = CASE WHEN id = $1 THEN 1 ELSE 3 END, "
 	  "started_at = now() - interval '1 hour', worker = 'gone:1' WHERE id IN ($1, $2)",
@@ -59,7 +64,12 @@ test_run_tasks_works_the_queue(void **state)
 	assert_string_equal(task_state(bad), "failed 1 VALIDATION_FAILED");
 	assert_string_equal(task_state(stuck), "done 2 -");     /* requeued, then run */
 	assert_string_equal(task_state(spent), "failed 3 SERVICE_UNAVAILABLE");
-	last_run("run-tasks", "ok", 4);
+	/* a backtest runs too; a kind no code runs fails at once */
+	assert_string_equal(task_state(bt), "done 1 -");
+	assert_string_equal(task_state(odd), "failed 1 VALIDATION_FAILED");
+	assert_string_equal(q_text("SELECT result->'results'->0->>'to' FROM tasks WHERE id = $1",
+	                           DB_ARGS(db_i64(pool, bt))), LAST_DAY);
+	last_run("run-tasks", "ok", 6);
 	/* the result is the analysis reply; the worker is host:pid */
 	assert_string_equal(q_text("SELECT (result->>'symbol') || ' ' || (result->>'strategy') "
 	                           "|| ' ' || (result->>'date') FROM tasks WHERE id = $1",
