@@ -30,6 +30,8 @@ static const struct job_schedule schedules[] = {
 	  "logistic regression on labelled signals; promoted when no worse" },
 	{ "prune", "43 3 * * *",
 	  "retention: login failures, provider calls, expired cache, sessions, tokens" },
+	{ "backup", "23 2 * * *",
+	  "encrypted pg_dump into BACKUP_DIR, then backup retention (daily/weekly/monthly)" },
 	{ NULL, NULL, NULL }
 };
 

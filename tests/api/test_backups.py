@@ -1,0 +1,345 @@
+"""Backups (`edgescout backup`, cron/backup) against the running stack, and
+restores into a second, freshly made PostgreSQL cluster.
+
+Every test uses its own BACKUP_DIR and key file under /tmp, owned by the
+stack's account; the second cluster is stopped and removed at the end."""
+
+import atexit
+import glob
+import json
+import os
+import pwd
+import re
+import shutil
+import socket
+import tempfile
+import time
+
+from accounts import sql_value, stack_env
+from jobs_lib import BIN, REPO, cli, db_now, expect_rc, run, runs_since
+from lib import STACK, pg_bin, run_as_stack_user, test
+
+# Row text fixed by session settings, as the backup's own checksums are.
+SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+            "SET extra_float_digits = 3; SET bytea_output = 'hex';")
+TABLES = ("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n "
+          "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN "
+          "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'")
+
+
+def stack_owner():
+    user = STACK.get("STACK_USER", "") or "root"
+    pw = pwd.getpwnam(user)
+    return pw.pw_uid, pw.pw_gid
+
+
+def owned_dir(prefix):
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chown(d, *stack_owner())
+    os.chmod(d, 0o700)
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+def new_key(d, name="backup.key"):
+    p = cli("backup", "keygen")
+    expect_rc(p, 0, "backup keygen")
+    assert re.fullmatch(r"[0-9a-f]{64}\n", p.stdout), p.stdout
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(p.stdout)
+    os.chown(path, *stack_owner())
+    os.chmod(path, 0o600)
+    return path
+
+
+class Backups:
+    """A BACKUP_DIR and a key of its own."""
+
+    def __init__(self):
+        self.dir = owned_dir("es-bk-")
+        self.key = new_key(self.dir)
+
+    def env(self, **extra):
+        e = {"BACKUP_DIR": os.path.join(self.dir, "b"), "BACKUP_KEY_FILE": self.key}
+        e.update(extra)
+        return e
+
+    def cli(self, *args, **extra):
+        return cli(*args, **self.env(**extra))
+
+    def ids(self):
+        return sorted((os.path.basename(p)[10:26]
+                       for p in glob.glob(os.path.join(self.dir, "b", "edgescout-*.json"))),
+                      reverse=True)
+
+    def meta(self, bid):
+        with open(os.path.join(self.dir, "b", f"edgescout-{bid}.json")) as f:
+            return json.load(f)
+
+    def create(self):
+        p = self.cli("backup", "create")
+        expect_rc(p, 0, "backup create")
+        return p.stdout.split(":")[0]
+
+
+def psql(conninfo, statement):
+    p = run_as_stack_user(["psql", conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", "\x1f"],
+                          input=statement)
+    assert p.returncode == 0, f"psql failed: {p.stderr.strip()}"
+    return [line.split("\x1f") for line in p.stdout.splitlines() if line != ""]
+
+
+def contents(conninfo):
+    """{table: [rows, checksum]} of every table, computed here."""
+    out = {}
+    for (t,) in psql(conninfo, TABLES):
+        rows = psql(conninfo, SETTINGS + f"SELECT count(*), md5(coalesce(string_agg(h, '' "
+                    f"ORDER BY h COLLATE \"C\"), '')) FROM (SELECT md5(t::text) AS h FROM {t} t) s")
+        out[t] = [int(rows[0][0]), rows[0][1]]
+    return out
+
+
+def meta_contents(m):
+    return {t["name"]: [t["rows"], t["checksum"]] for t in m["tables"]}
+
+
+def with_db(conninfo, db):
+    return re.sub(r"dbname=\S+", f"dbname={db}", conninfo)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Cluster:
+    """A second PostgreSQL cluster made with initdb, on a free port, with
+    the stack's roles and database made by `edgescout db init`."""
+
+    def __init__(self):
+        self.dir = owned_dir("es-pg2-")
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        p = run_as_stack_user([pg_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust",
+                               "--encoding=UTF8", "--locale=C"])
+        assert p.returncode == 0, p.stderr
+        opts = f"-c port={self.port} -c listen_addresses='' -c unix_socket_directories={self.dir}"
+        p = run_as_stack_user([pg_bin("pg_ctl"), "-D", self.data, "-o", opts, "-w", "-t", "60",
+                               "-l", os.path.join(self.dir, "log"), "start"])
+        assert p.returncode == 0, p.stderr
+        atexit.register(self.stop)
+        base = f"host={self.dir} port={self.port}"
+        self.urls = {
+            "DATABASE_ADMIN_URL": f"{base} dbname=postgres user=postgres",
+            "DATABASE_OWNER_URL": f"{base} dbname=edgescout user=edgescout_owner password=o-pw-2",
+            "DATABASE_URL": f"{base} dbname=edgescout user=edgescout_app password=a-pw-2",
+        }
+        p = cli("db", "init", **self.urls)
+        expect_rc(p, 0, "db init on the second cluster")
+
+    def url(self, db):
+        return with_db(self.urls["DATABASE_ADMIN_URL"], db)
+
+    def stop(self):
+        run_as_stack_user([pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop"])
+
+
+_cluster = []
+
+
+def cluster():
+    if not _cluster:
+        _cluster.append(Cluster())
+    return _cluster[0]
+
+
+@test
+def a_backup_by_the_job_restores_into_a_fresh_cluster_identically():
+    b = Backups()
+    t0 = db_now()
+    p = run([os.path.join(BIN, "cron", "backup")], **b.env())
+    expect_rc(p, 0, "cron/backup")
+    assert [r[0] for r in runs_since(t0, "backup")] == ["ok"]
+    live = contents(stack_env()["DATABASE_OWNER_URL"])
+    (bid,) = b.ids()
+    m = b.meta(bid)
+    # what the backup recorded is what the database held, table by table,
+    # but for the job's own run, recorded as running then and ok now
+    recorded = meta_contents(m)
+    assert recorded.pop("public.job_runs")[0] == live.pop("public.job_runs")[0]
+    diff = {t for t in set(recorded) | set(live) if recorded.get(t) != live.get(t)}
+    assert not diff, f"metadata differs from the live database in {diff}"
+    assert sum(r for r, _ in live.values()) > 0 and "public.users" in live
+    assert m["schema_version"] == sql_value("SELECT max(version) FROM schema_migrations")
+    assert os.path.getsize(os.path.join(b.dir, "b", f"edgescout-{bid}.dump.enc")) == m["size"]
+
+    c = cluster()
+    p = b.cli("backup", "restore", bid, "--db", "restored", **c.urls)
+    expect_rc(p, 0, "restore into the second cluster")
+    assert f"{bid}: restored into restored" in p.stdout
+    assert contents(c.url("restored")) == meta_contents(m)
+    # the app role of the new cluster may use it as on the old one
+    assert psql(with_db(c.urls["DATABASE_URL"], "restored"),
+                "SELECT count(*) FROM users")[0][0] == str(live["public.users"][0])
+
+
+@test
+def the_wrong_key_is_refused():
+    b = Backups()
+    bid = b.create()
+    other = new_key(b.dir, "other.key")
+    p = b.cli("backup", "verify", bid, BACKUP_KEY_FILE=other)
+    expect_rc(p, 1, "verify with another key")
+    assert "was made with another key" in p.stderr, p.stderr
+    p = b.cli("backup", "restore", bid, "--db", "wrong_key", BACKUP_KEY_FILE=other)
+    expect_rc(p, 1, "restore with another key")
+    assert "was made with another key" in p.stderr, p.stderr
+    assert sql_value("SELECT count(*) FROM pg_database WHERE datname = 'wrong_key'") == "0"
+    # metadata naming the other key's id: the ciphertext itself refuses it
+    path = os.path.join(b.dir, "b", f"edgescout-{bid}.json")
+    m = b.meta(bid)
+    m["key_id"] = other_fingerprint(other)
+    with open(path, "w") as f:
+        json.dump(m, f)
+    p = b.cli("backup", "verify", bid, BACKUP_KEY_FILE=other)
+    expect_rc(p, 1, "verify: forged key id")
+    assert "cannot decrypt: wrong key or damaged file" in p.stderr, p.stderr
+    p = b.cli("backup", "verify", bid, BACKUP_KEY="", BACKUP_KEY_FILE="")
+    expect_rc(p, 1, "verify without a key")
+    assert "no backup key" in p.stderr
+
+
+def other_fingerprint(keyfile):
+    """The key id of keyfile: that of a backup it makes."""
+    d = Backups()
+    d.key = keyfile
+    return d.meta(d.create())["key_id"]
+
+
+@test
+def verify_checks_the_checksum_and_full_verify_restores_and_compares():
+    b = Backups()
+    bid = b.create()
+    p = b.cli("backup", "verify", "latest", "--full")
+    expect_rc(p, 0, "verify --full")
+    assert f"{bid}: checksum ok, decrypts, pg_restore reads it" in p.stdout
+    assert "every row count and checksum matches" in p.stdout
+    # a row count in the metadata that the dump does not hold
+    m = b.meta(bid)
+    m["tables"][0]["rows"] += 1
+    with open(os.path.join(b.dir, "b", f"edgescout-{bid}.json"), "w") as f:
+        json.dump(m, f)
+    p = b.cli("backup", "verify", bid, "--full")
+    expect_rc(p, 1, "verify --full with a wrong count")
+    assert f"table {m['tables'][0]['name']}: {m['tables'][0]['rows'] - 1} rows" in p.stderr, p.stderr
+    # one byte changed in the file
+    dump = os.path.join(b.dir, "b", f"edgescout-{bid}.dump.enc")
+    with open(dump, "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 1]))
+    p = b.cli("backup", "verify", bid)
+    expect_rc(p, 1, "verify of a changed file")
+    assert "SHA-256 is not the one recorded" in p.stderr, p.stderr
+    expect_rc(b.cli("backup", "verify"), 2, "verify without an id")
+    expect_rc(b.cli("backup", "verify", "../../etc/passwd"), 1, "verify of a bad id")
+
+
+@test
+def restore_refuses_the_live_database_and_a_full_one_without_force():
+    b = Backups()
+    bid = b.create()
+    p = b.cli("backup", "restore", bid, "--db", "edgescout")
+    expect_rc(p, 1, "restore over the live database")
+    assert "is the live database: --force" in p.stderr, p.stderr
+    c = cluster()
+    p = b.cli("backup", "restore", bid, "--db", "twice", **c.urls)
+    expect_rc(p, 0, "restore into twice")
+    p = b.cli("backup", "restore", bid, "--db", "twice", **c.urls)
+    expect_rc(p, 1, "restore into a database with tables")
+    assert "holds tables: --force replaces" in p.stderr, p.stderr
+    psql(c.url("twice"), "DELETE FROM login_failures; INSERT INTO app_settings (key, value) "
+         "VALUES ('restore-test', '\"x\"')")
+    p = b.cli("backup", "restore", bid, "--db", "twice", "--force", **c.urls)
+    expect_rc(p, 0, "restore --force")
+    assert contents(c.url("twice")) == meta_contents(b.meta(bid))
+    for bad in (["--db", "Bad-Name"], ["--db", "x;drop"], []):
+        expect_rc(b.cli("backup", "restore", bid, *bad), 2, f"restore {bad}")
+
+
+@test
+def restore_migrates_an_older_backup_forward():
+    c = cluster()
+    b = Backups()
+    old_sql = owned_dir("es-sql-")
+    versions = sorted(f for f in os.listdir(os.path.join(REPO, "sql"))
+                      if re.fullmatch(r"\d{3}_.*\.sql", f))
+    newest = max(v[:3] for v in versions)
+    for f in versions:
+        if not f.startswith(newest):
+            shutil.copy(os.path.join(REPO, "sql", f), old_sql)
+    os.chmod(old_sql, 0o755)
+    older = dict(c.urls, DATABASE_OWNER_URL=with_db(c.urls["DATABASE_OWNER_URL"], "edgescout"))
+    p = cli("db", "migrate", MIGRATIONS_DIR=old_sql, **older)
+    expect_rc(p, 0, "migrate the second cluster to the older schema")
+    p = b.cli("backup", "create", MIGRATIONS_DIR=old_sql, **older)
+    expect_rc(p, 0, "backup of the older schema")
+    bid = p.stdout.split(":")[0]
+    assert b.meta(bid)["schema_version"] < newest
+    p = b.cli("backup", "restore", bid, "--db", "forward",
+              MIGRATIONS_DIR=os.path.join(STACK["DIR"], "sql"), **c.urls)
+    expect_rc(p, 0, "restore and migrate forward")
+    assert "is older than this build's" in p.stdout and f"applied " in p.stdout, p.stdout
+    assert psql(c.url("forward"), "SELECT max(version) FROM schema_migrations") == [[newest]]
+
+
+@test
+def a_full_disk_keeps_the_earlier_backups_and_says_so():
+    b = Backups()
+    first = b.create()
+    size = b.meta(first)["size"]
+    time.sleep(1.1)     # ids are the time to the second
+    limit_kb = max(1, size // 1024 // 2)
+    cmd = f"ulimit -f {limit_kb}; exec {os.path.join(BIN, 'edgescout')} backup create"
+    p = run(["bash", "-c", cmd], **b.env())
+    expect_rc(p, 1, "backup create past the file size limit")
+    assert "disk full while writing the backup" in p.stderr, p.stderr
+    assert "the earlier ones are untouched" in p.stderr
+    assert b.ids() == [first]
+    assert not glob.glob(os.path.join(b.dir, "b", "*.tmp"))
+    expect_rc(b.cli("backup", "verify", first), 0, "the earlier backup still verifies")
+
+
+@test
+def prune_keeps_dailies_weeklies_and_monthlies():
+    b = Backups()
+    bid = b.create()
+    bdir = os.path.join(b.dir, "b")
+    fake = ["20260101T020000Z", "20260201T020000Z", "20260301T020000Z", "20261101T020000Z",
+            "20261102T020000Z", "20261103T020000Z"]
+    for f in fake:
+        for ext in (".dump.enc", ".json"):
+            shutil.copy(os.path.join(bdir, f"edgescout-{bid}{ext}"),
+                        os.path.join(bdir, f"edgescout-{f}{ext}"))
+            os.chown(os.path.join(bdir, f"edgescout-{f}{ext}"), *stack_owner())
+    env = dict(BACKUP_KEEP_DAILY="2", BACKUP_KEEP_WEEKLY="0", BACKUP_KEEP_MONTHLY="3")
+    p = b.cli("backup", "prune", "--dry-run", **env)
+    expect_rc(p, 0, "prune --dry-run")
+    assert "4 backups would go" in p.stdout and len(b.ids()) == 7, p.stdout
+    p = b.cli("backup", "prune", **env)
+    expect_rc(p, 0, "prune")
+    # the newest two days, then the newest of Nov (3rd: a daily already) and
+    # of two more months (March, February)
+    kept = b.ids()
+    assert kept == [bid, "20261103T020000Z", "20260301T020000Z"], kept
+    # the job prunes too, by the same policy
+    t0 = db_now()
+    p = run([os.path.join(BIN, "cron", "backup"), "--dry-run"], **b.env(**env))
+    expect_rc(p, 0, "cron/backup --dry-run")
+    assert len(b.ids()) == 3 and runs_since(t0, "backup") == []
+
