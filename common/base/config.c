@@ -74,7 +74,7 @@ static const struct config_item items[] = {
 	{ "MARKET_CSV_URL_TEMPLATE", NULL, 0, "csv provider: URL of a symbol's daily CSV, {symbol} replaced (file:// or https://)" },
 	{ "MARKET_CACHE_TTL", "3600", 0, "seconds a market data provider's reply stays cached" },
 	{ "WATCHLIST_MAX_SYMBOLS", "200", 0, "symbols per watchlist, at most" },
-	{ "BACKUP_DIR", "var/backups", 0, "backups: where the encrypted dumps and their metadata live" },
+	{ "BACKUP_DIR", NULL, 0, "backups: where the encrypted dumps and their metadata live (default DATA_DIR/backups)" },
 	{ "BACKUP_KEY", NULL, CONFIG_SECRET, "backups: encryption key, 64 hex digits (edgescout backup keygen); lost key = lost backups" },
 	{ "BACKUP_KEY_FILE", NULL, 0, "backups: file holding the key, when BACKUP_KEY is unset" },
 	{ "BACKUP_KEEP_DAILY", "30", 0, "backups: newest backup of each of this many days kept" },

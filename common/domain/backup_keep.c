@@ -92,3 +92,16 @@ backup_keep(const char *const *ids, size_t n, const struct backup_policy *pol, i
 	keep_periods(ids, n, pol->weekly, by_week, keep);
 	keep_periods(ids, n, pol->monthly, by_month, keep);
 }
+
+long long
+backup_id_epoch(const char *id)
+{
+	for (int i = 0; i < 16; i++)
+		if (id[i] == '\0' || (i == 8 ? id[i] != 'T' : i == 15 ? id[i] != 'Z' :
+		                       !(id[i] >= '0' && id[i] <= '9')))
+			return -1;
+	if (id[16] != '\0')
+		return -1;
+	return (long long)days_from_civil(digits(id, 0, 4), digits(id, 4, 2), digits(id, 6, 2)) *
+	       86400 + digits(id, 9, 2) * 3600 + digits(id, 11, 2) * 60 + digits(id, 13, 2);
+}

@@ -19,4 +19,7 @@ void backup_keep(const char *const *ids, size_t n, const struct backup_policy *p
 /* The ISO 8601 week of a date as year * 100 + week (2026-12-31 -> 202653). */
 int backup_iso_week(int year, int month, int day);
 
+/* The Unix time of a backup id (YYYYMMDDTHHMMSSZ, UTC); -1 when malformed. */
+long long backup_id_epoch(const char *id);
+
 #endif

@@ -1,6 +1,6 @@
 /* backup.h: encrypted backups of the database and their metadata.
  *
- * A backup is two files in BACKUP_DIR named by its id (the UTC time it was
+ * A backup is two files in BACKUP_DIR (default DATA_DIR/backups) named by its id (the UTC time it was
  * taken, "20261206T051500Z"):
  *   edgescout-ID.dump.enc  `pg_dump -Fc` of the database, encrypted with
  *                          crypto_secretstream_xchacha20poly1305 under the
@@ -99,7 +99,8 @@ int backup_wait(int pid, const char *what, char *err, size_t errlen);
 
 /* ---- metadata (backup_meta.c) -------------------------------------------- */
 
-/* BACKUP_DIR, and the paths of a backup's two files (pool memory). */
+/* BACKUP_DIR (default DATA_DIR/backups), and the paths of a backup's two
+ * files (pool memory). */
 const char *backup_dir(void);
 const char *backup_dump_path(struct pool *p, const char *id);
 const char *backup_meta_path(struct pool *p, const char *id);

@@ -16,9 +16,13 @@
 const char *
 backup_dir(void)
 {
-	const char *d = config_get("BACKUP_DIR");
+	static char dflt[4096];
+	const char *d = config_get("BACKUP_DIR"), *data = config_get("DATA_DIR");
 
-	return d != NULL && *d != '\0' ? d : "var/backups";
+	if (d != NULL && *d != '\0')
+		return d;
+	snprintf(dflt, sizeof(dflt), "%s/backups", data != NULL && *data != '\0' ? data : "var");
+	return dflt;
 }
 
 const char *

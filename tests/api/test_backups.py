@@ -5,18 +5,20 @@ Every test uses its own BACKUP_DIR and key file under /tmp, owned by the
 stack's account; the second cluster is stopped and removed at the end."""
 
 import atexit
+import calendar
 import glob
 import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import socket
 import tempfile
 import time
 
-from accounts import sql_value, stack_env
-from jobs_lib import BIN, REPO, cli, db_now, expect_rc, run, runs_since
+from accounts import sql, sql_value, stack_env
+from jobs_lib import BIN, REPO, cli, db_now, expect_rc, metrics_text, run, runs_since
 from lib import STACK, pg_bin, run_as_stack_user, test
 
 # Row text fixed by session settings, as the backup's own checksums are.
@@ -343,3 +345,39 @@ def prune_keeps_dailies_weeklies_and_monthlies():
     expect_rc(p, 0, "cron/backup --dry-run")
     assert len(b.ids()) == 3 and runs_since(t0, "backup") == []
 
+
+
+@test
+def metrics_show_the_newest_backup_free_disk_and_failing_providers():
+    """The gauges the alert rules read (ops/prometheus/edgescout-rules.yml)."""
+    d = owned_dir("es-bkm-")
+    key = new_key(d)
+    backups = os.path.join(STACK["DIR"], "backups")     # DATA_DIR/backups: the workers' too
+    p = cli("backup", "create", BACKUP_KEY_FILE=key)
+    expect_rc(p, 0, "backup create into DATA_DIR/backups")
+    bid = p.stdout.split(":")[0]
+    try:
+        text = metrics_text()
+        stamp = calendar.timegm(time.strptime(bid, "%Y%m%dT%H%M%SZ"))
+        assert f"\nedgescout_backup_last_timestamp_seconds {stamp}\n" in text, text
+        size = os.path.getsize(os.path.join(backups, f"edgescout-{bid}.dump.enc"))
+        assert f"\nedgescout_backup_last_size_bytes {size}\n" in text
+        free = re.search(r'^edgescout_disk_free_bytes\{dir="data"\} (\d+)$', text, re.M)
+        total = re.search(r'^edgescout_disk_size_bytes\{dir="data"\} (\d+)$', text, re.M)
+        assert free and total and 0 < int(free.group(1)) <= int(total.group(1)), text
+    finally:
+        shutil.rmtree(backups, True)
+    text = metrics_text()
+    assert "\nedgescout_backup_last_timestamp_seconds " not in text
+    # a provider failing three times in a row after a good call, another fine
+    name = "bk-test-" + secrets.token_hex(3)
+    sql("INSERT INTO provider_calls (provider, at, ok, latency_ms, attempts) VALUES "
+        "(:'p1', now() - interval '3 min', true, 5, 1), (:'p1', now() - interval '2 min', false, 5, 1), "
+        "(:'p1', now() - interval '1 min', false, 5, 1), (:'p1', now(), false, 5, 1), "
+        "(:'p2', now(), true, 5, 1)", name, name + "-ok")
+    try:
+        text = metrics_text()
+        assert f'\nedgescout_provider_consecutive_failures{{provider="{name}"}} 3\n' in text
+        assert f'\nedgescout_provider_consecutive_failures{{provider="{name}-ok"}} 0\n' in text
+    finally:
+        sql("DELETE FROM provider_calls WHERE provider IN (:'p1', :'p2')", name, name + "-ok")

@@ -67,6 +67,18 @@ test_weekly_monthly(void **state)
 	assert_string_equal(kept(ids, 7, 2, 2, 4), "1111010");
 }
 
+static void
+test_id_epoch(void **state)
+{
+	(void)state;
+	assert_int_equal(backup_id_epoch("19700101T000000Z"), 0);
+	assert_int_equal(backup_id_epoch("20261206T051500Z"), 1796534100);  /* date -d */
+	assert_int_equal(backup_id_epoch("20000229T235959Z"), 951868799);
+	assert_int_equal(backup_id_epoch("20261206T051500"), -1);
+	assert_int_equal(backup_id_epoch("20261206X051500Z"), -1);
+	assert_int_equal(backup_id_epoch("20261206T051500Zx"), -1);
+}
+
 int
 main(void)
 {
@@ -74,6 +86,7 @@ main(void)
 		cmocka_unit_test(test_iso_week),
 		cmocka_unit_test(test_daily),
 		cmocka_unit_test(test_weekly_monthly),
+		cmocka_unit_test(test_id_epoch),
 	};
 
 	return cmocka_run_group_tests(tests, unit_setup, unit_teardown);
