@@ -15,9 +15,9 @@
 #include "pool_json.h"
 
 static const char backup_usage[] =
-	"usage: edgescout backup create | list [--json] | verify ID|latest [--full]\n"
+	"usage: edgescout backup create | list [--json | --offsite] | verify ID|latest [--full]\n"
 	"                        | restore ID|latest --db NAME [--force] | prune [--dry-run]\n"
-	"                        | keygen\n"
+	"                        | upload ID|latest | fetch ID|latest | keygen\n"
 	"\n"
 	"create   pg_dump -Fc of the database (as DATABASE_OWNER_URL), encrypted under\n"
 	"         the backup key, into BACKUP_DIR with its metadata (row counts and\n"
@@ -30,7 +30,10 @@ static const char backup_usage[] =
 	"         a database holding tables, and the live one, only with --force;\n"
 	"         scheduled jobs wait meanwhile; then migrates it forward\n"
 	"prune    deletes what BACKUP_KEEP_DAILY (30), _WEEKLY (8), _MONTHLY (12)\n"
-	"         do not keep\n"
+	"         do not keep, here and off-site\n"
+	"upload   copies a backup to the off-site store (BACKUP_S3_*; create does it\n"
+	"         when the store is set); fetch brings one back into BACKUP_DIR;\n"
+	"         list --offsite lists the store's\n"
 	"keygen   prints a new key for BACKUP_KEY (or BACKUP_KEY_FILE)\n"
 	"\n"
 	"Without the key a backup cannot be read: lose the key and the backups are\n"
@@ -90,7 +93,8 @@ do_create(struct pool *p)
 		rows += m.tables[i].rows;
 	printf("%s: %zu tables, %lld rows, %lld bytes, schema %s\n", m.id, m.ntables,
 	       (long long)rows, (long long)m.size, m.schema_version);
-	return 0;
+	fflush(stdout);
+	return backup_offsite_after_create(p, m.id) < 0 ? 1 : 0;
 }
 
 static int
@@ -142,7 +146,7 @@ do_prune(struct pool *p, int dry_run)
 		printf("%s %s\n", dry_run ? "would delete" : "deleted", gone[i]);
 	printf("%d backups %s (keeping %d daily, %d weekly, %d monthly)\n", n,
 	       dry_run ? "would go" : "deleted", pol.daily, pol.weekly, pol.monthly);
-	return 0;
+	return backup_offsite_prune_cmd(p, &pol, dry_run) < 0 ? 1 : 0;
 }
 
 static int
@@ -165,8 +169,8 @@ cmd_backup(int argc, char **argv)
 {
 	struct pool *p;
 	const char *sub = argc > 1 ? argv[1] : "";
-	int rc, flag = argc == 3 && (strcmp(argv[2], "--json") == 0 ||
-	                             strcmp(argv[2], "--dry-run") == 0);
+	const char *opt = argc == 3 ? argv[2] : "";
+	int rc;
 
 	if (argc < 2 || cli_wants_help(argc, argv, 1)) {
 		fputs(backup_usage, argc < 2 ? stderr : stdout);
@@ -175,10 +179,16 @@ cmd_backup(int argc, char **argv)
 	p = pool_new();
 	if (strcmp(sub, "create") == 0 && argc == 2)
 		rc = do_create(p);
-	else if (strcmp(sub, "list") == 0 && (argc == 2 || (flag && argv[2][2] == 'j')))
+	else if (strcmp(sub, "list") == 0 && (argc == 2 || strcmp(opt, "--json") == 0))
 		rc = do_list(p, argc == 3);
-	else if (strcmp(sub, "prune") == 0 && (argc == 2 || (flag && argv[2][2] == 'd')))
+	else if (strcmp(sub, "list") == 0 && strcmp(opt, "--offsite") == 0)
+		rc = backup_cmd_list_offsite(p);
+	else if (strcmp(sub, "prune") == 0 && (argc == 2 || strcmp(opt, "--dry-run") == 0))
 		rc = do_prune(p, argc == 3);
+	else if (strcmp(sub, "upload") == 0)
+		rc = backup_cmd_upload(p, argc - 1, argv + 1);
+	else if (strcmp(sub, "fetch") == 0)
+		rc = backup_cmd_fetch(p, argc - 1, argv + 1);
 	else if (strcmp(sub, "keygen") == 0 && argc == 2)
 		rc = do_keygen();
 	else if (strcmp(sub, "verify") == 0)

@@ -20,4 +20,14 @@ int backup_load_key(struct backup_key *k);
 int backup_cmd_verify(struct pool *p, int argc, char **argv);
 int backup_cmd_restore(struct pool *p, int argc, char **argv);
 
+/* The off-site side (backup_offsite.c): upload, fetch, list --offsite, and
+ * the copy after create and the pruning after prune (both nothing when no
+ * store is configured; 0 or -1, printed). */
+struct backup_policy;
+int backup_cmd_upload(struct pool *p, int argc, char **argv);
+int backup_cmd_fetch(struct pool *p, int argc, char **argv);
+int backup_cmd_list_offsite(struct pool *p);
+int backup_offsite_after_create(struct pool *p, const char *id);
+int backup_offsite_prune_cmd(struct pool *p, const struct backup_policy *pol, int dry_run);
+
 #endif

@@ -13,13 +13,14 @@ import pwd
 import re
 import secrets
 import shutil
+import subprocess
 import socket
 import tempfile
 import time
 
 from accounts import sql, sql_value, stack_env
 from jobs_lib import BIN, REPO, cli, db_now, expect_rc, metrics_text, run, runs_since
-from lib import STACK, pg_bin, run_as_stack_user, test
+from lib import STACK, pg_bin, run_as_stack_user, test, wait_for
 
 # Row text fixed by session settings, as the backup's own checksums are.
 SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
@@ -381,3 +382,107 @@ def metrics_show_the_newest_backup_free_disk_and_failing_providers():
         assert f'\nedgescout_provider_consecutive_failures{{provider="{name}-ok"}} 0\n' in text
     finally:
         sql("DELETE FROM provider_calls WHERE provider IN (:'p1', :'p2')", name, name + "-ok")
+
+
+S3RVER = os.path.join(REPO, "tests", "s3", "node_modules", ".bin", "s3rver")
+
+
+class S3:
+    """A local S3-compatible server (s3rver, pinned in tests/s3) with one bucket."""
+
+    def __init__(self):
+        self.dir = owned_dir("es-s3-")
+        self.port = free_port()
+        self.proc = subprocess.Popen([S3RVER, "-d", self.dir, "-a", "127.0.0.1", "-p",
+                                      str(self.port), "--configure-bucket", "bk", "-s"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        atexit.register(self.stop)
+        assert wait_for(self.listening, timeout=30), "s3rver did not start"
+
+    def listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def env(self):
+        return {"BACKUP_S3_ENDPOINT": f"http://127.0.0.1:{self.port}", "BACKUP_S3_BUCKET": "bk",
+                "BACKUP_S3_ACCESS_KEY": "S3RVER", "BACKUP_S3_SECRET_KEY": "S3RVER",
+                "BACKUP_S3_PART_MB": "1"}
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+@test
+def the_off_site_copy_of_the_jobs_backup_restores_into_a_fresh_cluster():
+    # a table no code names, and big enough (about 5 MB, incompressible) to go up
+    # in 1 MiB parts
+    sql("CREATE TABLE IF NOT EXISTS backup_test_blob (id int PRIMARY KEY, data bytea); "
+        "TRUNCATE backup_test_blob; INSERT INTO backup_test_blob SELECT g, (SELECT decode("
+        "string_agg(md5(random()::text || g || i), ''), 'hex') FROM generate_series(1, 100000) i) "
+        "FROM generate_series(1, 3) g")
+    try:
+        s3 = S3()
+        b = Backups()
+        t0 = db_now()
+        p = run([os.path.join(BIN, "cron", "backup")], **b.env(**s3.env()))
+        expect_rc(p, 0, "cron/backup with an off-site store")
+        assert [r[0] for r in runs_since(t0, "backup")] == ["ok"]
+        assert "backup copied off-site" in p.stderr, p.stderr
+        (bid,) = b.ids()
+        m = b.meta(bid)
+        assert m["size"] > 4 * 1024 * 1024
+        assert meta_contents(m)["public.backup_test_blob"][0] == 3
+        p = b.cli("backup", "list", "--offsite", **s3.env())
+        expect_rc(p, 0, "list --offsite")
+        assert p.stdout == f"{bid}\n", p.stdout
+        # the local copy lost: fetched back from the store
+        shutil.rmtree(os.path.join(b.dir, "b"))
+        os.mkdir(os.path.join(b.dir, "b"))
+        os.chown(os.path.join(b.dir, "b"), *stack_owner())
+        p = b.cli("backup", "fetch", "latest", **s3.env())
+        expect_rc(p, 0, "fetch latest")
+        assert b.meta(bid) == m
+        c = cluster()
+        p = b.cli("backup", "restore", bid, "--db", "from_offsite", **c.urls)
+        expect_rc(p, 0, "restore of the fetched copy")
+        assert contents(c.url("from_offsite")) == meta_contents(m)
+        # and the wrong key still cannot read it
+        other = new_key(b.dir, "other.key")
+        p = b.cli("backup", "restore", bid, "--db", "wrong_key_2", BACKUP_KEY_FILE=other, **c.urls)
+        expect_rc(p, 1, "restore with another key")
+
+        # retention off-site: an older copy goes, here and there
+        old = "20250101T020000Z"
+        bdir = os.path.join(b.dir, "b")
+        for ext in (".dump.enc", ".json"):
+            shutil.copy(os.path.join(bdir, f"edgescout-{bid}{ext}"),
+                        os.path.join(bdir, f"edgescout-{old}{ext}"))
+            os.chown(os.path.join(bdir, f"edgescout-{old}{ext}"), *stack_owner())
+        expect_rc(b.cli("backup", "upload", old, **s3.env()), 0, "upload")
+        assert b.cli("backup", "list", "--offsite", **s3.env()).stdout == f"{bid}\n{old}\n"
+        keep = dict(BACKUP_KEEP_DAILY="1", BACKUP_KEEP_WEEKLY="0", BACKUP_KEEP_MONTHLY="0")
+        p = b.cli("backup", "prune", **s3.env(), **keep)
+        expect_rc(p, 0, "prune")
+        assert f"deleted {old}\n" in p.stdout and f"deleted {old} off-site\n" in p.stdout, p.stdout
+        assert b.ids() == [bid]
+        assert b.cli("backup", "list", "--offsite", **s3.env()).stdout == f"{bid}\n"
+    finally:
+        sql("DROP TABLE IF EXISTS backup_test_blob")
+
+
+@test
+def an_unreachable_store_fails_the_job_and_keeps_the_local_backup():
+    b = Backups()
+    t0 = db_now()
+    env = b.env(BACKUP_S3_ENDPOINT=f"http://127.0.0.1:{free_port()}", BACKUP_S3_BUCKET="bk",
+                BACKUP_S3_ACCESS_KEY="k", BACKUP_S3_SECRET_KEY="s")
+    p = run([os.path.join(BIN, "cron", "backup")], **env)
+    expect_rc(p, 1, "cron/backup with the store down")
+    ((status, _, error),) = runs_since(t0, "backup")
+    assert status == "failed" and "off-site copy of" in error and "the local backup is kept" in error
+    (bid,) = b.ids()
+    expect_rc(b.cli("backup", "verify", bid), 0, "the local backup verifies")
