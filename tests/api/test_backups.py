@@ -486,3 +486,48 @@ def an_unreachable_store_fails_the_job_and_keeps_the_local_backup():
     assert status == "failed" and "off-site copy of" in error and "the local backup is kept" in error
     (bid,) = b.ids()
     expect_rc(b.cli("backup", "verify", bid), 0, "the local backup verifies")
+
+
+def readme_blocks():
+    """The sh blocks of the README's "Backups and operations" section."""
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    start = text.index("## Backups and operations\n")
+    section = text[start:text.index("\n## ", start + 1)]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+@test
+def readme_backup_and_operations_commands_run_as_written():
+    blocks = readme_blocks()
+    assert len(blocks) == 3, blocks
+    b = Backups()
+    os.unlink(b.key)     # the README makes it
+    env = b.env(PATH=f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin")
+    admin = stack_env()["DATABASE_ADMIN_URL"]
+    drop = ["psql", admin, "-Xqc", "DROP DATABASE IF EXISTS edgescout_restored"]
+    expect_rc(run_as_stack_user(drop), 0, "drop edgescout_restored")
+    try:
+        for line in blocks[0].strip().splitlines():
+            p = run(["bash", "-c", line], **env)
+            expect_rc(p, 0, line)
+            if " restore " in line:
+                assert contents(with_db(admin, "edgescout_restored")) == \
+                    meta_contents(b.meta(b.ids()[0]))
+        assert len(b.ids()) == 1      # the job's backup; the day's earlier one pruned
+    finally:
+        expect_rc(run_as_stack_user(drop), 0, "drop edgescout_restored")
+
+    root = owned_dir("es-root-")
+    with open(os.path.join(STACK["BIN_DIR"], "edgescout"), "rb") as f:
+        san = "1" if b"__asan_init" in f.read() else "0"
+    for line in blocks[1].strip().splitlines():
+        p = subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, text=True,
+                           timeout=600, env=dict(os.environ, ROOT=root, SAN=san))
+        expect_rc(p, 0, line)
+    assert os.path.exists(os.path.join(root, "etc/systemd/system/edgescout-job-backup.timer"))
+
+    for line in blocks[2].strip().splitlines():
+        p = subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, text=True,
+                           timeout=120)
+        expect_rc(p, 0, line)
