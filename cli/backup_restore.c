@@ -11,7 +11,6 @@
 #include "config.h"
 #include "pool.h"
 
-#define JOBS_WAIT_S 300     /* how long a restore waits for a running job */
 
 /* The id named by arg ("latest" or an id) into *id: 0, or -1 (printed). */
 static int
@@ -118,6 +117,15 @@ restore_args(int argc, char **argv, const char **arg, const char **db, int *forc
 	return *arg != NULL && *db != NULL ? 0 : -1;
 }
 
+/* Seconds a restore waits for running jobs: BACKUP_RESTORE_WAIT_S (300). */
+static int
+restore_wait(void)
+{
+	long long s = config_int("BACKUP_RESTORE_WAIT_S", 300);
+
+	return s < 1 || s > 86400 ? 300 : (int)s;
+}
+
 /* Migrate database db forward when the backup's schema is older. */
 static int
 migrate_forward(const struct backup_meta *m, const char *db)
@@ -152,7 +160,7 @@ backup_cmd_restore(struct pool *p, int argc, char **argv)
 	}
 	if (resolve_id(p, arg, &id) < 0 || read_meta(p, id, &m) < 0 || backup_load_key(&k) < 0)
 		return 1;
-	if ((jobs = backup_hold_jobs(JOBS_WAIT_S, err, sizeof(err))) == NULL) {
+	if ((jobs = backup_hold_jobs(restore_wait(), err, sizeof(err))) == NULL) {
 		fprintf(stderr, "edgescout: backup restore: %s\n", err);
 		goto out;
 	}

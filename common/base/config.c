@@ -80,6 +80,7 @@ static const struct config_item items[] = {
 	{ "BACKUP_KEEP_DAILY", "30", 0, "backups: newest backup of each of this many days kept" },
 	{ "BACKUP_KEEP_WEEKLY", "8", 0, "backups: newest backup of each of this many ISO weeks kept" },
 	{ "BACKUP_KEEP_MONTHLY", "12", 0, "backups: newest backup of each of this many months kept" },
+	{ "BACKUP_RESTORE_WAIT_S", "300", 0, "backups: seconds a restore waits for running jobs before giving up" },
 	{ "BACKUP_S3_ENDPOINT", NULL, 0, "off-site backups: S3-compatible endpoint URL (unset: no off-site copy)" },
 	{ "BACKUP_S3_BUCKET", NULL, 0, "off-site backups: bucket (path-style URLs)" },
 	{ "BACKUP_S3_REGION", "us-east-1", 0, "off-site backups: region the requests are signed for" },

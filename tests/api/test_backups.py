@@ -9,6 +9,7 @@ import calendar
 import glob
 import json
 import os
+import pty
 import pwd
 import re
 import secrets
@@ -19,7 +20,8 @@ import tempfile
 import time
 
 from accounts import sql, sql_value, stack_env
-from jobs_lib import BIN, REPO, cli, db_now, expect_rc, metrics_text, run, runs_since
+from jobs_lib import (BIN, REPO, as_stack_user, base_env, cli, db_now, expect_rc, metrics_text,
+                      run, runs_since, start)
 from lib import STACK, pg_bin, run_as_stack_user, test, wait_for
 
 # Row text fixed by session settings, as the backup's own checksums are.
@@ -531,3 +533,76 @@ def readme_backup_and_operations_commands_run_as_written():
         p = subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, text=True,
                            timeout=120)
         expect_rc(p, 0, line)
+
+
+def advisory_locks():
+    return int(sql_value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"))
+
+
+@test
+def jobs_skip_while_a_restore_holds_them_and_it_waits_for_a_running_one():
+    b = Backups()
+    bid = b.create()
+    c = cluster()
+    prune = os.path.join(BIN, "cron", "prune")
+    retrain = os.path.join(BIN, "cron", "retrain")
+    t0 = db_now()
+    before = advisory_locks()
+    holder = start([prune], JOB_TEST_HOLD_MS="60000")
+    restore = None
+    try:
+        assert wait_for(lambda: runs_since(t0) == [("running", None, "")], timeout=20)
+        # the restore runs on the second cluster but holds the stack's jobs
+        urls = dict(c.urls, DATABASE_URL=stack_env()["DATABASE_URL"])
+        p = b.cli("backup", "restore", bid, "--db", "held_1", BACKUP_RESTORE_WAIT_S="1", **urls)
+        expect_rc(p, 1, "restore while prune runs, waiting 1 s")
+        assert "job prune is still running after 1 s" in p.stderr, p.stderr
+        assert psql(c.url("postgres"), "SELECT count(*) FROM pg_database WHERE datname = "
+                    "'held_1'") == [["0"]]
+        restore = start([os.path.join(BIN, "edgescout"), "backup", "restore", bid, "--db",
+                         "held_2"], BACKUP_RESTORE_WAIT_S="120", **b.env(**urls))
+        # it holds the jobs before prune in the schedule (retrain among them) ...
+        assert wait_for(lambda: advisory_locks() >= before + 1 + 7, timeout=30), advisory_locks()
+        t1 = db_now()
+        p = run([retrain])
+        expect_rc(p, 0, "retrain during the restore")
+        assert "another instance holds the lock" in p.stderr, p.stderr
+        assert [r[0] for r in runs_since(t1, "retrain")] == ["skipped"]
+        # ... and goes on once prune is done
+        holder.terminate()
+        out, err = restore.communicate(timeout=120)
+        assert restore.returncode == 0, err
+        assert f"{bid}: restored into held_2" in out
+    finally:
+        for proc in (holder, restore):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+@test
+def progress_shows_on_a_terminal_only():
+    b = Backups()
+    p = b.cli("backup", "create")
+    expect_rc(p, 0, "create off a terminal")
+    assert p.stderr == "", p.stderr
+    time.sleep(1.1)     # ids are the time to the second
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(as_stack_user([os.path.join(BIN, "edgescout"), "backup", "create"]),
+                            env=base_env(**b.env()), cwd="/", stdout=subprocess.PIPE,
+                            stderr=slave, text=True)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0, seen
+    size = b.meta(b.ids()[0])["size"]
+    assert re.search(rb"\rencrypting: %.1f MB\r?\n" % (size / 1e6), seen), seen
