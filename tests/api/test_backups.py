@@ -66,7 +66,9 @@ class Backups:
         self.key = new_key(self.dir)
 
     def env(self, **extra):
-        e = {"BACKUP_DIR": os.path.join(self.dir, "b"), "BACKUP_KEY_FILE": self.key}
+        # BACKUP_KEY empty: the stack's own (in its env file) gives way to the file
+        e = {"BACKUP_DIR": os.path.join(self.dir, "b"), "BACKUP_KEY_FILE": self.key,
+             "BACKUP_KEY": ""}
         e.update(extra)
         return e
 
@@ -356,7 +358,7 @@ def metrics_show_the_newest_backup_free_disk_and_failing_providers():
     d = owned_dir("es-bkm-")
     key = new_key(d)
     backups = os.path.join(STACK["DIR"], "backups")     # DATA_DIR/backups: the workers' too
-    p = cli("backup", "create", BACKUP_KEY_FILE=key)
+    p = cli("backup", "create", BACKUP_KEY_FILE=key, BACKUP_KEY="")
     expect_rc(p, 0, "backup create into DATA_DIR/backups")
     bid = p.stdout.split(":")[0]
     try:
