@@ -48,7 +48,8 @@ verify_full(struct pool *p, const struct backup_key *k, const struct backup_meta
 {
 	const char *scratch = pool_printf(p, "edgescout_verify_%ld", (long)getpid());
 	char err[BACKUP_ERR_MAX], derr[BACKUP_ERR_MAX];
-	int rc = backup_restore(p, k, m->id, scratch, 0, backup_progress(), err, sizeof(err));
+	int rc = backup_restore(p, k, m->id, scratch, 0, NULL, backup_progress(), err,
+	                        sizeof(err));
 
 	if (rc == 0)
 		rc = backup_compare(p, scratch, m, err, sizeof(err));
@@ -164,7 +165,7 @@ backup_cmd_restore(struct pool *p, int argc, char **argv)
 		fprintf(stderr, "edgescout: backup restore: %s\n", err);
 		goto out;
 	}
-	if (backup_restore(p, &k, id, db, force, backup_progress(), err, sizeof(err)) < 0) {
+	if (backup_restore(p, &k, id, db, force, &jobs, backup_progress(), err, sizeof(err)) < 0) {
 		fprintf(stderr, "edgescout: backup restore: %s\n", err);
 		goto out;
 	}

@@ -144,11 +144,29 @@ int backup_verify(struct pool *p, const struct backup_key *k, const char *id,
                   backup_progress_fn progress, char *err, size_t errlen);
 
 /* Restore backup id into the database dbname of the server of
- * DATABASE_ADMIN_URL (created when missing; its contents replaced when
- * replace is 1, else it must hold no table). */
+ * DATABASE_ADMIN_URL: created when missing (backup_target_prepare); one that
+ * holds tables is refused unless replace is 1, and then the backup goes into
+ * a fresh database that takes dbname's place only once restored
+ * (backup_target_swap), first closing *hold (the jobs' session, in dbname
+ * when dbname is the live database; NULL for none). */
 int backup_restore(struct pool *p, const struct backup_key *k, const char *id,
-                   const char *dbname, int replace, backup_progress_fn progress,
-                   char *err, size_t errlen);
+                   const char *dbname, int replace, struct pg_conn **hold,
+                   backup_progress_fn progress, char *err, size_t errlen);
+
+/* ---- target databases (backup_target.c) ---------------------------------- */
+
+/* Make sure database dbname exists on the server of DATABASE_ADMIN_URL:
+ * when missing, created owned by DATABASE_OWNER_URL's role with the
+ * privileges `edgescout db init` gives (CONNECT for DATABASE_URL's role
+ * only); *nonempty says whether it holds tables. */
+int backup_target_prepare(struct pool *p, const char *dbname, int *nonempty, char *err,
+                          size_t errlen);
+
+/* Put database fresh in the place of dbname: dbname stops taking
+ * connections, its sessions end, it is renamed away, fresh takes its name,
+ * and the old one is dropped. On failure dbname is left as it was. */
+int backup_target_swap(struct pool *p, const char *fresh, const char *dbname, char *err,
+                       size_t errlen);
 
 /* Compare database dbname (server of DATABASE_ADMIN_URL) with m's tables:
  * 0 when every table's rows and checksum match, else -1 naming the first

@@ -14,12 +14,6 @@
 #include "config.h"
 #include "pool.h"
 
-#define SQL_USER_TABLES \
-	"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " \
-	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') " \
-	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') " \
-	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
-
 /* Read id's metadata and check the file against it: the key it was made
  * with, its size and its SHA-256. */
 static int
@@ -95,123 +89,56 @@ backup_verify(struct pool *p, const struct backup_key *k, const char *id,
 	return rc;
 }
 
-/* Connect to database dbname (NULL: the conninfo's own) as the admin. */
-static PGconn *
-admin_connect(const char *dbname, char *err, size_t errlen)
-{
-	const char *conninfo = config_get("DATABASE_ADMIN_URL");
-	const char *keys[] = { "connect_timeout", "application_name", "dbname",
-	                       dbname ? "dbname" : NULL, NULL };
-	const char *vals[] = { "5", "edgescout-backup", conninfo, dbname, NULL };
-	PGconn *c;
-
-	if (conninfo == NULL || *conninfo == '\0') {
-		snprintf(err, errlen, "DATABASE_ADMIN_URL is not set");
-		return NULL;
-	}
-	c = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(c) != CONNECTION_OK) {
-		snprintf(err, errlen, "connecting to %s: %.*s", dbname ? dbname : "the server",
-		         (int)strcspn(PQerrorMessage(c), "\n"), PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	return c;
-}
-
-/* 1 when the single-value query sql on c returns "t" or a non-zero count;
- * -1 on failure. */
+/* pg_restore of backup id into the existing database dbname. */
 static int
-query_flag(PGconn *c, const char *sql, const char *arg, char *err, size_t errlen)
+restore_into(struct pool *p, const struct backup_key *k, const char *id, const char *dbname,
+             backup_progress_fn progress, char *err, size_t errlen)
 {
-	PGresult *res = PQexecParams(c, sql, arg ? 1 : 0, NULL, &arg, NULL, NULL, 0);
-	int v = -1;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		v = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "0") != 0 &&
-		    strcmp(PQgetvalue(res, 0, 0), "f") != 0;
-	else
-		snprintf(err, errlen, "%.*s", (int)strcspn(PQerrorMessage(c), "\n"),
-		         PQerrorMessage(c));
-	PQclear(res);
-	return v;
-}
-
-/* Make sure database dbname exists and may take the backup: created (owned
- * by the owner role) when missing; else *nonempty says whether it holds
- * tables. */
-static int
-prepare_target(struct pool *p, const char *dbname, int *nonempty, char *err, size_t errlen)
-{
-	PGconn *c = admin_connect(NULL, err, errlen);
-	const char *owner_url = config_get("DATABASE_OWNER_URL"), *owner = NULL;
-	PQconninfoOption *opts;
-	int exists, rc = -1;
-
-	*nonempty = 0;
-	if (c == NULL)
-		return -1;
-	exists = query_flag(c, "SELECT count(*) FROM pg_database WHERE datname = $1", dbname,
-	                    err, errlen);
-	if (exists < 0)
-		goto out;
-	if (!exists) {
-		if (owner_url && (opts = PQconninfoParse(owner_url, NULL)) != NULL) {
-			for (PQconninfoOption *o = opts; o->keyword; o++)
-				if (strcmp(o->keyword, "user") == 0 && o->val)
-					owner = pool_strdup(p, o->val);
-			PQconninfoFree(opts);
-		}
-		/* Both names are checked identifiers (^[a-z_][a-z0-9_]*$) or quoted. */
-		PQclear(PQexec(c, pool_printf(p, "CREATE DATABASE \"%s\"%s%s%s", dbname,
-		                              owner ? " OWNER \"" : "", owner ? owner : "",
-		                              owner ? "\"" : "")));
-		if (query_flag(c, "SELECT count(*) FROM pg_database WHERE datname = $1", dbname,
-		               err, errlen) != 1) {
-			snprintf(err, errlen, "cannot create database %s", dbname);
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-	PQfinish(c);
-	if ((c = admin_connect(dbname, err, errlen)) == NULL)
-		return -1;
-	if ((*nonempty = query_flag(c, SQL_USER_TABLES, NULL, err, errlen)) >= 0)
-		rc = 0;
-out:
-	PQfinish(c);
-	return rc;
-}
-
-int
-backup_restore(struct pool *p, const struct backup_key *k, const char *id,
-               const char *dbname, int replace, backup_progress_fn progress,
-               char *err, size_t errlen)
-{
-	struct backup_meta m;
 	const char *password;
-	char *conninfo;
-	int nonempty;
+	char *conninfo = backup_conninfo(p, config_get("DATABASE_ADMIN_URL"), dbname, &password);
+	char *argv[] = { "pg_restore", "--single-transaction", "--exit-on-error", "--no-password",
+	                 NULL, NULL };
 
-	if (check_file(p, k, id, &m, err, errlen) < 0 ||
-	    prepare_target(p, dbname, &nonempty, err, errlen) < 0)
-		return -1;
-	if (nonempty && !replace) {
-		snprintf(err, errlen, "database %s holds tables: --force replaces its contents",
-		         dbname);
-		return -1;
-	}
-	conninfo = backup_conninfo(p, config_get("DATABASE_ADMIN_URL"), dbname, &password);
 	if (conninfo == NULL) {
 		snprintf(err, errlen, "DATABASE_ADMIN_URL: not a valid connection string");
 		return -1;
 	}
-	{
-		char *argv[] = { "pg_restore", "--single-transaction", "--exit-on-error",
-		                 "--no-password", pool_printf(p, "--dbname=%s", conninfo),
-		                 nonempty ? "--clean" : NULL, "--if-exists", NULL };
+	argv[4] = pool_printf(p, "--dbname=%s", conninfo);
+	return decrypt_into(p, k, id, argv, password, -2, progress, err, errlen);
+}
 
-		return decrypt_into(p, k, id, argv, password, -2, progress, err, errlen);
+int
+backup_restore(struct pool *p, const struct backup_key *k, const char *id,
+               const char *dbname, int replace, struct pg_conn **hold,
+               backup_progress_fn progress, char *err, size_t errlen)
+{
+	struct backup_meta m;
+	const char *fresh;
+	int nonempty;
+
+	if (check_file(p, k, id, &m, err, errlen) < 0 ||
+	    backup_target_prepare(p, dbname, &nonempty, err, errlen) < 0)
+		return -1;
+	if (!nonempty)
+		return restore_into(p, k, id, dbname, progress, err, errlen);
+	if (!replace) {
+		snprintf(err, errlen, "database %s holds tables: --force replaces its contents",
+		         dbname);
+		return -1;
 	}
+	/* Into a fresh database first; the old one goes only once that worked. */
+	fresh = pool_printf(p, "es_restore_%ld", (long)getpid());
+	if (backup_target_prepare(p, fresh, &nonempty, err, errlen) < 0)
+		return -1;
+	if (nonempty || restore_into(p, k, id, fresh, progress, err, errlen) < 0) {
+		char ignored[BACKUP_ERR_MAX];
+
+		backup_drop_database(p, fresh, ignored, sizeof(ignored));
+		return -1;
+	}
+	if (hold != NULL) {          /* its session is in the database being swapped */
+		backup_release_jobs(*hold);
+		*hold = NULL;
+	}
+	return backup_target_swap(p, fresh, dbname, err, errlen);
 }

@@ -22,7 +22,7 @@ import time
 from accounts import sql, sql_value, stack_env
 from jobs_lib import (BIN, REPO, as_stack_user, base_env, cli, db_now, expect_rc, metrics_text,
                       run, runs_since, start)
-from lib import STACK, pg_bin, run_as_stack_user, test, wait_for
+from lib import STACK, get, pg_bin, run_as_stack_user, test, wait_for
 
 # Row text fixed by session settings, as the backup's own checksums are.
 SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
@@ -303,6 +303,20 @@ def restore_migrates_an_older_backup_forward():
     expect_rc(p, 0, "restore and migrate forward")
     assert "is older than this build's" in p.stdout and f"applied " in p.stdout, p.stdout
     assert psql(c.url("forward"), "SELECT max(version) FROM schema_migrations") == [[newest]]
+    # the app role may connect, PUBLIC may not (as `db init` has it)
+    acl = psql(c.url("postgres"), "SELECT datacl::text FROM pg_database WHERE datname = 'forward'")
+    assert "edgescout_app=c/" in acl[0][0] and not re.search(r"[{,]=", acl[0][0]), acl
+    # over a database of the newer schema, with its extra tables: --force puts
+    # a fresh restore in its place, migrated forward again
+    psql(c.url("forward"), "INSERT INTO app_settings (key, value) VALUES ('only-here', '1')")
+    p = b.cli("backup", "restore", bid, "--db", "forward", "--force",
+              MIGRATIONS_DIR=os.path.join(STACK["DIR"], "sql"), **c.urls)
+    expect_rc(p, 0, "restore --force over the newer schema")
+    assert psql(c.url("forward"), "SELECT max(version) FROM schema_migrations") == [[newest]]
+    assert psql(c.url("forward"), "SELECT count(*) FROM app_settings WHERE key = 'only-here'") \
+        == [["0"]]
+    assert psql(c.url("postgres"), "SELECT datname FROM pg_database WHERE datname LIKE 'es\\_%'") \
+        == []
 
 
 @test
@@ -608,3 +622,20 @@ def progress_shows_on_a_terminal_only():
     assert proc.returncode == 0, seen
     size = b.meta(b.ids()[0])["size"]
     assert re.search(rb"\rencrypting: %.1f MB\r?\n" % (size / 1e6), seen), seen
+
+
+@test
+def force_restores_the_live_database_and_the_api_carries_on():
+    b = Backups()
+    bid = b.create()
+    live = stack_env()["DATABASE_OWNER_URL"]
+    before = contents(live)
+    p = b.cli("backup", "restore", bid, "--db", "edgescout", "--force")
+    expect_rc(p, 0, "restore --force into the live database")
+    after = contents(live)
+    recorded = meta_contents(b.meta(bid))
+    assert after == recorded, {t for t in recorded if after.get(t) != recorded[t]}
+    assert set(after) == set(before)
+    # the workers lost their sessions with the old database and reconnect
+    assert wait_for(lambda: get("/health/detailed").status == 200, timeout=30)
+    assert sql_value("SELECT count(*) FROM pg_database WHERE datname LIKE 'es\\_%'") == "0"
