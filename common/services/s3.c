@@ -38,6 +38,7 @@ struct s3_call {
 	struct buf xml;
 	char etag[128];
 	backup_progress_fn progress;
+	curl_off_t shown;            /* bytes at the last progress report */
 	long status;
 };
 
@@ -116,13 +117,12 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
             curl_off_t ulnow)
 {
 	struct s3_call *c = arg;
-	static curl_off_t shown;
 
 	(void)dltotal;
 	(void)ultotal;
-	if (ulnow + dlnow - shown >= 8 * 1024 * 1024) {
-		shown = ulnow + dlnow;
-		c->progress(ulnow ? "uploading" : "downloading", (int64_t)shown, 0);
+	if (ulnow + dlnow - c->shown >= 8 * 1024 * 1024) {
+		c->shown = ulnow + dlnow;
+		c->progress(ulnow ? "uploading" : "downloading", (int64_t)c->shown, 0);
 	}
 	return 0;
 }
