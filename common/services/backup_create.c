@@ -47,8 +47,11 @@ open_snapshot(struct pool *p, struct backup_meta *m, const char **snapshot, char
 		PQfinish(c);
 		return NULL;
 	}
-	PQclear(PQexec(c, SQL_BEGIN));
-	res = PQexec(c, SQL_SNAPSHOT);
+	res = PQexec(c, SQL_BEGIN);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		res = PQexec(c, SQL_SNAPSHOT);
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "exporting a snapshot: %.*s",
 		         (int)strcspn(PQerrorMessage(c), "\n"), PQerrorMessage(c));

@@ -24,7 +24,8 @@ check_file(struct pool *p, const struct backup_key *k, const char *id,
 
 	if (backup_meta_read(p, id, m, err, errlen) < 0)
 		return -1;
-	if (sodium_memcmp(m->key_id, k->fingerprint, sizeof(k->fingerprint)) != 0) {
+	if (strlen(m->key_id) != sizeof(k->fingerprint) - 1 ||
+	    sodium_memcmp(m->key_id, k->fingerprint, sizeof(k->fingerprint) - 1) != 0) {
 		snprintf(err, errlen, "backup %s was made with another key (key id %s; this "
 		         "key's id is %s)", id, m->key_id, k->fingerprint);
 		return -1;
