@@ -209,6 +209,12 @@ def the_wrong_key_is_refused():
     # metadata naming the other key's id: the ciphertext itself refuses it
     path = os.path.join(b.dir, "b", f"edgescout-{bid}.json")
     m = b.meta(bid)
+    for short in ("x", ""):
+        with open(path, "w") as f:
+            json.dump(dict(m, key_id=short), f)
+        p = b.cli("backup", "verify", bid)
+        expect_rc(p, 1, f"verify: key id {short!r}")
+        assert "was made with another key" in p.stderr, p.stderr
     m["key_id"] = other_fingerprint(other)
     with open(path, "w") as f:
         json.dump(m, f)
