@@ -71,7 +71,9 @@ int backup_encrypt_fd(const struct backup_key *k, int in_fd, int out_fd,
                       backup_progress_fn progress, char sha256[65], int64_t *size,
                       char *err, size_t errlen);
 
-/* Decrypt the file at in_fd into out_fd (out_fd -1: decrypt and discard).
+/* Decrypt the file at in_fd into out_fd (out_fd -1: decrypt and discard;
+ * a pipe whose reader stopped early is let go, the rest still decrypted and
+ * checked, and the reader's exit status judges; SIGPIPE must be ignored).
  * -1 for the wrong key, a damaged or truncated file, or a failed write. */
 int backup_decrypt_fd(const struct backup_key *k, int in_fd, int out_fd,
                       backup_progress_fn progress, char *err, size_t errlen);

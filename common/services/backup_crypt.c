@@ -225,8 +225,11 @@ backup_decrypt_fd(const struct backup_key *k, int in_fd, int out_fd,
 			return -1;
 		}
 		if (out_fd >= 0 && write_all(out_fd, plain, (size_t)plain_len, NULL) < 0) {
-			snprintf(err, errlen, "passing the dump on: %s", strerror(errno));
-			return -1;
+			if (errno != EPIPE) {
+				snprintf(err, errlen, "passing the dump on: %s", strerror(errno));
+				return -1;
+			}
+			out_fd = -1;    /* the reader has what it wanted: check the rest */
 		}
 		total += (int64_t)plain_len;
 		if (progress != NULL && total - shown >= PROGRESS_EVERY) {
