@@ -127,10 +127,8 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return 0;
 }
 
-/* The text of the first <tag>...</tag> in xml from *from on (entities
- * decoded), advancing *from past it; NULL when there is none. */
-static const char *
-xml_next(struct pool *p, const char *tag, const char **from)
+const char *
+s3_xml_next(struct pool *p, const char *tag, const char **from)
 {
 	const char *open = pool_printf(p, "<%s>", tag), *close = pool_printf(p, "</%s>", tag);
 	const char *a = strstr(*from, open), *b;
@@ -217,7 +215,7 @@ perform(struct pool *p, struct s3_call *c, char *err, size_t errlen)
 		return -1;
 	}
 	from = buf_cstr(&c->xml);
-	code = strstr(from, "<Error>") ? xml_next(p, "Code", &from) : NULL;
+	code = strstr(from, "<Error>") ? s3_xml_next(p, "Code", &from) : NULL;
 	if (c->status / 100 != 2 || code != NULL) {
 		snprintf(err, errlen, "S3 %s %s: HTTP %ld%s%s%s", c->method,
 		         c->key ? c->key : "(bucket)", c->status, code ? " (" : "", code ? code : "",
@@ -250,7 +248,7 @@ put_multipart(struct pool *p, const char *key, FILE *f, int64_t size,
 	if (perform(p, &c, err, errlen) < 0)
 		return -1;
 	from = buf_cstr(&c.xml);
-	if ((id = xml_next(p, "UploadId", &from)) == NULL) {
+	if ((id = s3_xml_next(p, "UploadId", &from)) == NULL) {
 		snprintf(err, errlen, "S3 POST %s?uploads: no UploadId in the reply", key);
 		return -1;
 	}
@@ -367,7 +365,7 @@ s3_list(struct pool *p, const char *prefix, const char ***keys, char *err, size_
 		if (perform(p, &c, err, errlen) < 0)
 			return -1;
 		from = buf_cstr(&c.xml);
-		while ((k = xml_next(p, "Key", &from)) != NULL) {
+		while ((k = s3_xml_next(p, "Key", &from)) != NULL) {
 			if (n == cap) {
 				const char **grown = pool_alloc(p, (cap = cap ? 2 * cap : 64) * sizeof(*out));
 
@@ -378,10 +376,10 @@ s3_list(struct pool *p, const char *prefix, const char ***keys, char *err, size_
 			out[n++] = k;
 		}
 		from = buf_cstr(&c.xml);
-		trunc = xml_next(p, "IsTruncated", &from);
+		trunc = s3_xml_next(p, "IsTruncated", &from);
 		from = buf_cstr(&c.xml);
 		token = trunc && strcmp(trunc, "true") == 0 ?
-		        xml_next(p, "NextContinuationToken", &from) : NULL;
+		        s3_xml_next(p, "NextContinuationToken", &from) : NULL;
 	} while (token != NULL);
 	*keys = out;
 	return (int)n;

@@ -38,6 +38,11 @@ int s3_delete(struct pool *p, const char *key, char *err, size_t errlen);
 int s3_list(struct pool *p, const char *prefix, const char ***keys, char *err,
             size_t errlen);
 
+/* The text of the first <tag>...</tag> of an S3 reply from *from on (the
+ * five XML entities decoded; pool memory), advancing *from past it; NULL
+ * when there is none. */
+const char *s3_xml_next(struct pool *p, const char *tag, const char **from);
+
 /* BACKUP_S3_PREFIX followed by name. */
 const char *s3_key(struct pool *p, const char *name);
 
