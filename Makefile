@@ -148,6 +148,11 @@ install: all
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/edgescout/sql/
 	install -m 644 nginx/* $(DESTDIR)$(PREFIX)/share/edgescout/nginx/
 	install -m 644 data/* $(DESTDIR)$(PREFIX)/share/edgescout/data/
+	install -d $(DESTDIR)$(PREFIX)/share/edgescout/prometheus $(DESTDIR)$(PREFIX)/share/edgescout/grafana
+	install -m 644 cron/crontab $(DESTDIR)$(PREFIX)/share/edgescout/crontab
+	install -m 644 docs/prometheus/*.yml $(DESTDIR)$(PREFIX)/share/edgescout/prometheus/
+	install -m 644 docs/grafana/*.json $(DESTDIR)$(PREFIX)/share/edgescout/grafana/
+	install -m 755 scripts/install-system.sh $(DESTDIR)$(PREFIX)/share/edgescout/install-system.sh
 
 clean:
 	rm -rf build build-san build-fuzz

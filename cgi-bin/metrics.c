@@ -8,6 +8,7 @@
 #include "build_info.h"
 #include "job.h"
 #include "metrics.h"
+#include "ops_metrics.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -124,10 +125,13 @@ static int
 metrics_get(struct req *r)
 {
 	struct buf out;
+	int db_up;
 
 	buf_init(&out, r->pool);
 	write_build_info(&out);
 	metrics_render(&out, metrics_dir(r->pool));   /* failure logged; families empty */
-	write_jobs(r, &out, write_database(r, &out));
+	db_up = write_database(r, &out);
+	write_jobs(r, &out, db_up);
+	ops_metrics_write(r->pool, &out, db_up);
 	return reply_raw(r, 200, CONTENT_TYPE, buf_cstr(&out), out.len);
 }

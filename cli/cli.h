@@ -16,6 +16,7 @@ int cmd_odds(int argc, char **argv);
 int cmd_deals(int argc, char **argv);
 int cmd_cron(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 
 /* 1 when --help or -h is among argv[from..argc-1] (a subcommand's own
  * arguments), else 0. */

@@ -112,10 +112,11 @@ usage(const char *cmd, int status)
 	FILE *f = status ? stderr : stdout;
 
 	if (strcmp(cmd, "migrate") == 0)
-		fputs("usage: edgescout db migrate [--dry-run]\n"
+		fputs("usage: edgescout db migrate [--dry-run] [--db NAME]\n"
 		      "Apply the pending migrations in MIGRATIONS_DIR as DATABASE_OWNER_URL,\n"
 		      "each in its own transaction; refuse when an applied file changed or\n"
-		      "went missing. --dry-run lists what would run.\n", f);
+		      "went missing. --dry-run lists what would run; --db migrates database\n"
+		      "NAME of the same server instead (a restored backup).\n", f);
 	else if (strcmp(cmd, "status") == 0)
 		fputs("usage: edgescout db status\n"
 		      "Each migration: applied (with time), pending, modified or missing.\n"
@@ -127,9 +128,10 @@ usage(const char *cmd, int status)
 	return status;
 }
 
-/* Parse the options of migrate/status/rollback: -1 done (*rc set), else 0. */
+/* Parse the options of migrate/status/rollback (dry_run and dbname NULL where
+ * the option does not apply): -1 done (*rc set), else 0. */
 static int
-parse_args(int argc, char **argv, int *dry_run, int *rc)
+parse_args(int argc, char **argv, int *dry_run, const char **dbname, int *rc)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -138,6 +140,11 @@ parse_args(int argc, char **argv, int *dry_run, int *rc)
 		}
 		if (dry_run != NULL && strcmp(argv[i], "--dry-run") == 0) {
 			*dry_run = 1;
+			continue;
+		}
+		if (dbname != NULL && strcmp(argv[i], "--db") == 0 && i + 1 < argc &&
+		    mig_valid_ident(argv[i + 1])) {
+			*dbname = argv[++i];
 			continue;
 		}
 		fprintf(stderr, "edgescout: db %s: unknown argument '%s'\n", argv[0], argv[i]);
@@ -158,16 +165,17 @@ db_cmd_migrate(int argc, char **argv)
 	struct mig_status *st;
 	size_t nfiles, nrows, n, done = 0;
 	char err[1024];
+	const char *dbname = NULL;
 	int dry_run = 0, rc = 1;
 
-	if (parse_args(argc, argv, &dry_run, &rc) < 0)
+	if (parse_args(argc, argv, &dry_run, &dbname, &rc) < 0)
 		goto out;
 	rc = 1;
 	if (mig_scan(p, config_get("MIGRATIONS_DIR"), &files, &nfiles, err, sizeof(err)) < 0) {
 		dbcmd_fail(what, "%s", err);
 		goto out;
 	}
-	c = dbcmd_connect("DATABASE_OWNER_URL", NULL, err, sizeof(err));
+	c = dbcmd_connect("DATABASE_OWNER_URL", dbname, err, sizeof(err));
 	if (c == NULL) {
 		dbcmd_fail(what, "%s", err);
 		goto out;
@@ -224,7 +232,7 @@ db_cmd_status(int argc, char **argv)
 	char err[1024];
 	int rc = 1, behind = 0;
 
-	if (parse_args(argc, argv, NULL, &rc) < 0)
+	if (parse_args(argc, argv, NULL, NULL, &rc) < 0)
 		goto out;
 	rc = 1;
 	if (mig_scan(p, config_get("MIGRATIONS_DIR"), &files, &nfiles, err, sizeof(err)) < 0) {
@@ -295,7 +303,7 @@ db_cmd_rollback(int argc, char **argv)
 	char err[1024];
 	int rc = 1;
 
-	if (parse_args(argc, argv, NULL, &rc) < 0)
+	if (parse_args(argc, argv, NULL, NULL, &rc) < 0)
 		goto out;
 	rc = 1;
 	c = dbcmd_connect("DATABASE_OWNER_URL", NULL, err, sizeof(err));

@@ -25,6 +25,7 @@ static const struct command {
 	{ "odds", cmd_odds, "demo: recorded odds and scores, their hits and settlement" },
 	{ "deals", cmd_deals, "demo: recorded listings in demo searches, scored" },
 	{ "cron", cmd_cron, "list | install | run JOB: the scheduled jobs" },
+	{ "backup", cmd_backup, "create | list | verify | restore | prune | keygen" },
 	{ NULL, NULL, NULL }
 };
 

@@ -16,10 +16,14 @@ PACKAGES=(
 	python3-jsonschema nodejs
 	# the billing tests sign webhook events with Stripe's own library
 	python3-stripe
+	# systemd-analyze (verify, security, calendar) checks the production units
+	systemd
 )
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
 # tests/openapi/package-lock.json and installed with npm ci.
-OPENAPI_TOOLS=tests/openapi
+# The local S3-compatible server of the off-site backup tests (tests only),
+# pinned by tests/s3/package-lock.json likewise.
+NPM_TOOLS=(tests/openapi tests/s3)
 POLICY=${POLICY_RC_D:-/usr/sbin/policy-rc.d}   # (another path only in tests)
 # The system services of PACKAGES (package:unit): installing enables them at
 # boot, which edgescout does not want.
@@ -101,17 +105,20 @@ need_npm() {
 	apt-get install -y -q --no-install-recommends npm || die "apt-get install npm failed"
 }
 
-# tests/openapi/node_modules as the lock file pins it, unless already so.
-openapi_tools() {
-	local dir lock stamp
-	dir="$(cd "$(dirname "$0")/.." && pwd)/$OPENAPI_TOOLS"
-	lock="$dir/package-lock.json"
-	stamp="$dir/node_modules/.package-lock.json"
-	[ -f "$stamp" ] && [ "$stamp" -nt "$lock" ] && return 0
-	need_npm
-	printf '%s: npm ci in %s\n' "$PROG" "$OPENAPI_TOOLS"
-	npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null ||
-		die "npm ci in $OPENAPI_TOOLS failed"
+# Each NPM_TOOLS folder's node_modules as its lock file pins it, unless
+# already so.
+npm_tools() {
+	local t dir lock stamp
+	for t in "${NPM_TOOLS[@]}"; do
+		dir="$(cd "$(dirname "$0")/.." && pwd)/$t"
+		lock="$dir/package-lock.json"
+		stamp="$dir/node_modules/.package-lock.json"
+		[ -f "$stamp" ] && [ "$stamp" -nt "$lock" ] && continue
+		need_npm
+		printf '%s: npm ci in %s\n' "$PROG" "$t"
+		npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null ||
+			die "npm ci in $t failed"
+	done
 }
 
 main() {
@@ -119,7 +126,7 @@ main() {
 	command -v dpkg-query >/dev/null || die "dpkg-query not found: this script needs Debian or Ubuntu"
 	mapfile -t missing < <(missing_packages)
 	if [ ${#missing[@]} -eq 0 ]; then
-		openapi_tools
+		npm_tools
 		return 0
 	fi
 	if [ "$(id -u)" -ne 0 ]; then
@@ -136,7 +143,7 @@ main() {
 	disable_services "${missing[@]}"
 	mapfile -t missing < <(missing_packages)
 	[ ${#missing[@]} -eq 0 ] || die "still missing after the install: ${missing[*]}"
-	openapi_tools
+	npm_tools
 }
 
 main "$@"

@@ -68,7 +68,7 @@ PASS_KEYS="LOG_LEVEL DEBUG BODY_MAX_BYTES CORS_ORIGINS METRICS_ALLOW RATE_LIMIT_
 RATE_LIMIT_LOGIN RATE_LIMIT_REGISTER DB_STATEMENT_TIMEOUT_MS DISK_FREE_MIN_MB"
 # Settings this script owns in the env file.
 OWN_KEYS="APP_ENV SECRET_KEY DATABASE_ADMIN_URL DATABASE_OWNER_URL DATABASE_URL DATA_DIR
-RUN_DIR MIGRATIONS_DIR RATE_LIMITS EDGESCOUT_BIN_DIR"
+RUN_DIR MIGRATIONS_DIR RATE_LIMITS EDGESCOUT_BIN_DIR BACKUP_KEY"
 
 usage() {
 	printf 'usage: %s up|down|status|reopen DIR, or %s rotate DIR [--force]\n' "$0" "$0" >&2
@@ -204,14 +204,14 @@ load_secrets() {
 	ADMIN_PW=$(dsn_password "$(env_value DATABASE_ADMIN_URL)")
 	OWNER_PW=$(dsn_password "$(env_value DATABASE_OWNER_URL)")
 	APP_PW=$(dsn_password "$(env_value DATABASE_URL)")
-	SECRET=$(env_value SECRET_KEY)
+	SECRET=$(env_value SECRET_KEY) BKEY=$(env_value BACKUP_KEY)   # BKEY: the backup job's key
 	if [ -f "$PGDATA/PG_VERSION" ] && [ -z "$ADMIN_PW" ]; then
 		die "$PGDATA exists but its passwords are gone with $ENV_FILE: restore that file, or remove $PGDATA (its data is lost)"
 	fi
 	[ -n "$ADMIN_PW" ] || ADMIN_PW=$(openssl rand -hex 24)
 	[ -n "$OWNER_PW" ] || OWNER_PW=$(openssl rand -hex 24)
 	[ -n "$APP_PW" ] || APP_PW=$(openssl rand -hex 24)
-	[ -n "$SECRET" ] || SECRET=$(openssl rand -hex 32)
+	for v in SECRET BKEY; do [ -n "${!v}" ] || printf -v "$v" '%s' "$(openssl rand -hex 32)"; done
 }
 
 start_postgres() {
@@ -294,7 +294,7 @@ write_env() {
 			printf '# edgescout settings of the stack in %s (stack.sh rewrites the\n' "$DIR"
 			printf '# block at the top on each start; lines below it are kept).\n'
 			printf "APP_ENV='%s'\n" "$APP_ENV"
-			printf "SECRET_KEY='%s'\n" "$SECRET"
+			printf "SECRET_KEY='%s'\nBACKUP_KEY='%s'\n" "$SECRET" "$BKEY"
 			printf "DATABASE_ADMIN_URL='%s'\n" "$(dsn postgres postgres "$ADMIN_PW")"
 			printf "DATABASE_OWNER_URL='%s'\n" "$(dsn edgescout edgescout_owner "$OWNER_PW")"
 			printf "DATABASE_URL='%s'\n" "$(dsn edgescout edgescout_app "$APP_PW")"

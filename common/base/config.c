@@ -89,6 +89,20 @@ static const struct config_item items[] = {
 	{ "DEALS_OPINION_URL", NULL, 0, "OpenAI-compatible API base URL for a second opinion on great deals (unset: off)" },
 	{ "DEALS_OPINION_KEY", NULL, CONFIG_SECRET, "API key of DEALS_OPINION_URL" },
 	{ "DEALS_OPINION_MODEL", "gpt-4o-mini", 0, "the chat model asked for a second opinion" },
+	{ "BACKUP_DIR", NULL, 0, "backups: where the encrypted dumps and their metadata live (default DATA_DIR/backups)" },
+	{ "BACKUP_KEY", NULL, CONFIG_SECRET, "backups: encryption key, 64 hex digits (edgescout backup keygen); lost key = lost backups" },
+	{ "BACKUP_KEY_FILE", NULL, 0, "backups: file holding the key, when BACKUP_KEY is unset" },
+	{ "BACKUP_KEEP_DAILY", "30", 0, "backups: newest backup of each of this many days kept" },
+	{ "BACKUP_KEEP_WEEKLY", "8", 0, "backups: newest backup of each of this many ISO weeks kept" },
+	{ "BACKUP_KEEP_MONTHLY", "12", 0, "backups: newest backup of each of this many months kept" },
+	{ "BACKUP_RESTORE_WAIT_S", "300", 0, "backups: seconds a restore waits for running jobs before giving up" },
+	{ "BACKUP_S3_ENDPOINT", NULL, 0, "off-site backups: S3-compatible endpoint URL (unset: no off-site copy)" },
+	{ "BACKUP_S3_BUCKET", NULL, 0, "off-site backups: bucket (path-style URLs)" },
+	{ "BACKUP_S3_REGION", "us-east-1", 0, "off-site backups: region the requests are signed for" },
+	{ "BACKUP_S3_PREFIX", "edgescout/", 0, "off-site backups: key prefix of the objects" },
+	{ "BACKUP_S3_ACCESS_KEY", NULL, 0, "off-site backups: access key id" },
+	{ "BACKUP_S3_SECRET_KEY", NULL, CONFIG_SECRET, "off-site backups: secret access key" },
+	{ "BACKUP_S3_PART_MB", "16", 0, "off-site backups: files above this go up in parts of this size (multipart)" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -34,6 +34,8 @@ static const struct job_schedule schedules[] = {
 	  "pro tier back to free where a failed payment's grace period has ended" },
 	{ "prune", "43 3 * * *",
 	  "retention: login failures, provider calls, expired cache, sessions, tokens" },
+	{ "backup", "23 2 * * *",
+	  "encrypted pg_dump into BACKUP_DIR, then backup retention (daily/weekly/monthly)" },
 	{ NULL, NULL, NULL }
 };
 
