@@ -34,12 +34,6 @@ deal_condition_bucket(enum deal_condition c)
 	return c == DEAL_OPEN_BOX ? DEAL_NEW : c;
 }
 
-double
-deal_total(const struct deal_listing *l)
-{
-	return l->price + (isnan(l->shipping) ? 0 : l->shipping);
-}
-
 static int
 lower(int c)
 {

@@ -9,6 +9,14 @@
 #include "jsonv.h"
 #include "pool.h"
 
+/* Here rather than in deal.c, whose whole-search scoring calls
+ * deal_score: the objects point one way (deal -> deal_score). */
+double
+deal_total(const struct deal_listing *l)
+{
+	return l->price + (isnan(l->shipping) ? 0 : l->shipping);
+}
+
 static double
 clamp100(double x)
 {
