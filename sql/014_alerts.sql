@@ -62,7 +62,7 @@ CREATE TABLE alert_channels (
 	unsubscribed_at   timestamptz,
 	created_at        timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX alert_channels_user_idx ON alert_channels (user_id);
+CREATE UNIQUE INDEX alert_channels_user_name_key ON alert_channels (user_id, lower(name));
 
 -- A rule: a domain, conditions over the hit's fields (NULL: any), the
 -- cool-down per subject (a symbol, an event's outcome, a listing), quiet

@@ -1,0 +1,246 @@
+"""Alert rules against the running stack: GET|POST /api/alerts/rules and
+GET|PATCH|DELETE /api/alerts/rules/{id}, their checks and the tier's number
+of rules, and their evaluation by the database when a hit is written (the
+trigger of sql/014_alerts.sql): conditions, the cool-down per subject, quiet
+hours in the rule's time zone, the daily cap and the tier's alerts a day,
+each alert with its outbox rows in the hit's transaction. Hits are written
+straight into the hits table, as the scorers do. Client addresses
+127.0.0.165-169."""
+
+import itertools
+import json
+import secrets
+
+from accounts import new_user, sql, sql_value, user_id
+from lib import expect_error, expect_status, request, test
+
+_addr = itertools.cycle([f"127.0.0.{i}" for i in range(165, 170)])
+
+
+def call(method, path, token=None, body=None):
+    hdrs = {"Authorization": "Bearer " + token} if token else {}
+    return request(method, path, body=body, headers=hdrs, source=next(_addr))
+
+
+def user(tier="pro"):
+    email, _, tok = new_user("alerts")
+    sql("UPDATE users SET tier = :'p1' WHERE lower(email) = lower(:'p2')", tier, email)
+    return tok["access_token"], user_id(email)
+
+
+def channel(uid, name, verified=True, kind="webhook"):
+    """A channel row as POST /api/alerts/channels leaves it once verified."""
+    return int(sql_value(
+        "INSERT INTO alert_channels (user_id, kind, name, target, unsubscribe_hash, verified_at) "
+        "VALUES (:'p1', :'p2', :'p3', 'http://127.0.0.1:9/hook', :'p4', "
+        "CASE WHEN :'p5' = '1' THEN now() END) RETURNING id",
+        uid, kind, name, secrets.token_hex(16), "1" if verified else "0"))
+
+
+def hit(domain, key, score, payload, title=None):
+    """Write a hit as a scorer does; its id."""
+    return int(sql_value(
+        "INSERT INTO hits (domain, key, score, title, payload, observed_at) "
+        "VALUES (:'p1', :'p2', :'p3', :'p4', :'p5'::jsonb, now()) RETURNING id",
+        domain, key, score, title or key, json.dumps(payload)))
+
+
+def alerts_of(rule):
+    """(hit id, number of outbox rows, outbox not_before in the future) per alert."""
+    return [(int(h), int(n), f == "t") for h, n, f in sql(
+        "SELECT a.hit_id, count(o.id), coalesce(bool_or(o.not_before > now() + interval '1 minute'), "
+        "false) FROM alerts a LEFT JOIN alert_outbox o ON o.alert_id = a.id "
+        "WHERE a.rule_id = :'p1' GROUP BY a.id ORDER BY a.id", rule)]
+
+
+def rule(tok, **body):
+    r = call("POST", "/api/alerts/rules", tok, body)
+    expect_status(r, 201)
+    return r.json()
+
+
+def signal(tag, symbol, score, rec="buy", strategy="growth"):
+    return hit("markets", f"signal:{tag}:{symbol}:{score}", score,
+               {"symbol": symbol, "strategy": strategy, "recommendation": rec})
+
+
+def odds_hit(tag, ev, sport="basketball_nba", market="h2h", outcome="Celtics"):
+    return hit("odds", f"ev:{tag}:{ev}:{market}:{sport}", min(100, ev * 1000),
+               {"event_id": f"e{tag}", "sport": sport, "market": market, "outcome": outcome,
+                "ev": ev})
+
+
+@test
+def rules_are_created_read_listed_changed_and_deleted():
+    tok, uid = user()
+    channel(uid, "Hook")
+    made = rule(tok, name="NBA value", domain="odds", sport="basketball_nba", market="h2h",
+                min_ev=0.03, channels=["hook"], quiet_start="22:00", quiet_end="07:00",
+                time_zone="Europe/Paris", daily_cap=5)
+    assert made["channels"] == ["Hook"] and made["min_ev"] == 0.03, made
+    assert made["quiet_start"] == "22:00" and made["time_zone"] == "Europe/Paris", made
+    assert made["cooldown_seconds"] == 3600 and made["enabled"] is True, made
+    assert made["recommendation"] is None and made["min_score"] == 0, made
+    rid = made["id"]
+    r = call("GET", f"/api/alerts/rules/{rid}", tok)
+    expect_status(r, 200)
+    assert r.json() == made
+    r = call("PATCH", f"/api/alerts/rules/{rid}", tok, {"min_ev": 0.05, "enabled": False,
+                                                        "channels": []})
+    expect_status(r, 200)
+    assert r.json()["min_ev"] == 0.05 and r.json()["enabled"] is False, r.json()
+    assert r.json()["channels"] == [] and r.json()["sport"] == "basketball_nba", r.json()
+    r = call("GET", "/api/alerts/rules", tok)
+    expect_status(r, 200)
+    assert [x["id"] for x in r.json()["items"]] == [rid]
+    # another user's rule does not exist for the caller
+    other, _ = user()
+    expect_error(call("GET", f"/api/alerts/rules/{rid}", other), 404, "NOT_FOUND")
+    expect_error(call("PATCH", f"/api/alerts/rules/{rid}", other, {"name": "x"}), 404,
+                 "NOT_FOUND")
+    expect_error(call("DELETE", f"/api/alerts/rules/{rid}", other), 404, "NOT_FOUND")
+    expect_status(call("DELETE", f"/api/alerts/rules/{rid}", tok), 204)
+    expect_error(call("GET", f"/api/alerts/rules/{rid}", tok), 404, "NOT_FOUND")
+
+
+@test
+def rules_refuse_bad_input_and_write_nothing():
+    tok, uid = user()
+    other, other_uid = user()
+    channel(other_uid, "theirs")
+    wl = sql_value("INSERT INTO watchlists (user_id, name) VALUES (:'p1', 'x') RETURNING id",
+                   other_uid)
+    base = {"name": "r", "domain": "markets"}
+    for extra, field in (({"sport": "soccer_epl"}, "sport"),
+                         ({"min_ev": 0.1}, "min_ev"),
+                         ({"search_id": 3}, "search_id"),
+                         ({"min_score": 101}, "min_score"),
+                         ({"min_score": "70"}, "min_score"),
+                         ({"recommendation": "strong buy"}, "recommendation"),
+                         ({"watchlist_id": int(wl)}, "watchlist_id"),
+                         ({"channels": ["theirs"]}, "channels"),
+                         ({"channels": "hook"}, "channels"),
+                         ({"quiet_start": "22:00"}, "quiet_end"),
+                         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "quiet_start"),
+                         ({"time_zone": "Mars/Olympus"}, "time_zone"),
+                         ({"time_zone": "'; DROP TABLE users; --"}, "time_zone"),
+                         ({"daily_cap": 0}, "daily_cap"),
+                         ({"name": "x" * 101}, "name"),
+                         ({"domain": "sports"}, "domain")):
+        r = call("POST", "/api/alerts/rules", tok, dict(base, **extra))
+        expect_error(r, 422, "VALIDATION_FAILED", field)
+    expect_error(call("POST", "/api/alerts/rules", tok, {"name": "r"}), 422,
+                 "VALIDATION_FAILED", "domain")
+    r = request("POST", "/api/alerts/rules", raw_body=b'{"name": "r",',
+                headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+    expect_error(r, 400, "INVALID_JSON")
+    r = request("POST", "/api/alerts/rules", raw_body=b'{"name": "\xff", "domain": "odds"}',
+                headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+    assert r.status in (400, 422), r
+    assert sql_value("SELECT count(*) FROM alert_rules WHERE user_id = :'p1'", uid) == "0"
+    made = rule(tok, name="r", domain="odds")
+    expect_error(call("PATCH", f"/api/alerts/rules/{made['id']}", tok, {"domain": "markets"}),
+                 422, "VALIDATION_FAILED", "domain")
+    expect_error(call("PATCH", f"/api/alerts/rules/{made['id']}", tok,
+                      {"recommendation": "buy"}), 422, "VALIDATION_FAILED", "recommendation")
+    expect_error(call("GET", "/api/alerts/rules/abc", tok), 404, "NOT_FOUND")
+
+
+@test
+def the_tier_limits_the_number_of_rules():
+    tok, uid = user("free")
+    limit = int(sql_value("SELECT rules FROM tier_alert_limits WHERE tier = 'free'"))
+    for i in range(limit):
+        rule(tok, name=f"r{i}", domain="markets")
+    expect_error(call("POST", "/api/alerts/rules", tok, {"name": "one more", "domain": "odds"}),
+                 409, "CONFLICT")
+    assert int(sql_value("SELECT count(*) FROM alert_rules WHERE user_id = :'p1'", uid)) == limit
+
+
+@test
+def a_buy_signal_of_a_watched_symbol_scoring_70_makes_an_alert_with_its_outbox_rows():
+    tag = secrets.token_hex(4)
+    tok, uid = user()
+    channel(uid, "hook")
+    channel(uid, "mail", kind="email")
+    channel(uid, "unverified", verified=False)
+    wl = int(sql_value("INSERT INTO watchlists (user_id, name) VALUES (:'p1', 'w') RETURNING id",
+                       uid))
+    for sym in ("AAPL", "MSFT"):
+        sql("INSERT INTO symbols (symbol) VALUES (:'p1') ON CONFLICT DO NOTHING", sym)
+    sql("INSERT INTO watchlist_symbols (watchlist_id, symbol_id) "
+        "SELECT :'p1', id FROM symbols WHERE symbol = 'AAPL'", wl)
+    r = rule(tok, name="buys", domain="markets", recommendation="buy", min_score=70,
+             watchlist_id=wl, channels=["hook", "mail", "unverified"])
+    good = signal(tag, "AAPL", 75)
+    signal(tag, "AAPL", 69)                 # below the score
+    signal(tag, "MSFT", 90)                 # not watched
+    signal(tag, "AAPL", 95, rec="sell")     # not a buy
+    hit("odds", f"ev:{tag}", 99, {"sport": "x"})  # another domain
+    assert alerts_of(r["id"]) == [(good, 2, False)], "one alert, one row per verified channel"
+    # the same signal re-scored is not a second alert
+    sql("UPDATE hits SET score = 80 WHERE id = :'p1'", good)
+    assert len(alerts_of(r["id"])) == 1
+
+
+@test
+def odds_rules_match_ev_sport_and_market_and_cool_down_per_subject():
+    tag = secrets.token_hex(4)
+    tok, uid = user()
+    channel(uid, "hook")
+    r = rule(tok, name="nba", domain="odds", sport="basketball_nba", market="h2h",
+             min_ev=0.03, channels=["hook"], cooldown_seconds=600)
+    first = odds_hit(tag, 0.04)
+    odds_hit(tag, 0.02)                           # EV below 3 %
+    odds_hit(tag, 0.05, sport="soccer_epl")       # another sport
+    odds_hit(tag, 0.05, market="totals")          # another market
+    odds_hit(tag, 0.06)                           # same subject, inside the cool-down
+    other = odds_hit(tag, 0.07, outcome="Lakers") # another subject
+    assert [a[0] for a in alerts_of(r["id"])] == [first, other]
+    # a disabled rule makes no alerts
+    expect_status(call("PATCH", f"/api/alerts/rules/{r['id']}", tok, {"enabled": False}), 200)
+    odds_hit(tag, 0.08, outcome="Knicks")
+    assert len(alerts_of(r["id"])) == 2
+
+
+@test
+def quiet_hours_hold_deliveries_until_they_end_in_the_rules_time_zone():
+    tag = secrets.token_hex(4)
+    tok, uid = user()
+    channel(uid, "hook")
+    # quiet hours around the present moment in Asia/Tokyo, and a rule outside them
+    now_tokyo = sql_value("SELECT to_char(now() AT TIME ZONE 'Asia/Tokyo', 'HH24:MI')")
+    start = sql_value("SELECT to_char((now() AT TIME ZONE 'Asia/Tokyo') - interval '1 hour', "
+                      "'HH24:MI')")
+    end = sql_value("SELECT to_char((now() AT TIME ZONE 'Asia/Tokyo') + interval '2 hours', "
+                    "'HH24:MI')")
+    quiet = rule(tok, name="quiet", domain="odds", channels=["hook"], quiet_start=start,
+                 quiet_end=end, time_zone="Asia/Tokyo")
+    later = sql_value("SELECT to_char((now() AT TIME ZONE 'Asia/Tokyo') + interval '3 hours', "
+                      "'HH24:MI')")
+    loud = rule(tok, name="loud", domain="odds", channels=["hook"], quiet_start=later,
+                quiet_end=start, time_zone="Asia/Tokyo")
+    h = odds_hit(tag, 0.05)
+    assert alerts_of(quiet["id"]) == [(h, 1, True)], now_tokyo
+    assert alerts_of(loud["id"]) == [(h, 1, False)]
+    wait = float(sql_value(
+        "SELECT extract(epoch FROM o.not_before - now()) FROM alert_outbox o "
+        "JOIN alerts a ON a.id = o.alert_id WHERE a.rule_id = :'p1'", quiet["id"]))
+    assert 2 * 3600 - 120 < wait <= 2 * 3600, wait
+
+
+@test
+def the_daily_cap_and_the_tiers_alerts_a_day_stop_alerts():
+    tag = secrets.token_hex(4)
+    tok, uid = user("free")
+    capped = rule(tok, name="capped", domain="odds", daily_cap=2, cooldown_seconds=0)
+    for i in range(4):
+        odds_hit(tag, 0.05 + i / 100, outcome=f"o{i}")
+    assert len(alerts_of(capped["id"])) == 2
+    per_day = int(sql_value("SELECT alerts_per_day FROM tier_alert_limits WHERE tier = 'free'"))
+    open_rule = rule(tok, name="open", domain="markets", cooldown_seconds=0)
+    for i in range(per_day + 3):
+        signal(tag, "AAPL", 50 + i % 40, strategy=f"s{i}")
+    total = int(sql_value("SELECT count(*) FROM alerts WHERE user_id = :'p1'", uid))
+    assert total == per_day, (total, per_day)
+    assert len(alerts_of(open_rule["id"])) == per_day - 2
