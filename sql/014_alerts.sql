@@ -46,8 +46,9 @@ INSERT INTO tier_alert_limits (tier, rules, channels, alerts_per_day) VALUES
 	('free', 3, 2, 20), ('pro', 50, 10, 1000);
 
 -- Where alerts go. target: the URL (webhook, discord), the E.164 number
--- (sms) or the address (email). secret signs webhook bodies; the tokens are
--- kept as SHA-256 hashes only.
+-- (sms) or the address (email). secret signs webhook bodies. A channel gets
+-- alerts once verified and until unsubscribed (the link's token is an HMAC
+-- of its id under the server's secret, so nothing of it is stored).
 CREATE TABLE alert_channels (
 	id                bigserial PRIMARY KEY,
 	user_id           bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -55,10 +56,7 @@ CREATE TABLE alert_channels (
 	name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
 	target            text NOT NULL CHECK (length(target) BETWEEN 1 AND 2000),
 	secret            text,
-	verify_hash       text UNIQUE,
-	verify_expires_at timestamptz,
 	verified_at       timestamptz,
-	unsubscribe_hash  text NOT NULL UNIQUE,
 	unsubscribed_at   timestamptz,
 	created_at        timestamptz NOT NULL DEFAULT now()
 );

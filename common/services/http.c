@@ -185,10 +185,10 @@ quota_remaining(void)
 /* One request on the process's handle; fills out's status, content type,
  * retry_after and quota_remaining from the reply. */
 static CURLcode
-perform(struct pool *p, const char *url, struct curl_slist *headers,
-        const struct limits *l, struct sink *s, const char *const *capture,
-        struct http_response *out)
+perform(struct pool *p, const struct http_request *req, struct curl_slist *headers,
+        const struct limits *l, struct sink *s, struct http_response *out)
 {
+	const char *const *capture = req->capture;
 	CURLcode cc;
 	long status = 0;
 	char *ctype = NULL, *scheme = NULL;
@@ -196,7 +196,8 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 
 	curl_easy_reset(easy);
 	/* the safety settings must hold, or nothing is sent */
-	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK ||
+	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
+	                     req->body ? "http,https" : "http,https,file") != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK) {
@@ -204,8 +205,14 @@ perform(struct pool *p, const char *url, struct curl_slist *headers,
 		out->retry_after = -1;
 		return CURLE_FAILED_INIT;
 	}
-	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, req->body ? 0L : 1L);
+	if (req->body != NULL) {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
+	}
+	if (req->userpwd != NULL)
+		curl_easy_setopt(easy, CURLOPT_USERPWD, req->userpwd);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, l->total_ms);
@@ -289,7 +296,7 @@ fetch(struct pool *p, const struct http_request *req, const struct limits *l,
 
 		s.len = 0;
 		s.too_large = 0;
-		cc = perform(p, req->url, headers, l, &s, req->capture, out);
+		cc = perform(p, req, headers, l, &s, out);
 		out->attempts = attempt + 1;
 		if (cc != CURLE_OK)
 			out->error = curl_reason(cc, &s);
@@ -325,14 +332,10 @@ out:
 	return rc;
 }
 
-int
-http_get(struct pool *p, const struct http_request *req, struct http_response *out)
+/* out emptied, with room for req's captured headers. */
+static void
+response_init(struct pool *p, const struct http_request *req, struct http_response *out)
 {
-	double start = clock_now(), began;
-	struct limits l;
-	int rc, failed, use_db, cache;
-	struct http_response old;
-
 	assert(req != NULL && req->provider != NULL && *req->provider != '\0');
 	assert(req->url != NULL && out != NULL);
 	memset(out, 0, sizeof(*out));
@@ -348,6 +351,36 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 		out->captured = pool_alloc(p, (n + 1) * sizeof(*out->captured));
 		memset(out->captured, 0, (n + 1) * sizeof(*out->captured));
 	}
+}
+
+int
+http_post(struct pool *p, const struct http_request *req, struct http_response *out)
+{
+	double start = clock_now();
+	struct limits l;
+	int rc;
+
+	assert(req != NULL && req->body != NULL);
+	response_init(p, req, out);
+	limits_read(&l, p);
+	l.retries = 0;
+	rc = fetch(p, req, &l, out);
+	if (db_conn() != NULL && out->attempts > 0)
+		http_record_call(p, req, out, clock_now() - start);
+	out->seconds = clock_now() - start;
+	return rc;
+}
+
+int
+http_get(struct pool *p, const struct http_request *req, struct http_response *out)
+{
+	double start = clock_now(), began;
+	struct limits l;
+	int rc, failed, use_db, cache;
+	struct http_response old;
+
+	assert(req == NULL || req->body == NULL);
+	response_init(p, req, out);
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
 	cache = use_db && req->cache_ttl > 0;

@@ -36,6 +36,9 @@ struct http_request {
 	                                 stands in when the provider fails) */
 	const char *const *capture;   /* reply header names to keep, NULL-terminated;
 	                                 or NULL */
+	const char *body;             /* http_post: the body sent (body_len bytes) */
+	size_t body_len;
+	const char *userpwd;          /* http_post: "user:password" for Basic auth, or NULL */
 };
 
 struct http_response {
@@ -65,6 +68,12 @@ struct http_response {
  * -1 when no usable reply came (timeout, connection, TLS, too large, missing
  * file) and no stale copy exists: out->error says why. */
 int http_get(struct pool *p, const struct http_request *req, struct http_response *out);
+
+/* POST req->body to req->url (http or https only, no redirect followed)
+ * once: no retry and no cache, the caller decides what a failure means.
+ * The call is recorded like http_get's. 0 with out filled for any HTTP
+ * status, -1 when no reply came (out->error says why). */
+int http_post(struct pool *p, const struct http_request *req, struct http_response *out);
 
 /* url without userinfo, query and fragment: "https://host[:port]/path", in
  * pool memory; "(unparsable url)" when it cannot be parsed. Safe to log. */

@@ -31,10 +31,10 @@ def user(tier="pro"):
 def channel(uid, name, verified=True, kind="webhook"):
     """A channel row as POST /api/alerts/channels leaves it once verified."""
     return int(sql_value(
-        "INSERT INTO alert_channels (user_id, kind, name, target, unsubscribe_hash, verified_at) "
-        "VALUES (:'p1', :'p2', :'p3', 'http://127.0.0.1:9/hook', :'p4', "
-        "CASE WHEN :'p5' = '1' THEN now() END) RETURNING id",
-        uid, kind, name, secrets.token_hex(16), "1" if verified else "0"))
+        "INSERT INTO alert_channels (user_id, kind, name, target, verified_at) "
+        "VALUES (:'p1', :'p2', :'p3', 'http://127.0.0.1:9/hook', "
+        "CASE WHEN :'p4' = '1' THEN now() END) RETURNING id",
+        uid, kind, name, "1" if verified else "0"))
 
 
 def hit(domain, key, score, payload, title=None):
@@ -162,7 +162,7 @@ def a_buy_signal_of_a_watched_symbol_scoring_70_makes_an_alert_with_its_outbox_r
     tag = secrets.token_hex(4)
     tok, uid = user()
     channel(uid, "hook")
-    channel(uid, "mail", kind="email")
+    channel(uid, "chat", kind="discord")
     channel(uid, "unverified", verified=False)
     wl = int(sql_value("INSERT INTO watchlists (user_id, name) VALUES (:'p1', 'w') RETURNING id",
                        uid))
@@ -171,7 +171,7 @@ def a_buy_signal_of_a_watched_symbol_scoring_70_makes_an_alert_with_its_outbox_r
     sql("INSERT INTO watchlist_symbols (watchlist_id, symbol_id) "
         "SELECT :'p1', id FROM symbols WHERE symbol = 'AAPL'", wl)
     r = rule(tok, name="buys", domain="markets", recommendation="buy", min_score=70,
-             watchlist_id=wl, channels=["hook", "mail", "unverified"])
+             watchlist_id=wl, channels=["hook", "chat", "unverified"])
     good = signal(tag, "AAPL", 75)
     signal(tag, "AAPL", 69)                 # below the score
     signal(tag, "MSFT", 90)                 # not watched

@@ -1,0 +1,75 @@
+/* deliver-alerts: the alert outbox's sender. Sends what is due in batches
+ * (alert_deliver.h: claims with SKIP LOCKED and a lease of
+ * ALERT_LEASE_SECONDS, retries after 1, 2 and 4 s, then dead letters), and
+ * between batches LISTENs on edgescout_alerts so a new alert goes out at
+ * once, for ALERT_DELIVER_SECONDS (55: one run a minute keeps the outbox
+ * moving; 0: only what is due now). A second run sends nothing twice. */
+#include <poll.h>
+
+#include "alert_deliver.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "job.h"
+#include "log.h"
+#include "pool.h"
+
+#define BATCH 20
+
+static int deliver_alerts(struct job_ctx *ctx);
+
+static const struct job job = {
+	"deliver-alerts", deliver_alerts,
+	"Send the alert outbox to its channels (webhook, Discord), retrying transient\n"
+	"failures after 1, 2 and 4 s, then dead letters; listens for new alerts for\n"
+	"ALERT_DELIVER_SECONDS (55)."
+};
+
+int main(int argc, char **argv) { return job_main(argc, argv, &job); }
+
+/* Wait up to seconds for a NOTIFY on the alerts channel (or a signal). */
+static void
+wait_notify(double seconds)
+{
+	PGconn *c = db_conn();
+	struct pollfd pfd;
+	PGnotify *n;
+
+	if (c == NULL || seconds <= 0)
+		return;
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int)(seconds * 1000) + 1) > 0 && PQconsumeInput(c))
+		while ((n = PQnotifies(c)) != NULL)
+			PQfreemem(n);
+}
+
+static int
+deliver_alerts(struct job_ctx *ctx)
+{
+	double until = clock_now() + (double)config_int("ALERT_DELIVER_SECONDS", 55);
+	int lease = (int)config_int("ALERT_LEASE_SECONDS", 60);
+	struct alert_batch b;
+
+	if (ctx->dry_run)
+		return 0;
+	if (job_exec(ctx, "LISTEN " ALERTS_CHANNEL, DB_NOARGS) < 0)
+		return job_fail(ctx, "cannot listen for alerts");
+	for (;;) {
+		double next, left;
+
+		if (alert_deliver_batch(ctx->pool, BATCH, lease < 1 ? 1 : lease, &b) < 0)
+			return job_fail(ctx, "database failed while delivering");
+		ctx->items += b.sent + b.dead;
+		if (b.claimed > 0)
+			continue;
+		left = until - clock_now();
+		if (left <= 0 || job_should_stop())
+			break;
+		next = alert_next_due(ctx->pool);
+		wait_notify(next < 0 || next > left ? left : next);
+		if (job_should_stop())
+			break;
+	}
+	return 0;
+}
