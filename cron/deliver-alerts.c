@@ -3,7 +3,8 @@
  * ALERT_LEASE_SECONDS, retries after 1, 2 and 4 s, then dead letters), and
  * between batches LISTENs on edgescout_alerts so a new alert goes out at
  * once, for ALERT_DELIVER_SECONDS (55: one run a minute keeps the outbox
- * moving; 0: only what is due now). A second run sends nothing twice. */
+ * moving; 0: only what is due now). Up to four instances run side by side
+ * (job slots), sharing the outbox. A second run sends nothing twice. */
 #include <poll.h>
 
 #include "alert_deliver.h"
@@ -22,7 +23,8 @@ static const struct job job = {
 	"deliver-alerts", deliver_alerts,
 	"Send the alert outbox to its channels (webhook, Discord), retrying transient\n"
 	"failures after 1, 2 and 4 s, then dead letters; listens for new alerts for\n"
-	"ALERT_DELIVER_SECONDS (55)."
+	"ALERT_DELIVER_SECONDS (55). Up to four instances may run at once.",
+	.slots = 4,
 };
 
 int main(int argc, char **argv) { return job_main(argc, argv, &job); }

@@ -22,6 +22,10 @@ END $$;
 CREATE TRIGGER hits_owner BEFORE INSERT ON hits
 	FOR EACH ROW EXECUTE FUNCTION hits_owner();
 
+-- A job of several slots (deliver-alerts) runs instances side by side; a run
+-- marks as abandoned only the rows of its own slot.
+ALTER TABLE job_runs ADD COLUMN slot integer NOT NULL DEFAULT 0 CHECK (slot BETWEEN 0 AND 63);
+
 -- Which domains a tier sees in the feed, and how long after a hit is
 -- written (0: at once). No row: the tier does not see the domain.
 CREATE TABLE tier_feed (

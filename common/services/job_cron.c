@@ -22,6 +22,8 @@ static const struct job_schedule schedules[] = {
 	  "scores of events with open +EV hits; each hit's result, profit and CLV" },
 	{ "run-tasks", "* * * * *",
 	  "queued analysis tasks; listens for new ones for about 55 s" },
+	{ "deliver-alerts", "* * * * *",
+	  "sends the alert outbox to its channels; listens for new alerts for about 55 s" },
 	{ "precompute", "*/10 * * * *",
 	  "warms the analysis cache for the most requested symbols" },
 	{ "label-signals", "7 * * * *",

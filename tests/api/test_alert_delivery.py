@@ -20,7 +20,7 @@ import urllib.request
 from urllib.parse import urlparse
 
 from accounts import new_user, sql, sql_value, user_id
-from jobs_lib import BIN, as_stack_user, base_env, expect_rc, run
+from jobs_lib import BIN, admin_token, as_stack_user, base_env, expect_rc, run
 from lib import expect_error, expect_status, request, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -243,3 +243,62 @@ def the_unsubscribe_link_stops_a_channels_alerts():
     odds_hit(secrets.token_hex(4))
     assert outbox(rule) == [("sent", 1)], "no outbox row for an unsubscribed channel"
 
+
+
+@test
+def two_senders_share_the_outbox_and_send_each_alert_once():
+    tok, ch, path, rule = setup()
+    standin_call("/_config", {"path": path, "secret": ch["secret"], "delay": 0.3})
+    for _ in range(8):
+        odds_hit(secrets.token_hex(4))
+    t0 = sql_value("SELECT now()")
+    procs = [subprocess.Popen(as_stack_user([JOB]), env=base_env(ALERT_DELIVER_SECONDS="0"),
+                              cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(2)]
+    for p in procs:
+        assert p.wait(timeout=60) == 0
+    got = deliveries(path)
+    assert len(got) == 8 and len({g["delivery"] for g in got}) == 8, got
+    assert outbox(rule) == [("sent", 1)] * 8
+    runs = sql("SELECT slot, status, items FROM job_runs WHERE job = 'deliver-alerts' "
+               "AND started_at >= :'p1' ORDER BY slot", t0)
+    assert [(s, st) for s, st, _ in runs] == [("0", "ok"), ("1", "ok")], runs
+    # the earlier tests' rules also take these hits: each sender sent some
+    assert sum(int(i) for _, _, i in runs) >= 8 and all(int(i) > 0 for _, _, i in runs), runs
+
+
+@test
+def deliveries_are_listed_and_dead_letters_replayed_by_an_administrator():
+    tok, ch, path, rule = setup()
+    standin_call("/_config", {"path": path, "secret": ch["secret"], "script": [400]})
+    odds_hit(secrets.token_hex(4))
+    deliver()
+    r = call("GET", "/api/alerts/deliveries", tok)
+    expect_status(r, 200)
+    items = r.json()["items"]
+    assert len(items) == 1, items
+    d = items[0]
+    assert d["status"] == "dead" and d["attempts"] == 1 and d["last_status"] == 400, d
+    assert d["rule_id"] == rule and d["channel_name"] == "out" and d["channel_kind"] == "webhook"
+    r = call("GET", "/api/alerts/deliveries?status=sent", tok)
+    assert r.json()["items"] == []
+    expect_error(call("GET", "/api/admin/alerts/dead-letters", tok), 403, "FORBIDDEN")
+    expect_error(call("POST", f"/api/admin/alerts/dead-letters/{d['id']}/replay", tok), 403,
+                 "FORBIDDEN")
+    admin = admin_token()
+    r = call("GET", "/api/admin/alerts/dead-letters?limit=200", admin)
+    expect_status(r, 200)
+    assert d["id"] in [x["id"] for x in r.json()["items"]]
+    r = call("POST", f"/api/admin/alerts/dead-letters/{d['id']}/replay", admin)
+    expect_status(r, 200)
+    assert r.json()["status"] == "pending" and r.json()["attempts"] == 0, r.json()
+    expect_error(call("POST", f"/api/admin/alerts/dead-letters/{d['id']}/replay", admin), 404,
+                 "NOT_FOUND")
+    deliver()
+    assert outbox(rule) == [("sent", 1)]
+    assert [g["status"] for g in deliveries(path)] == [400, 200]
+    other, _, otok = new_user("deliver")
+    r = call("GET", "/api/alerts/deliveries", otok["access_token"])
+    assert r.json()["items"] == []
+    expect_error(call("GET", f"/api/alerts/deliveries?cursor={d['id']}", otok["access_token"]),
+                 422, "VALIDATION_FAILED", "cursor")

@@ -6,9 +6,11 @@ X-Edgescout-Signature (t=<unix>,v1=<hex HMAC-SHA256 of "t.body">, within
 
 POST /hook/<name> and POST /discord/<name> receive. A test drives it with:
   POST /_config {"path": "/hook/x", "secret": "...", "script": [500, 429, ...],
-                 "slow": seconds}   answers the script's statuses first (each
+                 "slow": seconds, "delay": seconds}
+                                    answers the script's statuses first (each
                                     once, in order), then 2xx; "slow" holds
-                                    the first request that long
+                                    the first request that long, "delay"
+                                    every one
   GET /_received?path=/hook/x       [{"delivery": id, "at": monotonic seconds,
                                       "status": answered, "body": {...}}]
 A delivery id answered 2xx before is answered 200 again and marked
@@ -83,11 +85,12 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 CONFIG[cfg["path"]] = {"secret": cfg.get("secret", ""),
                                        "script": list(cfg.get("script", [])),
-                                       "slow": cfg.get("slow", 0)}
+                                       "slow": cfg.get("slow", 0),
+                                       "delay": cfg.get("delay", 0)}
             return self.reply(200, b"{}")
         with LOCK:
-            cfg = CONFIG.setdefault(path, {"secret": "", "script": [], "slow": 0})
-            slow, cfg["slow"] = cfg["slow"], 0
+            cfg = CONFIG.setdefault(path, {"secret": "", "script": [], "slow": 0, "delay": 0})
+            slow, cfg["slow"] = cfg["slow"] + cfg.get("delay", 0), 0
         if slow:
             time.sleep(slow)
         rec = {"delivery": self.headers.get("X-Edgescout-Delivery"), "at": at}
