@@ -1,5 +1,6 @@
 -- 014_alerts.down.sql: drop alerts, their rules, channels and outbox, the
 -- feed's tier table and the hits' owner.
+DROP VIEW IF EXISTS alert_outcomes;
 DROP TRIGGER IF EXISTS hits_alerts ON hits;
 DROP FUNCTION IF EXISTS alerts_from_hit();
 DROP FUNCTION IF EXISTS quiet_until(timestamptz, time, time, text);

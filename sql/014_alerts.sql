@@ -235,3 +235,24 @@ BEGIN
 END $$;
 CREATE TRIGGER hits_alerts AFTER INSERT OR UPDATE OF score ON hits
 	FOR EACH ROW EXECUTE FUNCTION alerts_from_hit();
+
+-- What became of each alert's hit: a signal's labelled outcome and realised
+-- return, an odds hit's settlement (profit per unit staked flat, CLV), a
+-- deal's fate as its scorer writes it in the hit's payload ("outcome":
+-- win | loss | flat, "outcome_value": a number). NULL while unknown.
+CREATE VIEW alert_outcomes AS
+SELECT a.id AS alert_id, a.rule_id, a.user_id, a.domain, a.created_at,
+       CASE a.domain WHEN 'markets' THEN s.outcome
+                     WHEN 'odds' THEN e.result
+                     ELSE CASE WHEN h.payload->>'outcome' IN ('win', 'loss', 'flat')
+                               THEN h.payload->>'outcome' END END AS outcome,
+       CASE a.domain WHEN 'markets' THEN s.realised_return
+                     WHEN 'odds' THEN e.profit_flat
+                     ELSE CASE WHEN jsonb_typeof(h.payload->'outcome_value') = 'number'
+                               THEN (h.payload->>'outcome_value')::float8 END END AS value,
+       e.clv
+FROM alerts a JOIN hits h ON h.id = a.hit_id
+LEFT JOIN signals s ON a.domain = 'markets' AND h.payload->>'signal_id' ~ '^[0-9]{1,18}$'
+                   AND s.id = (h.payload->>'signal_id')::bigint
+LEFT JOIN ev_hits e ON a.domain = 'odds' AND h.payload->>'hit_id' ~ '^[0-9]{1,18}$'
+                   AND e.id = (h.payload->>'hit_id')::bigint;

@@ -244,3 +244,73 @@ def the_daily_cap_and_the_tiers_alerts_a_day_stop_alerts():
     total = int(sql_value("SELECT count(*) FROM alerts WHERE user_id = :'p1'", uid))
     assert total == per_day, (total, per_day)
     assert len(alerts_of(open_rule["id"])) == per_day - 2
+
+
+def labelled_signal(tag, day, score, outcome, ret):
+    """A signal written as the scanner does (its trigger writes the hit),
+    then labelled; the hit's id."""
+    sql("INSERT INTO symbols (symbol) VALUES ('PERF') ON CONFLICT DO NOTHING")
+    sid = sql_value(
+        "INSERT INTO signals (symbol_id, strategy, day, close, score, recommendation, version, "
+        "indicators, source) SELECT id, 'growth', :'p1'::date, 10, :'p2', 'buy', 1, '{}', 'scan' "
+        "FROM symbols WHERE symbol = 'PERF' RETURNING id", day, score)
+    if outcome:
+        sql("UPDATE signals SET outcome = :'p1', realised_return = :'p2', labelled_at = now() "
+            "WHERE id = :'p3'", outcome, ret, sid)
+    return int(sql_value("SELECT id FROM hits WHERE key = 'signal:' || :'p1'", sid))
+
+
+def settled_odds_hit(tag, n, result, profit, clv):
+    """An ev_hits row settled as settle-odds leaves it, and its hit."""
+    sql("INSERT INTO odds_books (key, title) VALUES ('perfbook', 'Perf') ON CONFLICT DO NOTHING")
+    sql("INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team) "
+        "VALUES (:'p1', 'basketball_nba', now(), 'A', 'B') ON CONFLICT DO NOTHING", f"pe{tag}")
+    hid = sql_value(
+        "INSERT INTO ev_hits (event_id, sport_key, market, outcome, book, price, fair_prob, ev, "
+        "kelly, method, fair_source, observed_at, commence_time, source, result, profit_flat, clv, "
+        "settled_at) VALUES (:'p1', 'basketball_nba', 'h2h', :'p2', 'perfbook', 2.1, 0.5, 0.05, "
+        "0.04, 'multiplicative', 'consensus', now(), now(), 'scan', NULLIF(:'p3', ''), "
+        "NULLIF(:'p4', '')::float8, NULLIF(:'p5', '')::float8, now()) RETURNING id",
+        f"pe{tag}", f"o{n}", result or "", "" if profit is None else profit,
+        "" if clv is None else clv)
+    return hit("odds", f"ev:{hid}", 50, {"hit_id": int(hid), "event_id": f"pe{tag}",
+                                          "sport": "basketball_nba", "market": "h2h",
+                                          "outcome": f"o{n}", "ev": 0.05})
+
+
+@test
+def performance_counts_alerts_and_their_outcomes_per_rule_and_domain():
+    tag = secrets.token_hex(4)
+    tok, uid = user()
+    channel(uid, "hook")
+    m = rule(tok, name="signals", domain="markets", cooldown_seconds=0, channels=["hook"])
+    o = rule(tok, name="bets", domain="odds", cooldown_seconds=0)
+    base = 3000 + int(tag, 16) % 3000
+    labelled_signal(tag, f"{base}-01-02", 80, "win", 0.04)
+    labelled_signal(tag, f"{base}-01-03", 75, "loss", -0.02)
+    labelled_signal(tag, f"{base}-01-04", 71, None, None)
+    settled_odds_hit(tag, 1, "win", 1.1, 0.03)
+    settled_odds_hit(tag, 2, "loss", -1.0, -0.01)
+    settled_odds_hit(tag, 3, "loss", -1.0, 0.02)
+    sql("UPDATE alert_outbox SET status = 'sent' WHERE alert_id IN "
+        "(SELECT id FROM alerts WHERE rule_id = :'p1' ORDER BY id LIMIT 1)", m["id"])
+    r = call("GET", "/api/alerts/performance", tok)
+    expect_status(r, 200)
+    rules = {x["name"]: x for x in r.json()["rules"]}
+    sig = rules["signals"]
+    assert (sig["alerts"], sig["sent"], sig["outcomes_known"], sig["wins"]) == (3, 1, 2, 1), sig
+    assert sig["hit_rate"] == 0.5 and abs(sig["avg_outcome"] - 0.01) < 1e-9, sig
+    assert sig["avg_clv"] is None
+    bets = rules["bets"]
+    assert (bets["alerts"], bets["outcomes_known"], bets["wins"]) == (3, 3, 1), bets
+    assert abs(bets["hit_rate"] - 1 / 3) < 1e-9 and abs(bets["avg_outcome"] - (-0.3)) < 1e-9
+    assert abs(bets["avg_clv"] - 0.04 / 3) < 1e-9, bets
+    domains = {x["domain"]: x for x in r.json()["domains"]}
+    assert domains["odds"]["outcome_unit"] == "profit per unit staked"
+    assert domains["markets"]["alerts"] == 3 and domains["odds"]["wins"] == 1, domains
+    r = call("GET", "/api/alerts/performance?since=2999-01-01T00:00:00Z", tok)
+    assert r.json() == {"rules": [], "domains": []}
+    expect_error(call("GET", "/api/alerts/performance?since=soon", tok), 422,
+                 "VALIDATION_FAILED", "since")
+    other, _ = user()
+    assert call("GET", "/api/alerts/performance", other).json() == {"rules": [], "domains": []}
