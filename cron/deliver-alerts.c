@@ -1,7 +1,8 @@
 /* deliver-alerts: the alert outbox's sender. Sends what is due in batches
  * (alert_deliver.h: claims with SKIP LOCKED and a lease of
- * ALERT_LEASE_SECONDS, retries after 1, 2 and 4 s, then dead letters), and
- * between batches LISTENs on edgescout_alerts so a new alert goes out at
+ * ALERT_LEASE_SECONDS, retries after 1, 2 and 4 s, then dead letters) and
+ * the one-time codes that verify SMS and email channels, and between
+ * batches LISTENs on edgescout_alerts so a new alert goes out at
  * once, for ALERT_DELIVER_SECONDS (55: one run a minute keeps the outbox
  * moving; 0: only what is due now). Up to four instances run side by side
  * (job slots), sharing the outbox. A second run sends nothing twice. */
@@ -21,7 +22,8 @@ static int deliver_alerts(struct job_ctx *ctx);
 
 static const struct job job = {
 	"deliver-alerts", deliver_alerts,
-	"Send the alert outbox to its channels (webhook, Discord), retrying transient\n"
+	"Send the alert outbox to its channels (webhook, Discord, SMS, email) and the\n"
+	"verification codes SMS and email channels asked for, retrying transient\n"
 	"failures after 1, 2 and 4 s, then dead letters; listens for new alerts for\n"
 	"ALERT_DELIVER_SECONDS (55). Up to four instances may run at once.",
 	.slots = 4,
@@ -52,6 +54,7 @@ deliver_alerts(struct job_ctx *ctx)
 	double until = clock_now() + (double)config_int("ALERT_DELIVER_SECONDS", 55);
 	int lease = (int)config_int("ALERT_LEASE_SECONDS", 60);
 	struct alert_batch b;
+	int codes;
 
 	if (ctx->dry_run)
 		return 0;
@@ -63,7 +66,10 @@ deliver_alerts(struct job_ctx *ctx)
 		if (alert_deliver_batch(ctx->pool, BATCH, lease < 1 ? 1 : lease, &b) < 0)
 			return job_fail(ctx, "database failed while delivering");
 		ctx->items += b.sent + b.dead;
-		if (b.claimed > 0)
+		if (alert_send_codes(ctx->pool, &codes) < 0)
+			return job_fail(ctx, "verification codes could not be sent");
+		ctx->items += codes;
+		if (b.claimed > 0 || codes > 0)
 			continue;
 		left = until - clock_now();
 		if (left <= 0 || job_should_stop())

@@ -52,7 +52,11 @@ INSERT INTO tier_alert_limits (tier, rules, channels, alerts_per_day) VALUES
 -- Where alerts go. target: the URL (webhook, discord), the E.164 number
 -- (sms) or the address (email). secret signs webhook bodies. A channel gets
 -- alerts once verified and until unsubscribed (the link's token is an HMAC
--- of its id under the server's secret, so nothing of it is stored).
+-- of its id under the server's secret, so nothing of it is stored). An SMS
+-- or email channel is verified by a one-time code that deliver-alerts sends
+-- it: the code is an HMAC of the id and verify_nonce under the server's
+-- secret, so the code itself is never stored; with its expiry, when it was
+-- sent and the wrong tries made.
 CREATE TABLE alert_channels (
 	id                bigserial PRIMARY KEY,
 	user_id           bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -60,6 +64,10 @@ CREATE TABLE alert_channels (
 	name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
 	target            text NOT NULL CHECK (length(target) BETWEEN 1 AND 2000),
 	secret            text,
+	verify_nonce      text,
+	verify_expires_at timestamptz,
+	verify_sent_at    timestamptz,
+	verify_attempts   integer NOT NULL DEFAULT 0,
 	verified_at       timestamptz,
 	unsubscribed_at   timestamptz,
 	created_at        timestamptz NOT NULL DEFAULT now()

@@ -47,3 +47,18 @@ alert_unsubscribe_check(struct pool *p, const unsigned char key[32], long long i
 	return strlen(token) == strlen(want) &&
 	       sodium_memcmp(want, token, strlen(want)) == 0;
 }
+
+const char *
+alert_verify_code(struct pool *p, const unsigned char key[32], long long id,
+                  const char *nonce, int digits)
+{
+	const char *what = pool_printf(p, ":%lld:%s", id, nonce);
+	const char *hex = hmac_hex(p, key, 32, "verify", what, strlen(what));
+	unsigned long v = 0;
+
+	if (!digits)
+		return pool_strndup(p, hex, 32);
+	for (int i = 0; i < 8; i++)   /* the first 32 bits, mod 10^6 */
+		v = v * 16 + (unsigned long)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return pool_printf(p, "%06lu", v % 1000000UL);
+}

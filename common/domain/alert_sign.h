@@ -21,4 +21,10 @@ const char *alert_unsubscribe_token(struct pool *p, const unsigned char key[32],
 int alert_unsubscribe_check(struct pool *p, const unsigned char key[32], long long id,
                             const char *token);
 
+/* The one-time verification code of channel id for nonce under the 32-byte
+ * key: 6 digits when digits is set (SMS), else 32 hex digits (email), from
+ * HMAC-SHA256 of "verify:<id>:<nonce>" (pool memory). */
+const char *alert_verify_code(struct pool *p, const unsigned char key[32], long long id,
+                              const char *nonce, int digits);
+
 #endif

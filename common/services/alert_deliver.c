@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert_send.h"
 #include "alert_sign.h"
 #include "config.h"
 #include "db.h"
-#include "http.h"
 #include "log.h"
 #include "pool.h"
 #include "pool_json.h"
@@ -63,27 +63,13 @@ alert_backoff(int n, long retry_after)
 	return retry_after > wait ? (double)retry_after : wait;
 }
 
-/* The channel's unsubscribe link, or NULL without SECRET_KEY. */
-static const char *
-unsubscribe_url(struct pool *p, int64_t channel)
-{
-	unsigned char key[TOKEN_KEY_BYTES];
-	const char *base = config_get("PUBLIC_URL");
-
-	if (token_subkey("alert-unsubscribe", key) != 0)
-		return NULL;
-	return pool_printf(p, "%s/api/alerts/unsubscribe?channel=%lld&sig=%s",
-	                   base ? base : "", (long long)channel,
-	                   alert_unsubscribe_token(p, key, (long long)channel));
-}
-
 /* The webhook body: the delivery, its alert, hit and rule. */
 static const char *
 webhook_body(struct pool *p, const PGresult *d)
 {
 	json_object *o = pool_json_object(p), *hit = json_object_new_object(),
 	            *rule = json_object_new_object();
-	const char *unsub = unsubscribe_url(p, db_int(d, 0, D_CHANNEL));
+	const char *unsub = alert_unsubscribe_url(p, db_int(d, 0, D_CHANNEL));
 
 	json_object_object_add(o, "delivery_id", json_object_new_int64(db_int(d, 0, D_ID)));
 	json_object_object_add(o, "alert_id", json_object_new_int64(db_int(d, 0, D_ALERT)));
@@ -104,114 +90,39 @@ webhook_body(struct pool *p, const PGresult *d)
 	return pool_strdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
-/* A Discord message: one embed with the hit. */
-static const char *
-discord_body(struct pool *p, const PGresult *d)
+/* The lines every channel shows: the hit, its score and rule, the link. */
+static void
+alert_text_of(struct pool *p, const PGresult *d, struct alert_text *t)
 {
-	json_object *o = pool_json_object(p), *embeds = json_object_new_array(),
-	            *e = json_object_new_object();
-	const char *unsub = unsubscribe_url(p, db_int(d, 0, D_CHANNEL));
+	const char *unsub = alert_unsubscribe_url(p, db_int(d, 0, D_CHANNEL));
 
-	json_object_object_add(e, "title", json_object_new_string(db_text(d, 0, D_TITLE)));
-	json_object_object_add(e, "description", json_object_new_string(pool_printf(p,
-	    "%s hit, score %s (rule \"%s\")%s%s", db_text(d, 0, D_DOMAIN),
-	    db_text(d, 0, D_SCORE), db_text(d, 0, D_RULE_NAME), unsub ? "\nUnsubscribe: " : "",
-	    unsub ? unsub : "")));
-	json_object_object_add(e, "timestamp", json_object_new_string(db_text(d, 0, D_OBSERVED)));
-	json_object_array_add(embeds, e);
-	json_object_object_add(o, "embeds", embeds);
-	return pool_strdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	t->title = db_text(d, 0, D_TITLE);
+	t->text = pool_printf(p, "%s hit, score %s (rule \"%s\"), seen %s%s%s",
+	    db_text(d, 0, D_DOMAIN), db_text(d, 0, D_SCORE), db_text(d, 0, D_RULE_NAME),
+	    db_text(d, 0, D_OBSERVED), unsub ? "\nUnsubscribe: " : "", unsub ? unsub : "");
+	t->json = webhook_body(p, d);
 }
 
-/* Discord's 429 says retry_after (seconds) in its JSON body. */
-static long
-discord_retry_after(const struct http_response *res)
-{
-	json_object *o = json_tokener_parse(res->body), *v;
-	long s = -1;
-
-	if (o != NULL && json_object_object_get_ex(o, "retry_after", &v))
-		s = (long)ceil(json_object_get_double(v));
-	json_object_put(o);
-	return s;
-}
-
-/* POST body to a channel of kind at target, signed with secret for a
- * webhook, with delivery id did; 0 or -1 as http_post. */
+/* Record what became of delivery d (its outcome r). */
 static int
-post_to(struct pool *p, const char *kind, const char *target, const char *secret,
-        const char *did, const char *body, struct http_response *res)
-{
-	const char *headers[4] = { "Content-Type: application/json", NULL };
-	struct http_request req = { .provider = "webhook", .headers = headers, .url = target,
-	                            .body = body, .body_len = strlen(body) };
-
-	headers[1] = pool_printf(p, "X-Edgescout-Delivery: %s", did);
-	if (strcmp(kind, "discord") == 0)
-		req.provider = "discord";
-	else
-		headers[2] = pool_printf(p, "X-Edgescout-Signature: %s",
-		    alert_signature(p, secret ? secret : "", (long long)time(NULL), body, strlen(body)));
-	return http_post(p, &req, res);
-}
-
-int
-alert_channel_test(struct pool *p, int64_t id, const char *kind, const char *target,
-                   const char *secret, struct http_response *res)
-{
-	json_object *o = pool_json_object(p);
-	const char *unsub = unsubscribe_url(p, id);
-	const char *text = "edgescout: this channel is being verified for alerts";
-
-	if (strcmp(kind, "discord") == 0) {
-		json_object_object_add(o, "content", json_object_new_string(text));
-	} else {
-		json_object_object_add(o, "type", json_object_new_string("verification"));
-		json_object_object_add(o, "message", json_object_new_string(text));
-		json_object_object_add(o, "unsubscribe_url",
-		                       unsub ? json_object_new_string(unsub) : NULL);
-	}
-	return post_to(p, kind, target, secret, pool_printf(p, "verify-%lld", (long long)id),
-	               json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), res);
-}
-
-/* Send delivery d once into res; 0 or -1 (no reply: res->error). */
-static int
-send_one(struct pool *p, const PGresult *d, struct http_response *res)
-{
-	const char *kind = db_text(d, 0, D_KIND);
-
-	return post_to(p, kind, db_text(d, 0, D_TARGET), db_text(d, 0, D_SECRET),
-	               db_text(d, 0, D_ID), strcmp(kind, "discord") == 0 ? discord_body(p, d) :
-	               webhook_body(p, d), res);
-}
-
-/* Record what became of delivery d after send rc with reply res. */
-static int
-settle(struct pool *p, const PGresult *d, int rc, const struct http_response *res,
+settle(struct pool *p, const PGresult *d, const struct alert_result *r,
        struct alert_batch *out)
 {
-	const char *id = db_text(d, 0, D_ID), *status = db_i64(p, rc == 0 ? res->status : 0);
-	const char *why = rc < 0 ? res->error : pool_printf(p, "HTTP %ld", res->status);
+	const char *id = db_text(d, 0, D_ID), *status = r->status ? db_i64(p, r->status) : NULL;
 	int attempts = (int)db_int(d, 0, D_ATTEMPTS);
-	long retry_after = res->retry_after;
 
-	if (rc == 0 && res->status >= 200 && res->status <= 299) {
+	if (r->outcome == ALERT_SENT) {
 		out->sent++;
 		return db_query(p, SQL_SENT, DB_ARGS(id, status)) ? 0 : -1;
 	}
-	if (rc == 0 && res->status == 429 && strcmp(db_text(d, 0, D_KIND), "discord") == 0 &&
-	    discord_retry_after(res) > retry_after)
-		retry_after = discord_retry_after(res);
-	if ((rc < 0 || res->status == 429 || res->status >= 500) &&
-	    attempts < ALERT_ATTEMPTS_MAX) {
+	if (r->outcome == ALERT_TRANSIENT && attempts < ALERT_ATTEMPTS_MAX) {
 		out->retried++;
-		return db_query(p, SQL_RETRY, DB_ARGS(id, status, why, pool_printf(p, "%.3f",
-		                alert_backoff(attempts, retry_after)))) ? 0 : -1;
+		return db_query(p, SQL_RETRY, DB_ARGS(id, status, r->error, pool_printf(p, "%.3f",
+		                alert_backoff(attempts, r->retry_after)))) ? 0 : -1;
 	}
 	out->dead++;
-	log_kv(LOG_WARN, "alert delivery is a dead letter", "delivery", id, "error", why, NULL);
-	return db_query(p, SQL_DEAD, DB_ARGS(id, status, why)) ? 0 : -1;
+	log_kv(LOG_WARN, "alert delivery is a dead letter", "delivery", id, "error", r->error, NULL);
+	return db_query(p, SQL_DEAD, DB_ARGS(id, status, r->error)) ? 0 : -1;
 }
 
 /* Deliver claimed row id: send it (unless its channel unsubscribed) and
@@ -220,8 +131,9 @@ static int
 deliver(struct pool *p, const char *id, struct alert_batch *out)
 {
 	PGresult *d = db_query(p, SQL_DELIVERY, DB_ARGS(id));
-	struct http_response res;
-	int rc;
+	struct alert_result res;
+	struct alert_text text;
+	struct alert_target to;
 
 	if (d == NULL)
 		return -1;
@@ -231,8 +143,12 @@ deliver(struct pool *p, const char *id, struct alert_batch *out)
 		out->dead++;
 		return db_query(p, SQL_DEAD, DB_ARGS(id, NULL, "channel unsubscribed")) ? 0 : -1;
 	}
-	rc = send_one(p, d, &res);
-	return settle(p, d, rc, &res, out);
+	to = (struct alert_target){ .channel_id = db_int(d, 0, D_CHANNEL),
+	                            .kind = db_text(d, 0, D_KIND), .target = db_text(d, 0, D_TARGET),
+	                            .secret = db_text(d, 0, D_SECRET), .delivery_id = id };
+	alert_text_of(p, d, &text);
+	alert_send(p, &to, &text, &res);
+	return settle(p, d, &res, out);
 }
 
 int
@@ -248,6 +164,47 @@ alert_deliver_batch(struct pool *p, int max, int lease_s, struct alert_batch *ou
 	for (int i = 0; i < out->claimed; i++)
 		if (deliver(p, db_text(claimed, i, 0), out) < 0)
 			return -1;
+	return 0;
+}
+
+/* Codes asked for and not sent yet, claimed (marked sent) before sending:
+ * a code that fails to go out is asked for again by its user. */
+static const char SQL_CODES[] =
+	"UPDATE alert_channels c SET verify_sent_at = now() WHERE c.id IN ("
+	"  SELECT id FROM alert_channels WHERE verify_nonce IS NOT NULL AND verify_sent_at IS NULL "
+	"  AND verify_expires_at > now() AND kind IN ('sms', 'email') "
+	"  ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED) "
+	"RETURNING c.id, c.kind, c.target, c.verify_nonce";
+
+int
+alert_send_codes(struct pool *p, int *sent)
+{
+	unsigned char key[TOKEN_KEY_BYTES];
+	PGresult *res;
+
+	*sent = 0;
+	if (token_subkey("alert-verify", key) != 0) {
+		log_kv(LOG_ERROR, "no SECRET_KEY: verification codes cannot be made", NULL);
+		return -1;
+	}
+	if ((res = db_query(p, SQL_CODES, DB_NOARGS)) == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t id = db_int(res, i, 0);
+		const char *kind = db_text(res, i, 1);
+		struct alert_target c = { .channel_id = id, .kind = kind,
+		                          .target = db_text(res, i, 2),
+		                          .delivery_id = pool_printf(p, "verify-%lld", (long long)id) };
+		struct alert_result out;
+
+		alert_send_code(p, &c, alert_verify_code(p, key, (long long)id, db_text(res, i, 3),
+		                strcmp(kind, "sms") == 0), &out);
+		if (out.outcome == ALERT_SENT)
+			(*sent)++;
+		else
+			log_kv(LOG_WARN, "verification code not sent", "channel", db_text(res, i, 0),
+			       "error", out.error, NULL);
+	}
 	return 0;
 }
 

@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 struct pool;
-struct http_response;
 
 /* The database channel alerts are NOTIFYed on (by the hits trigger). */
 #define ALERTS_CHANNEL "edgescout_alerts"
@@ -33,11 +32,11 @@ struct alert_batch {
  * when the database failed (logged). */
 int alert_deliver_batch(struct pool *p, int max, int lease_s, struct alert_batch *out);
 
-/* Send channel id (kind "webhook" or "discord", target URL, webhook secret)
- * a test message saying it is being verified, once, into res. 0 with a
- * reply (any status), -1 when none came (res->error). */
-int alert_channel_test(struct pool *p, int64_t id, const char *kind, const char *target,
-                       const char *secret, struct http_response *res);
+/* Send the verification codes SMS and email channels asked for (each
+ * once; a code that fails is logged and asked for again by its user);
+ * *sent says how many went out. 0, or -1 when the database failed or
+ * SECRET_KEY is unset (logged). */
+int alert_send_codes(struct pool *p, int *sent);
 
 /* Seconds until the next pending row is due (0 when one is due now), or
  * -1 when none waits or the database failed. */

@@ -142,7 +142,7 @@ def a_channel_that_does_not_answer_2xx_stays_unverified_and_gets_nothing():
     expect_error(call("POST", f"/api/alerts/channels/{ch['id']}/verify", tok), 502,
                  "PROVIDER_UNAVAILABLE")
     assert call("GET", "/api/alerts/channels", tok).json()["items"][0]["verified"] is False
-    for body, field in (({"kind": "sms", "name": "x", "target": "+15550001"}, "kind"),
+    for body, field in (({"kind": "fax", "name": "x", "target": "+15550001111"}, "kind"),
                         ({"kind": "webhook", "name": "x", "target": "ftp://x"}, "target"),
                         ({"kind": "webhook", "name": "", "target": standin()}, "name"),
                         ({"kind": "webhook", "name": "x", "target": "javascript:alert(1)"},

@@ -1,10 +1,15 @@
 #!/usr/bin/python3
 """A stand-in for the receivers of alerts: a webhook receiver that checks
 X-Edgescout-Signature (t=<unix>,v1=<hex HMAC-SHA256 of "t.body">, within
-300 s) and refuses a replayed signature with 409, and a Discord webhook
-(204 No Content; 429 with a JSON retry_after and Retry-After when told).
+300 s) and refuses a replayed signature with 409, a Discord webhook (204 No
+Content; 429 with a JSON retry_after and Retry-After when told), and
+Twilio's Messages resource (POST /2010-04-01/Accounts/{sid}/Messages.json,
+HTTP Basic sid:token else 401 code 20003, form-encoded To, From, Body; 201
+with the message; 400 code 21211 for a To that is not E.164; 429 code 20429
+when told).
 
-POST /hook/<name> and POST /discord/<name> receive. A test drives it with:
+POST /hook/<name> and POST /discord/<name> receive; a text to number N is
+recorded under the path /sms/N. A test drives it with:
   POST /_config {"path": "/hook/x", "secret": "...", "script": [500, 429, ...],
                  "slow": seconds, "delay": seconds}
                                     answers the script's statuses first (each
@@ -18,18 +23,23 @@ A delivery id answered 2xx before is answered 200 again and marked
 without requests."""
 
 import argparse
+import base64
 import hashlib
 import hmac
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import re
+import secrets
 from urllib.parse import parse_qs, urlparse
 
 LOCK = threading.Lock()
 CONFIG = {}        # path -> {"secret", "script", "slow"}
 RECEIVED = {}      # path -> [records]
 SEEN_SIGS = set()
+TWILIO = {"sid": "", "token": ""}
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 LAST = [time.monotonic()]
 
 
@@ -80,6 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         at = time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = urlparse(self.path).path
+        if path.startswith("/2010-04-01/Accounts/"):
+            return self.twilio(path, body, at)
         if path == "/_config":
             cfg = json.loads(body)
             with LOCK:
@@ -107,6 +119,52 @@ class Handler(BaseHTTPRequestHandler):
                 rec["duplicate"] = True
             RECEIVED.setdefault(path, []).append(rec)
         self.reply(status, out, headers)
+
+    def twilio(self, path, body, at):
+        """Twilio's Messages.json: check the account, auth and form."""
+        def fail(status, code, message):
+            return self.reply(status, json.dumps({"code": code, "message": message,
+                                                  "more_info": "", "status": status}).encode())
+        m = re.fullmatch(r"/2010-04-01/Accounts/([A-Za-z0-9]+)/Messages\.json", path)
+        auth = self.headers.get("Authorization", "")
+        want = "Basic " + base64.b64encode(
+            f"{TWILIO['sid']}:{TWILIO['token']}".encode()).decode()
+        if not m or m.group(1) != TWILIO["sid"] or not hmac.compare_digest(auth, want):
+            return fail(401, 20003, "Authenticate")
+        if not (self.headers.get("Content-Type") or "").startswith(
+                "application/x-www-form-urlencoded"):
+            return fail(400, 21601, "Content-Type must be form-encoded")
+        form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        to = form.get("To", "")
+        key = "/sms/" + to
+        with LOCK:
+            cfg = CONFIG.setdefault(key, {"secret": "", "script": [], "slow": 0, "delay": 0})
+            scripted = cfg["script"].pop(0) if cfg["script"] else None
+        rec = {"delivery": None, "at": at, "body": form}
+        if not E164.fullmatch(to):
+            status = 400
+            out = {"code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
+                   "more_info": "", "status": 400}
+        elif not form.get("From") or not form.get("Body"):
+            status = 400
+            out = {"code": 21602, "message": "Message body is required.", "more_info": "",
+                   "status": 400}
+        elif scripted == 429:
+            status = 429
+            out = {"code": 20429, "message": "Too Many Requests", "more_info": "",
+                   "status": 429}
+        elif scripted is not None:
+            status = int(scripted)
+            out = {"code": 20500, "message": "scripted", "more_info": "", "status": status}
+        else:
+            status = 201
+            out = {"sid": "SM" + secrets.token_hex(16), "account_sid": TWILIO["sid"],
+                   "to": to, "from": form["From"], "body": form["Body"], "status": "queued",
+                   "num_segments": "1", "direction": "outbound-api", "error_code": None}
+        rec["status"] = status
+        with LOCK:
+            RECEIVED.setdefault(key, []).append(rec)
+        return self.reply(status, json.dumps(out).encode())
 
     def answer(self, path, cfg, body):
         """(status, headers, body) for a receive."""
@@ -136,7 +194,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--idle", type=float, default=300)
+    ap.add_argument("--twilio-sid", default="")
+    ap.add_argument("--twilio-token", default="")
     args = ap.parse_args()
+    TWILIO["sid"], TWILIO["token"] = args.twilio_sid, args.twilio_token
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(args.port_file + ".tmp", "w") as f:

@@ -4,7 +4,9 @@
  * Golden values were computed independently with OpenSSL:
  *   printf %s '1700000000.{"a":1}' | openssl dgst -sha256 -mac HMAC -macopt key:whsec_test -r
  *   printf %s 'unsubscribe:42' | openssl dgst -sha256 -mac HMAC \
- *     -macopt hexkey:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f -r */
+ *     -macopt hexkey:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f -r
+ *   printf %s 'verify:42:abc' | openssl dgst ... (the same key): its first 32 hex
+ *   digits, and its first 8 as a number mod 10^6 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,8 @@
 
 #define SIG_GOLDEN "t=1700000000,v1=" \
 	"38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+#define CODE_HEX_GOLDEN "9ede18b08079e6d05d0b2cce4fc66a3a"
+#define CODE_DIGITS_GOLDEN "355440"
 #define UNSUB_GOLDEN "90b7d0ff7f34afd8667149786afffedeac3c35c87f65f58584a08bfc968b4aff"
 
 static int
@@ -81,6 +85,18 @@ test_unsubscribe_golden_and_check(void **state)
 }
 
 static void
+test_verify_code_golden(void **state)
+{
+	unsigned char key[32];
+
+	key_init(key);
+	assert_string_equal(alert_verify_code(*state, key, 42, "abc", 0), CODE_HEX_GOLDEN);
+	assert_string_equal(alert_verify_code(*state, key, 42, "abc", 1), CODE_DIGITS_GOLDEN);
+	assert_string_not_equal(alert_verify_code(*state, key, 43, "abc", 1), CODE_DIGITS_GOLDEN);
+	assert_string_not_equal(alert_verify_code(*state, key, 42, "abd", 0), CODE_HEX_GOLDEN);
+}
+
+static void
 test_backoff_doubles_with_jitter_and_honours_retry_after(void **state)
 {
 	(void)state;
@@ -104,6 +120,7 @@ main(void)
 		T(test_signature_golden),
 		T(test_signature_covers_time_body_and_secret),
 		T(test_unsubscribe_golden_and_check),
+		T(test_verify_code_golden),
 		T(test_backoff_doubles_with_jitter_and_honours_retry_after),
 	};
 #undef T
