@@ -21,9 +21,10 @@ from urllib.parse import urlparse
 
 from accounts import new_user, sql, sql_value, user_id
 from jobs_lib import BIN, admin_token, as_stack_user, base_env, expect_rc, run
-from lib import expect_error, expect_status, request, test, wait_for
+from lib import STACK, expect_error, expect_status, request, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 STANDIN = os.path.join(HERE, "..", "standin", "webhook_standin.py")
 JOB = os.path.join(BIN, "cron", "deliver-alerts")
 _addr = itertools.cycle([f"127.0.0.{i}" for i in range(170, 175)])
@@ -302,3 +303,60 @@ def deliveries_are_listed_and_dead_letters_replayed_by_an_administrator():
     assert r.json()["items"] == []
     expect_error(call("GET", f"/api/alerts/deliveries?cursor={d['id']}", otok["access_token"]),
                  422, "VALIDATION_FAILED", "cursor")
+
+
+def readme_blocks():
+    """The two shell blocks of README.md's Alerts section: the signature
+    check and the curl examples (continued lines joined)."""
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    start = text.index("## Alerts")
+    blocks = []
+    at = start
+    for _ in range(2):
+        first = text.index("```sh\n", at) + len("```sh\n")
+        end = text.index("```", first)
+        blocks.append(text[first:end])
+        at = end + 3
+    assert at < text.index("\n## ", start + 5), "both blocks are in the Alerts section"
+    return blocks
+
+
+@test
+def readme_examples_run_as_written():
+    check, examples = readme_blocks()
+    email, _, tok = new_user("readme")
+    sql("UPDATE users SET tier = 'pro' WHERE lower(email) = lower(:'p1')", email)
+    tok = tok["access_token"]
+    wl = call("POST", "/api/watchlists", tok, {"name": "readme"}).json()["id"]
+    path = f"/hook/{secrets.token_hex(4)}"
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": tok,
+           "HOOK_URL": standin() + path, "WATCHLIST_ID": str(wl),
+           "CURL_CA_BUNDLE": STACK["CA"]}
+    commands = examples.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 8 and all(c.startswith("curl ") for c in commands), commands
+    secret = None
+    for c in commands:
+        p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True,
+                           timeout=60)
+        expect_rc(p, 0, c)
+        body = json.loads(p.stdout)
+        assert "error" not in body, (c, body)
+        if "/api/alerts/channels\"" in c and secret is None:
+            secret, env["CHANNEL_ID"] = body["secret"], str(body["id"])
+            standin_call("/_config", {"path": path, "secret": secret})
+        if "/verify" in c:
+            assert body["verified"] is True, body
+    rules = call("GET", "/api/alerts/rules", tok).json()["items"]
+    assert [r["name"] for r in rules] == ["NBA value", "Watchlist buys"], rules
+    # the signature check, on the test message the receiver got
+    got = received(path)[0]
+    d = tempfile.mkdtemp(prefix="readme-sig-")
+    for raw, want in ((got["raw"], "valid"), (got["raw"] + " ", "invalid")):
+        with open(os.path.join(d, "body.json"), "w") as f:
+            f.write(raw)
+        p = subprocess.run(["bash", "-c", check], env={"PATH": "/usr/bin:/bin",
+                           "SIG": got["signature"], "SECRET": secret}, cwd=d,
+                           capture_output=True, text=True, timeout=30)
+        expect_rc(p, 0, "the README's signature check")
+        assert p.stdout.strip() == want, (want, p.stdout, p.stderr)

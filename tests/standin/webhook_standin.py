@@ -17,7 +17,9 @@ recorded under the path /sms/N. A test drives it with:
                                     the first request that long, "delay"
                                     every one
   GET /_received?path=/hook/x       [{"delivery": id, "at": monotonic seconds,
-                                      "status": answered, "body": {...}}]
+                                      "status": answered, "body": {...},
+                                      "raw": the body's text, "signature": the
+                                      X-Edgescout-Signature header}]
 A delivery id answered 2xx before is answered 200 again and marked
 "duplicate". Writes its port to --port-file; ends after --idle seconds
 without requests."""
@@ -105,7 +107,9 @@ class Handler(BaseHTTPRequestHandler):
             slow, cfg["slow"] = cfg["slow"] + cfg.get("delay", 0), 0
         if slow:
             time.sleep(slow)
-        rec = {"delivery": self.headers.get("X-Edgescout-Delivery"), "at": at}
+        rec = {"delivery": self.headers.get("X-Edgescout-Delivery"), "at": at,
+               "raw": body.decode("utf-8", "replace"),
+               "signature": self.headers.get("X-Edgescout-Signature")}
         try:
             rec["body"] = json.loads(body)
         except ValueError:
