@@ -6,8 +6,6 @@
  * once, for ALERT_DELIVER_SECONDS (55: one run a minute keeps the outbox
  * moving; 0: only what is due now). Up to four instances run side by side
  * (job slots), sharing the outbox. A second run sends nothing twice. */
-#include <poll.h>
-
 #include "alert_deliver.h"
 #include "clock.h"
 #include "config.h"
@@ -30,23 +28,6 @@ static const struct job job = {
 };
 
 int main(int argc, char **argv) { return job_main(argc, argv, &job); }
-
-/* Wait up to seconds for a NOTIFY on the alerts channel (or a signal). */
-static void
-wait_notify(double seconds)
-{
-	PGconn *c = db_conn();
-	struct pollfd pfd;
-	PGnotify *n;
-
-	if (c == NULL || seconds <= 0)
-		return;
-	pfd.fd = PQsocket(c);
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, (int)(seconds * 1000) + 1) > 0 && PQconsumeInput(c))
-		while ((n = PQnotifies(c)) != NULL)
-			PQfreemem(n);
-}
 
 static int
 deliver_alerts(struct job_ctx *ctx)
@@ -75,7 +56,7 @@ deliver_alerts(struct job_ctx *ctx)
 		if (left <= 0 || job_should_stop())
 			break;
 		next = alert_next_due(ctx->pool);
-		wait_notify(next < 0 || next > left ? left : next);
+		job_wait_notify(next < 0 || next > left ? left : next);
 		if (job_should_stop())
 			break;
 	}

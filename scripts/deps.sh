@@ -14,6 +14,8 @@ PACKAGES=(
 	postgresql postgresql-contrib nginx spawn-fcgi multiwatch
 	openssl curl ca-certificates wrk valgrind prometheus python3 python3-aiosmtpd logrotate
 	python3-jsonschema nodejs
+	# nginx's pub/sub module: the live stream (/api/stream), subscribers held by nginx
+	libnginx-mod-nchan
 )
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
 # tests/openapi/package-lock.json and installed with npm ci.

@@ -39,6 +39,8 @@ struct http_request {
 	const char *body;             /* http_post: the body sent (body_len bytes) */
 	size_t body_len;
 	const char *userpwd;          /* http_post: "user:password" for Basic auth, or NULL */
+	const char *unix_socket;      /* connect to this unix socket instead of the URL's
+	                                 host (the URL still names the path), or NULL */
 };
 
 struct http_response {

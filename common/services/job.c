@@ -4,6 +4,7 @@
 #include "job.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -43,6 +44,22 @@ on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+void
+job_wait_notify(double seconds)
+{
+	PGconn *c = db_conn();
+	struct pollfd pfd;
+	PGnotify *n;
+
+	if (c == NULL || seconds <= 0)
+		return;
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int)(seconds * 1000) + 1) > 0 && PQconsumeInput(c))
+		while ((n = PQnotifies(c)) != NULL)
+			PQfreemem(n);
 }
 
 int

@@ -70,6 +70,10 @@ int job_fail(struct job_ctx *ctx, const char *fmt, ...)
  * boundary and return what it has done (the run still ends 'ok'). */
 int job_should_stop(void);
 
+/* Wait up to seconds for a NOTIFY on a channel the job's session LISTENs
+ * to (or a signal); the notifications that came are consumed. */
+void job_wait_notify(double seconds);
+
 /* Run one statement; the number of rows it affected (or returned), or -1
  * (reason logged, db_sqlstate() says why). */
 int64_t job_exec(struct job_ctx *ctx, const char *sql, const char *const *args, int nargs);
