@@ -209,7 +209,7 @@ BEGIN
 			ORDER BY r.id
 		LOOP
 			-- one user's alerts are counted one writer at a time
-			PERFORM pg_advisory_xact_lock(14, rl.user_id::int);
+			PERFORM pg_advisory_xact_lock(14, (rl.user_id % 2147483647)::int);
 			IF EXISTS (SELECT 1 FROM alerts a WHERE a.rule_id = rl.id AND a.subject = subj
 			           AND a.created_at > now() - make_interval(secs => rl.cooldown_seconds)) THEN
 				CONTINUE;
