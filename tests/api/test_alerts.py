@@ -264,17 +264,17 @@ def settled_odds_hit(tag, n, result, profit, clv):
     """An ev_hits row settled as settle-odds leaves it, and its hit."""
     sql("INSERT INTO odds_books (key, title) VALUES ('perfbook', 'Perf') ON CONFLICT DO NOTHING")
     sql("INSERT INTO odds_events (id, sport_key, commence_time, home_team, away_team) "
-        "VALUES (:'p1', 'basketball_nba', now(), 'A', 'B') ON CONFLICT DO NOTHING", f"pe{tag}")
+        "VALUES (:'p1', 'alerts_perf_test', now(), 'A', 'B') ON CONFLICT DO NOTHING", f"pe{tag}")
     hid = sql_value(
         "INSERT INTO ev_hits (event_id, sport_key, market, outcome, book, price, fair_prob, ev, "
         "kelly, method, fair_source, observed_at, commence_time, source, result, profit_flat, clv, "
-        "settled_at) VALUES (:'p1', 'basketball_nba', 'h2h', :'p2', 'perfbook', 2.1, 0.5, 0.05, "
+        "settled_at) VALUES (:'p1', 'alerts_perf_test', 'h2h', :'p2', 'perfbook', 2.1, 0.5, 0.05, "
         "0.04, 'multiplicative', 'consensus', now(), now(), 'scan', NULLIF(:'p3', ''), "
         "NULLIF(:'p4', '')::float8, NULLIF(:'p5', '')::float8, now()) RETURNING id",
         f"pe{tag}", f"o{n}", result or "", "" if profit is None else profit,
         "" if clv is None else clv)
     return hit("odds", f"ev:{hid}", 50, {"hit_id": int(hid), "event_id": f"pe{tag}",
-                                          "sport": "basketball_nba", "market": "h2h",
+                                          "sport": "alerts_perf_test", "market": "h2h",
                                           "outcome": f"o{n}", "ev": 0.05})
 
 
