@@ -18,6 +18,8 @@ PACKAGES=(
 	python3-stripe
 	# systemd-analyze (verify, security, calendar) checks the production units
 	systemd
+	# nginx's pub/sub module: the live stream (/api/stream), subscribers held by nginx
+	libnginx-mod-nchan
 )
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
 # tests/openapi/package-lock.json and installed with npm ci.

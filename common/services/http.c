@@ -196,7 +196,8 @@ perform(struct pool *p, const struct http_request *req, struct curl_slist *heade
 
 	curl_easy_reset(easy);
 	/* the safety settings must hold, or nothing is sent */
-	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK ||
+	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
+	                     req->post_body ? "http,https" : "http,https,file") != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK) {
@@ -205,12 +206,15 @@ perform(struct pool *p, const struct http_request *req, struct curl_slist *heade
 		return CURLE_FAILED_INIT;
 	}
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
-	if (req->post_body != NULL) {   /* a POST is never redirected */
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, req->post_body ? 0L : 1L);  /* a POST is never redirected */
+	if (req->post_body != NULL) {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->post_len);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->post_body);
-	} else {
-		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	}
+	if (req->userpwd != NULL)
+		curl_easy_setopt(easy, CURLOPT_USERPWD, req->userpwd);
+	if (req->unix_socket != NULL)
+		curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, l->total_ms);
@@ -330,14 +334,10 @@ out:
 	return rc;
 }
 
-int
-http_get(struct pool *p, const struct http_request *req, struct http_response *out)
+/* out emptied, with room for req's captured headers. */
+static void
+response_init(struct pool *p, const struct http_request *req, struct http_response *out)
 {
-	double start = clock_now(), began;
-	struct limits l;
-	int rc, failed, use_db, cache;
-	struct http_response old;
-
 	assert(req != NULL && req->provider != NULL && *req->provider != '\0');
 	assert(req->url != NULL && out != NULL);
 	assert(req->post_body == NULL || req->cache_ttl == 0);
@@ -354,6 +354,35 @@ http_get(struct pool *p, const struct http_request *req, struct http_response *o
 		out->captured = pool_alloc(p, (n + 1) * sizeof(*out->captured));
 		memset(out->captured, 0, (n + 1) * sizeof(*out->captured));
 	}
+}
+
+int
+http_post(struct pool *p, const struct http_request *req, struct http_response *out)
+{
+	double start = clock_now();
+	struct limits l;
+	int rc;
+
+	assert(req != NULL && req->post_body != NULL);
+	response_init(p, req, out);
+	limits_read(&l, p);
+	l.retries = 0;
+	rc = fetch(p, req, &l, out);
+	if (db_conn() != NULL && out->attempts > 0)
+		http_record_call(p, req, out, clock_now() - start);
+	out->seconds = clock_now() - start;
+	return rc;
+}
+
+int
+http_get(struct pool *p, const struct http_request *req, struct http_response *out)
+{
+	double start = clock_now(), began;
+	struct limits l;
+	int rc, failed, use_db, cache;
+	struct http_response old;
+
+	response_init(p, req, out);
 	limits_read(&l, p);
 	use_db = db_conn() != NULL;
 	cache = use_db && req->cache_ttl > 0 && req->post_body == NULL;

@@ -42,6 +42,9 @@ struct http_request {
 	                                 retried like a GET, so the request must be
 	                                 idempotent (an Idempotency-Key) */
 	size_t post_len;
+	const char *userpwd;          /* "user:password" for Basic auth, or NULL */
+	const char *unix_socket;      /* connect to this unix socket instead of the URL's
+	                                 host (the URL still names the path), or NULL */
 };
 
 struct http_response {
@@ -71,6 +74,12 @@ struct http_response {
  * 4xx/5xx after retries, or a stale copy; -1 when no usable reply came (timeout, connection, TLS, too large, missing
  * file) and no stale copy exists: out->error says why. */
 int http_get(struct pool *p, const struct http_request *req, struct http_response *out);
+
+/* POST req->post_body to req->url (http or https only, no redirect followed)
+ * once: no retry and no cache, the caller decides what a failure means.
+ * The call is recorded like http_get's. 0 with out filled for any HTTP
+ * status, -1 when no reply came (out->error says why). */
+int http_post(struct pool *p, const struct http_request *req, struct http_response *out);
 
 /* url without userinfo, query and fragment: "https://host[:port]/path", in
  * pool memory; "(unparsable url)" when it cannot be parsed. Safe to log. */

@@ -4,6 +4,7 @@
 #include "job.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -19,17 +20,18 @@
 #include "pool.h"
 #include "procname.h"
 
-#define SQL_LOCK \
-	"SELECT pg_try_advisory_lock(hashtext('edgescout.job.' || $1)), pg_backend_pid()"
-#define SQL_UNLOCK "SELECT pg_advisory_unlock(hashtext('edgescout.job.' || $1))"
+/* The lock of slot $2 of job $1: slot 0 is the job's own name. */
+#define LOCK_KEY "hashtext('edgescout.job.' || $1 || CASE WHEN $2::int > 0 THEN '#' || $2 ELSE '' END)"
+#define SQL_LOCK "SELECT pg_try_advisory_lock(" LOCK_KEY "), pg_backend_pid()"
+#define SQL_UNLOCK "SELECT pg_advisory_unlock(" LOCK_KEY ")"
 #define SQL_SKIPPED \
 	"INSERT INTO job_runs (job, finished_at, status) VALUES ($1, now(), 'skipped')"
 /* Holding the lock, any row of ours still running belongs to a dead run. */
 #define SQL_ABANDONED \
 	"UPDATE job_runs SET status = 'failed', finished_at = now(), " \
 	"error = 'abandoned: the run ended without finishing (killed, crashed or lost " \
-	"its database session)' WHERE job = $1 AND status = 'running'"
-#define SQL_START "INSERT INTO job_runs (job) VALUES ($1) RETURNING id"
+	"its database session)' WHERE job = $1 AND slot = $2::int AND status = 'running'"
+#define SQL_START "INSERT INTO job_runs (job, slot) VALUES ($1, $2::int) RETURNING id"
 #define SQL_FINISH \
 	"UPDATE job_runs SET status = $2, finished_at = now(), items = $3::int, " \
 	"error = nullif($4, '') WHERE id = $1::bigint"
@@ -42,6 +44,22 @@ on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+void
+job_wait_notify(double seconds)
+{
+	PGconn *c = db_conn();
+	struct pollfd pfd;
+	PGnotify *n;
+
+	if (c == NULL || seconds <= 0)
+		return;
+	pfd.fd = PQsocket(c);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int)(seconds * 1000) + 1) > 0 && PQconsumeInput(c))
+		while ((n = PQnotifies(c)) != NULL)
+			PQfreemem(n);
 }
 
 int
@@ -218,16 +236,24 @@ test_hold(void)
 		;
 }
 
-/* Take the lock: 1 taken, 0 held elsewhere, -1 no database. */
+/* Take the lock of a free slot (ctx->slot): 1 taken, 0 every slot held
+ * elsewhere, -1 no database. */
 static int
 take_lock(struct job_ctx *ctx, int *backend)
 {
-	PGresult *res = db_query(ctx->pool, SQL_LOCK, DB_ARGS(ctx->job->name));
+	int slots = ctx->job->slots > 1 ? ctx->job->slots : 1;
 
-	if (res == NULL || PQntuples(res) != 1)
-		return -1;
-	*backend = (int)db_int(res, 0, 1);
-	return strcmp(db_text(res, 0, 0), "t") == 0;
+	for (ctx->slot = 0; ctx->slot < slots; ctx->slot++) {
+		PGresult *res = db_query(ctx->pool, SQL_LOCK,
+		                         DB_ARGS(ctx->job->name, db_i64(ctx->pool, ctx->slot)));
+
+		if (res == NULL || PQntuples(res) != 1)
+			return -1;
+		*backend = (int)db_int(res, 0, 1);
+		if (strcmp(db_text(res, 0, 0), "t") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Open the run's row (or make the session read-only for a dry run). */
@@ -238,9 +264,9 @@ begin_run(struct job_ctx *ctx)
 
 	if (ctx->dry_run)
 		return job_exec(ctx, SQL_READ_ONLY, DB_NOARGS) < 0 ? -1 : 0;
-	if (job_exec(ctx, SQL_ABANDONED, DB_ARGS(ctx->job->name)) < 0)
+	if (job_exec(ctx, SQL_ABANDONED, DB_ARGS(ctx->job->name, db_i64(ctx->pool, ctx->slot))) < 0)
 		return -1;
-	res = db_query(ctx->pool, SQL_START, DB_ARGS(ctx->job->name));
+	res = db_query(ctx->pool, SQL_START, DB_ARGS(ctx->job->name, db_i64(ctx->pool, ctx->slot)));
 	if (res == NULL || PQntuples(res) != 1)
 		return -1;
 	ctx->run_id = db_int(res, 0, 0);
@@ -329,7 +355,7 @@ job_main(int argc, char **argv, const struct job *job)
 	        rc == 0 ? "ok" : "failed", clock_now() - t0);
 	status = rc == 0 ? 0 : 1;
 unlock:
-	db_query(ctx.pool, SQL_UNLOCK, DB_ARGS(job->name));
+	db_query(ctx.pool, SQL_UNLOCK, DB_ARGS(job->name, db_i64(ctx.pool, ctx.slot)));
 out:
 	pool_free(ctx.pool);
 	db_close();

@@ -8,8 +8,11 @@
  * the configuration, and takes the PostgreSQL advisory lock
  * hashtext('edgescout.job.' || name) on the process's one database session
  * (db.h). A second instance, on any host, logs "another instance holds the
- * lock", records a 'skipped' row in job_runs and exits 0 at once. The holder
- * marks rows its dead predecessors left 'running' as failed, records its own
+ * lock", records a 'skipped' row in job_runs and exits 0 at once. A job of
+ * several slots (struct job's slots: work that its instances share safely,
+ * as a queue claimed with SKIP LOCKED) runs up to that many instances, slot
+ * k > 0 locking name#k. The holder marks rows its dead predecessors in the
+ * same slot left 'running' as failed, records its own
  * run ('running', then 'ok' or 'failed' with finished_at, items and error),
  * logs JSON lines, releases the lock and exits 1 when the run failed.
  *
@@ -42,6 +45,7 @@ struct job_ctx {
 	int dry_run;                 /* --dry-run: read and count, write nothing */
 	int64_t items;               /* what the run processed (job_runs.items) */
 	int64_t run_id;              /* this run's job_runs row; 0 in a dry run */
+	int slot;                    /* the slot whose lock the run holds (0..slots-1) */
 	char error[JOB_ERROR_MAX];   /* why the run failed (job_fail) */
 };
 
@@ -49,6 +53,8 @@ struct job {
 	const char *name;                    /* [a-z0-9-], as in job_schedules() */
 	int (*run)(struct job_ctx *ctx);     /* 0 done, -1 failed (after job_fail) */
 	const char *help;                    /* what the job does, for --help */
+	int slots;                           /* instances that may run at once, each
+	                                        holding its own slot's lock (0: 1) */
 };
 
 /* Run job once as described above. Returns the exit status: 0 done or
@@ -63,6 +69,10 @@ int job_fail(struct job_ctx *ctx, const char *fmt, ...)
 /* 1 once SIGTERM or SIGINT arrived: a long job should stop at the next item
  * boundary and return what it has done (the run still ends 'ok'). */
 int job_should_stop(void);
+
+/* Wait up to seconds for a NOTIFY on a channel the job's session LISTENs
+ * to (or a signal); the notifications that came are consumed. */
+void job_wait_notify(double seconds);
 
 /* Run one statement; the number of rows it affected (or returned), or -1
  * (reason logged, db_sqlstate() says why). */
