@@ -66,12 +66,13 @@ static const struct reply_col feed_cols[] = {
 	{ NULL }
 };
 
-/* The hits $1 (user) of tier $2 sees: their domain's delay passed, public
- * or their own. */
+/* The hits $1 (user) of tier $2 sees: public ones once their domain's
+ * delay has passed, their own (a private search's deals, their bot's odds
+ * hits) at once. */
 #define VISIBLE \
 	"FROM hits h JOIN tier_feed f ON f.tier = $2 AND f.domain = h.domain " \
-	"WHERE (h.user_id IS NULL OR h.user_id = $1) " \
-	"  AND h.created_at <= now() - make_interval(secs => f.delay_seconds) "
+	"WHERE (h.user_id = $1 OR (h.user_id IS NULL " \
+	"  AND h.created_at <= now() - make_interval(secs => f.delay_seconds))) "
 
 /* A hit's detail: a signal's analysis, an odds hit's event list, a deal's
  * own link. */

@@ -70,8 +70,9 @@ static const char SQL_SCORES[] =
 	"  l.components) IS DISTINCT FROM (x.score, x.band, x.confidence, x.comparables, "
 	"  round(x.median, 2), x.components)";
 
-/* The search's listings of band good or great are its hits; the others
- * (and ended ones) leave. A new hit is NOTIFYed as the odds' are. */
+/* The search's listings of band good or great are its hits, owned by the
+ * search's user (none for a demo search: every user's); the others (and
+ * ended ones) leave. A new hit is NOTIFYed as the odds' are. */
 static const char SQL_HITS[] =
 	"WITH live AS (SELECT l.id, l.title, l.score, l.band, l.price, l.shipping, l.currency, "
 	"    l.url, l.median_total, l.comparables, l.condition, s.id AS search_id, s.user_id, "
@@ -81,13 +82,14 @@ static const char SQL_HITS[] =
 	"        AND h.payload->>'search_id' = $1::text "
 	"        AND NOT EXISTS (SELECT 1 FROM live WHERE 'listing:' || live.id = h.key) "
 	"        RETURNING 1), "
-	"ins AS (INSERT INTO hits (domain, key, score, title, payload, observed_at) "
+	"ins AS (INSERT INTO hits (domain, key, score, title, payload, observed_at, user_id) "
 	"        SELECT 'deals', 'listing:' || id, score, left(title, 300), "
-	"          jsonb_build_object('listing_id', id, 'search_id', search_id, "
+	"          jsonb_build_object('listing_id', id, 'link', '/api/deals/' || id, "
+	"            'search_id', search_id, "
 	"            'search', name, 'user_id', user_id, 'band', band, 'price', price, "
 	"            'shipping', shipping, 'currency', currency, 'condition', condition, "
 	"            'median_total', median_total, 'comparables', comparables, 'url', url), "
-	"          now() FROM live "
+	"          now(), user_id FROM live "
 	"        ON CONFLICT (domain, key) DO UPDATE SET score = EXCLUDED.score, "
 	"          title = EXCLUDED.title, payload = EXCLUDED.payload, "
 	"          observed_at = EXCLUDED.observed_at "

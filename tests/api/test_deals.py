@@ -195,6 +195,18 @@ def job_stores_scores_and_hits():
                                    "WHERE search_id = :'p1'", sid)}
     assert f"listing:{ids['L6']}" in keys and f"listing:{ids['L7']}" not in keys, hits
     assert all(h[2] in ("great", "good") for h in hits), hits
+    # a private search's hits are its owner's: in the owner's feed, not another's
+    owner = sql_value("SELECT user_id FROM deal_searches WHERE id = :'p1'", sid)
+    assert sql("SELECT DISTINCT user_id::text FROM hits WHERE domain = 'deals' "
+               "AND payload->>'search_id' = :'p1'", str(sid)) == [[owner]]
+    feed = call("GET", "/api/feed?domain=deals&limit=200", tok)
+    expect_status(feed, 200)
+    mine = {i["key"]: i for i in feed.json()["items"]}
+    assert mine[f"listing:{ids['L6']}"]["link"] == f"/api/deals/{ids['L6']}", mine
+    other = new_user("deals-other")[2]["access_token"]
+    feed = call("GET", "/api/feed?domain=deals&limit=200", other)
+    expect_status(feed, 200)
+    assert not {i["key"] for i in feed.json()["items"]} & keys, feed.json()
     s = call("GET", f"/api/deals/searches/{sid}", tok).json()
     assert s["listings"] == 8 and s["last_scan_at"] and s["last_error"] is None, s
 

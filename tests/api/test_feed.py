@@ -130,6 +130,12 @@ def free_users_see_odds_hits_after_the_delay_and_ingested_hits_are_private():
     assert ids(free) == {sig, old}, "free: markets at once, odds and deals 15 minutes late"
     assert ids(pro) == {sig, odds, deal, old}
     assert ids(owner_tok) == {sig, odds, deal, old, mine}
+    # a user's own hits (their bot's, a private search's) are theirs at once,
+    # whatever the tier's delay for the domain
+    free_owner_tok, free_owner = user("free")
+    own = hit("odds", f"ev:own{tag}", 40, f"Own {tag}", {"sport": "soccer_epl"},
+              owner=free_owner)
+    assert ids(free_owner_tok) == {sig, old, own}
     # a cursor naming a hit the caller may not see is refused
     expect_error(call("GET", f"/api/feed?cursor={mine}", pro), 422, "VALIDATION_FAILED",
                  "cursor")
