@@ -63,15 +63,23 @@ alert_backoff(int n, long retry_after)
 	return retry_after > wait ? (double)retry_after : wait;
 }
 
-/* The webhook body: the delivery, its alert, hit and rule. */
+/* The webhook body: the delivery, its alert, hit and rule, and a nonce of
+ * this send: a resend (a retry, an administrator's replay) is the same
+ * delivery_id with another signature, never a byte-for-byte replay that a
+ * receiver refusing seen signatures would drop, even within one second. */
 static const char *
 webhook_body(struct pool *p, const PGresult *d)
 {
 	json_object *o = pool_json_object(p), *hit = json_object_new_object(),
 	            *rule = json_object_new_object();
 	const char *unsub = alert_unsubscribe_url(p, db_int(d, 0, D_CHANNEL));
+	unsigned char nonce[12];
+	char hex[sizeof(nonce) * 2 + 1];
 
+	randombytes_buf(nonce, sizeof(nonce));
+	sodium_bin2hex(hex, sizeof(hex), nonce, sizeof(nonce));
 	json_object_object_add(o, "delivery_id", json_object_new_int64(db_int(d, 0, D_ID)));
+	json_object_object_add(o, "nonce", json_object_new_string(hex));
 	json_object_object_add(o, "alert_id", json_object_new_int64(db_int(d, 0, D_ALERT)));
 	json_object_object_add(hit, "domain", json_object_new_string(db_text(d, 0, D_DOMAIN)));
 	json_object_object_add(hit, "key", json_object_new_string(db_text(d, 0, D_KEY)));

@@ -296,7 +296,8 @@ def deliveries_are_listed_and_dead_letters_replayed_by_an_administrator():
     expect_error(call("POST", f"/api/admin/alerts/dead-letters/{d['id']}/replay", admin), 404,
                  "NOT_FOUND")
     deliver()
-    assert outbox(rule) == [("sent", 1)]
+    got = outbox(rule)
+    assert got == [("sent", 1)], got
     assert [g["status"] for g in deliveries(path)] == [400, 200]
     other, _, otok = new_user("deliver")
     r = call("GET", "/api/alerts/deliveries", otok["access_token"])
