@@ -14,10 +14,13 @@ PACKAGES=(
 	postgresql postgresql-contrib nginx spawn-fcgi multiwatch
 	openssl curl ca-certificates wrk valgrind prometheus python3 python3-aiosmtpd logrotate
 	python3-jsonschema nodejs
+	# the web page's test: Debian's browser driven by WebDriver, nothing downloaded
+	chromium chromium-driver python3-selenium
 )
-# The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
-# tests/openapi/package-lock.json and installed with npm ci.
-OPENAPI_TOOLS=tests/openapi
+# npm folders, each pinned by its package-lock.json and installed with npm ci:
+# the OpenAPI document's validator (the official OAS 3.1 schema), and the web
+# page's chart library, bundler (esbuild) and accessibility checker (axe-core).
+NPM_DIRS=(tests/openapi web)
 POLICY=${POLICY_RC_D:-/usr/sbin/policy-rc.d}   # (another path only in tests)
 # The system services of PACKAGES (package:unit): installing enables them at
 # boot, which edgescout does not want.
@@ -99,17 +102,24 @@ need_npm() {
 	apt-get install -y -q --no-install-recommends npm || die "apt-get install npm failed"
 }
 
-# tests/openapi/node_modules as the lock file pins it, unless already so.
-openapi_tools() {
+# DIR/node_modules as DIR/package-lock.json pins it, unless already so.
+npm_ci() {
 	local dir lock stamp
-	dir="$(cd "$(dirname "$0")/.." && pwd)/$OPENAPI_TOOLS"
+	dir="$(cd "$(dirname "$0")/.." && pwd)/$1"
 	lock="$dir/package-lock.json"
 	stamp="$dir/node_modules/.package-lock.json"
 	[ -f "$stamp" ] && [ "$stamp" -nt "$lock" ] && return 0
 	need_npm
-	printf '%s: npm ci in %s\n' "$PROG" "$OPENAPI_TOOLS"
+	printf '%s: npm ci in %s\n' "$PROG" "$1"
 	npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null ||
-		die "npm ci in $OPENAPI_TOOLS failed"
+		die "npm ci in $1 failed"
+}
+
+npm_tools() {
+	local d
+	for d in "${NPM_DIRS[@]}"; do
+		npm_ci "$d"
+	done
 }
 
 main() {
@@ -117,7 +127,7 @@ main() {
 	command -v dpkg-query >/dev/null || die "dpkg-query not found: this script needs Debian or Ubuntu"
 	mapfile -t missing < <(missing_packages)
 	if [ ${#missing[@]} -eq 0 ]; then
-		openapi_tools
+		npm_tools
 		return 0
 	fi
 	if [ "$(id -u)" -ne 0 ]; then
@@ -134,7 +144,7 @@ main() {
 	disable_services "${missing[@]}"
 	mapfile -t missing < <(missing_packages)
 	[ ${#missing[@]} -eq 0 ] || die "still missing after the install: ${missing[*]}"
-	openapi_tools
+	npm_tools
 }
 
 main "$@"
