@@ -41,15 +41,40 @@ export async function oddsPage(main, params) {
 	});
 	const hits = h("div", {});
 	const arbs = h("div", {});
+	const perf = h("div", {});
 	put(main, h("h1", {}, "Odds"),
 		h("section", { class: "card" }, h("h2", {}, "+EV hits"), f, hits),
-		h("section", { class: "card" }, h("h2", {}, "Arbitrage"), arbs));
+		h("section", { class: "card" }, h("h2", {}, "Arbitrage"), arbs),
+		h("section", { class: "card" }, h("h2", {}, "Keeping score"), perf));
 	api("GET", "/api/odds/sports").then((s) => put(sports, s.sports.map((x) =>
 		h("option", { value: x.key }, x.title)))).catch(() => {});
 	const filters = {};
 	for (const k of FILTERS) filters[k] = params.get(k) || "";
 	showHits(hits, filters);
 	showArbs(arbs, filters.sport);
+	showPerformance(perf, filters.sport);
+}
+
+/** A value with its 95 % interval: "4.1 % (−2.0 % to 10.2 %)". */
+function ci(x, f) {
+	if (!x || x.value === null) return "—";
+	return x.low === null ? f(x.value) : `${f(x.value)} (${f(x.low)} to ${f(x.high)})`;
+}
+
+async function showPerformance(el, sport) {
+	const r = await loading(el, api("GET", `/api/ev/performance${query({ sport })}`), "Loading the results");
+	if (!r) return;
+	if (r.overall.settled === 0) return put(el, h("p", {}, "No settled hits yet."));
+	const p1 = (x) => pct(x, 1);
+	put(el, h("p", { class: "hint" }, `Intervals: ${r.intervals}.`),
+		table("Settled hits, overall and by EV band, with 95 % intervals", [
+		{ label: "", value: (g) => g.key },
+		{ label: "Settled", num: true, value: (g) => g.settled },
+		{ label: "Won–lost", num: true, value: (g) => `${g.wins}–${g.losses}` },
+		{ label: "Hit rate", num: true, value: (g) => ci(g.hit_rate, p1) },
+		{ label: "ROI flat", num: true, value: (g) => ci(g.roi_flat, p1) },
+		{ label: "CLV", num: true, value: (g) => ci(g.clv, p1) },
+		], [r.overall, ...r.by_ev_band]));
 }
 
 async function showHits(el, filters, cursor, rows = []) {
