@@ -297,6 +297,14 @@ def register_sign_in_watchlist_chart_analysis():
         wait(f"a[href='#/symbol/{symbol}']")
         browser().find_element(By.CSS_SELECTOR, f"button[aria-label='Remove {symbol}']").click()
         wait_text("main", "No symbols yet")
+        # a second watchlist: the lists become tabs, the new one open
+        f = browser().find_element(By.CSS_SELECTOR, "form[aria-label='New watchlist']")
+        fill(f, name="Tech")
+        submit(f)
+        tab = wait("nav.tabs a[aria-current='page']")
+        assert tab.text == "Tech (0)", tab.text
+        assert [a.text for a in browser().find_elements(By.CSS_SELECTOR, "nav.tabs a")] == \
+            ["Favourites (0)", "Tech (0)"]
         console()
     finally:
         sql("DELETE FROM watchlist_symbols WHERE symbol_id IN "
@@ -397,7 +405,7 @@ def odds_view_lists_hits_with_filters_and_arbs():
 
 
 @test
-def readable_at_phone_width_and_signed_out():
+def readable_at_phone_width_and_in_dark_then_signed_out():
     d = browser()
     d.set_window_size(390, 844)
     try:
@@ -408,6 +416,20 @@ def readable_at_phone_width_and_signed_out():
         checked("markets-phone")
     finally:
         d.set_window_size(1280, 1000)
+    # dark after the system setting, readable there too (axe checks contrast)
+    dark = {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)
+    try:
+        for page, ready in (("#/account", "form[aria-label='New API key']"),
+                            ("#/markets", "form[aria-label='Add a symbol']")):
+            d.execute_script("location.hash = arguments[0]", page)
+            wait(ready)
+            bg = d.execute_script("return getComputedStyle(document.body).backgroundColor")
+            rgb = [int(x) for x in re.findall(r"\d+", bg)[:3]]
+            assert max(rgb) < 64, f"{page} in dark: background {bg}"
+            checked(f"{page[2:]}-dark")
+    finally:
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     browser().find_element(By.XPATH, "//button[text()='Sign out']").click()
     wait("form[aria-label='Sign in']")
     wait_text("#nav", "Register")
