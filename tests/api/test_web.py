@@ -1,5 +1,6 @@
-"""The web page in a real browser (Debian's chromium through chromedriver)
-against the running stack: served with its CSP and cache headers; register,
+"""The web page's indicators against the golden values (node), then the page
+in a real browser (Debian's chromium through chromedriver) against the
+running stack: served with its CSP and cache headers; register,
 sign in, add a symbol to a watchlist, its chart drawn (pixels of a
 screenshot), its analysis; API keys and the password; the odds view; an API
 error shown with its message; phone width; sign out; the README's commands
@@ -196,6 +197,15 @@ def colours(png):
 
 
 # ---- the tests ---------------------------------------------------------------
+
+@test
+def chart_indicators_match_the_golden_values():
+    p = subprocess.run(["node", os.path.join(REPO, "web", "test", "golden.mjs"),
+                        os.path.join(REPO, "tests", "fixtures")],
+                       capture_output=True, text=True, timeout=120)
+    expect_rc(p, 0, "web/test/golden.mjs")
+    assert p.stdout.count("\nok ") + p.stdout.startswith("ok ") == 9, p.stdout
+
 
 @test
 def page_is_served_with_its_csp_and_cached_hashed_assets():
