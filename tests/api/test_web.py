@@ -419,11 +419,13 @@ def readable_at_phone_width_and_in_dark_then_signed_out():
     d = browser()
     d.set_window_size(390, 844)
     try:
-        go("#/markets")
-        wait("form[aria-label='Add a symbol']")
-        wide = d.execute_script("return document.documentElement.scrollWidth")
-        assert wide <= 390, f"{wide} px wide at 390"
-        checked("markets-phone")
+        for page, ready in (("#/markets", "form[aria-label='Add a symbol']"),
+                            ("#/odds", "section:last-of-type div > *:not(.loading)"), ("#/account", "form[aria-label='New API key']")):
+            d.execute_script("location.hash = arguments[0]", page)
+            wait(ready)
+            wide = d.execute_script("return document.documentElement.scrollWidth")
+            assert wide <= 390, f"{page}: {wide} px wide at 390"
+            checked(f"{page[2:]}-phone")
     finally:
         d.set_window_size(1280, 1000)
     # dark after the system setting, readable there too (axe checks contrast)
