@@ -196,6 +196,12 @@ def colours(png):
     return counts
 
 
+def chart_background(el):
+    """The most frequent colour of el's screenshot, (r, g, b)."""
+    counts = colours(el.screenshot_as_png)
+    return tuple(max(counts, key=counts.get))
+
+
 # ---- the tests ---------------------------------------------------------------
 
 @test
@@ -247,6 +253,7 @@ def register_sign_in_watchlist_chart_analysis():
     password = f"Amber lantern {uuid.uuid4().hex[:8]} hums softly"
     _state["email"], _state["password"] = email, password
     symbol = random_symbol("W")
+    _state["symbol"] = symbol
     import_rows(symbol, sp500_rows()[-400:])
     try:
         go("")
@@ -440,6 +447,14 @@ def readable_at_phone_width_and_in_dark_then_signed_out():
             rgb = [int(x) for x in re.findall(r"\d+", bg)[:3]]
             assert max(rgb) < 64, f"{page} in dark: background {bg}"
             checked(f"{page[2:]}-dark")
+        # the chart follows a change of the setting: drawn again in dark
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        d.execute_script("location.hash = arguments[0]", f"#/symbol/{_state['symbol']}")
+        box = wait(".chart[data-drawn='true']")
+        assert sum(chart_background(box)) > 600, chart_background(box)
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", dark)
+        WebDriverWait(d, 30).until(lambda _: sum(chart_background(box)) < 150)
+        checked("symbol-dark")
     finally:
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     browser().find_element(By.XPATH, "//button[text()='Sign out']").click()

@@ -83,6 +83,15 @@ async function route() {
 	}
 }
 
+/* A 401 while signed in: the session is over; sign in again. */
+window.addEventListener("es-unauthorized", () => {
+	if (!session.user) return;
+	session.user = null;
+	setCsrf(null);
+	drawNav();
+	location.hash = "#/signin";
+});
+
 async function start() {
 	try {
 		await session.refresh();

@@ -9,11 +9,15 @@ const STRATEGIES = ["momentum", "growth", "value", "dividend"];
 const OVERLAYS = [["sma20", "SMA 20"], ["sma50", "SMA 50"], ["sma200", "SMA 200"],
 	["bollinger", "Bollinger 20/2"], ["rsi", "RSI 14"], ["macd", "MACD 12/26/9"]];
 let current = null;   // the chart on the page, removed when the page changes
+let redraw = null;    // drawing it again in the other theme
+const scheme = matchMedia("(prefers-color-scheme: dark)");
+scheme.addEventListener("change", () => redraw && redraw());
 
 /** Remove the chart of the previous page (its observers and canvases). */
 export function leaveSymbolPage() {
 	if (current) current.remove();
 	current = null;
+	redraw = null;
 }
 
 export async function symbolPage(main, symbol, params) {
@@ -40,12 +44,18 @@ export async function symbolPage(main, symbol, params) {
 
 async function drawPrices(area, box, symbol) {
 	const c = await loading(area, api("GET", `/api/candles${query({ symbol })}`), "Loading the prices");
-	if (!c) return;
+	if (!c || !area.isConnected) return;     // failed, or the page was left meanwhile
 	const rows = rowsOf(c);
 	if (rows.length === 0) return put(area, h("p", {}, `No prices for ${symbol} yet.`));
 	put(area, box, h("p", { class: "hint" }, `${rows.length} daily bars, ${rows[0].time} to ${rows[rows.length - 1].time}${c.freshness && c.freshness.stale ? " (stale)" : ""}.`));
-	leaveSymbolPage();
-	current = drawChart(box, rows);
+	const draw = () => {
+		leaveSymbolPage();
+		current = drawChart(box, rows);
+		document.querySelectorAll("input[data-overlay]").forEach((el) =>
+			current.toggle(el.dataset.overlay, el.checked));
+		redraw = draw;
+	};
+	draw();
 	box.dataset.drawn = "true";
 }
 
