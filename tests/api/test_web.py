@@ -24,7 +24,7 @@ import uuid
 import zlib
 
 from accounts import sql
-from analysis_lib import import_rows, random_symbol, sp500_rows
+from analysis_lib import ensure_gspc, import_rows, random_symbol, sp500_rows
 from jobs_lib import cli, expect_rc
 from lib import STACK, expect_error, get, request, test
 
@@ -322,6 +322,14 @@ def register_sign_in_watchlist_chart_analysis():
         assert tab.text == "Tech (0)", tab.text
         assert [a.text for a in browser().find_elements(By.CSS_SELECTOR, "nav.tabs a")] == \
             ["Favourites (0)", "Tech (0)"]
+        # the README's demo series, a symbol with a caret: ^GSPC
+        ensure_gspc()
+        f = wait("form[aria-label='Add a symbol']")
+        f.find_element(By.NAME, "symbol").send_keys("^gspc\n")
+        wait("a[href='#/symbol/%5EGSPC']").click()
+        wait(".chart[data-drawn='true']")
+        wait(".bar .part")
+        assert browser().find_element(By.TAG_NAME, "h1").text == "^GSPC"
         console()
     finally:
         sql("DELETE FROM watchlist_symbols WHERE symbol_id IN "
