@@ -290,8 +290,15 @@ def register_sign_in_watchlist_chart_analysis():
         wait_text(".facts", "Recommendation")
         facts = browser().find_element(By.CSS_SELECTOR, ".facts").text
         assert re.search(r"Score\s+\d+\.\d\d / 100", facts), facts
-        assert "No model yet" in browser().find_element(By.TAG_NAME, "main").text or \
-            "win probability" in browser().find_element(By.TAG_NAME, "main").text
+        # the model's win probability with its caveat, or (no model trained on
+        # this stack yet) the note saying so
+        model = browser().find_elements(By.CSS_SELECTOR, ".model")
+        if model:
+            assert re.match(r"Model v\d+: win probability \d+\.\d %\.\n.*not a forecast",
+                            model[0].text, re.S), model[0].text
+        else:
+            assert "No model yet: the win probability appears once one has been trained." in \
+                browser().find_element(By.TAG_NAME, "main").text
         rows = browser().find_elements(By.CSS_SELECTOR, "table tbody tr")
         assert [r.text.split()[0] for r in rows[:2]] == ["trend", "rsi"], [r.text for r in rows]
         browser().execute_script("arguments[0].scrollIntoView()", box)
