@@ -51,10 +51,7 @@ export async function api(method, path, body) {
 		const e = (data && data.error) || {};
 		// the session ended (expired, signed out elsewhere): main.js shows the sign-in
 		if (res.status === 401) window.dispatchEvent(new CustomEvent("es-unauthorized"));
-		let msg = e.message || `HTTP ${res.status}`;
-		if (res.status === 403 && !hasCsrf() && /CSRF/.test(msg))
-			msg += ": sign out and in again in this tab to make changes";
-		throw new ApiError(res.status, e.code || `HTTP_${res.status}`, msg, e.field);
+		throw new ApiError(res.status, e.code || `HTTP_${res.status}`, e.message || `HTTP ${res.status}`, e.field);
 	}
 	return data;
 }

@@ -8,6 +8,7 @@ const METHODS = ["", "multiplicative", "additive", "power", "shin", "worst_case"
 const MARKETS = ["", "h2h", "spreads", "totals"];
 const SORTS = ["ev", "newest", "commence"];
 const FILTERS = ["sport", "market", "min_ev", "max_price", "method", "sort"];
+let sportsList = null;   // the covered sports, asked once per visit
 
 function select(label, name, values, chosen, names = {}) {
 	return h("label", { class: "field", for: `f-${name}` }, h("span", {}, label),
@@ -46,8 +47,11 @@ export async function oddsPage(main, params) {
 		h("section", { class: "card" }, h("h2", {}, "+EV hits"), f, hits),
 		h("section", { class: "card" }, h("h2", {}, "Arbitrage"), arbs),
 		h("section", { class: "card" }, h("h2", {}, "Keeping score"), perf));
-	api("GET", "/api/odds/sports").then((s) => put(sports, s.sports.map((x) =>
-		h("option", { value: x.key }, x.title)))).catch(() => {});
+	sportsList = sportsList || api("GET", "/api/odds/sports").then((s) => s.sports, () => {
+		sportsList = null;     // only a suggestion list: asked again next time
+		return [];
+	});
+	sportsList.then((list) => put(sports, list.map((x) => h("option", { value: x.key }, x.title))));
 	const filters = {};
 	for (const k of FILTERS) filters[k] = params.get(k) || "";
 	showHits(hits, filters);
