@@ -342,6 +342,19 @@ def register_sign_in_watchlist_chart_analysis():
         wait(".bar .part")
         assert browser().find_element(By.TAG_NAME, "h1").text == "^GSPC"
         console()
+        # the list of one's own is renamed, then deleted: the default stays
+        browser().find_element(By.LINK_TEXT, "Markets").click()
+        wait_text("nav.tabs", "Tech (1)")
+        browser().find_element(By.LINK_TEXT, "Tech (1)").click()
+        f = wait("form[aria-label='Rename the watchlist']")
+        fill(f, name="Indices")
+        submit(f)
+        wait_text("nav.tabs", "Indices (1)")
+        browser().find_element(By.XPATH, "//button[text()='Delete Indices']").click()
+        wait_text("main h2", "Favourites")
+        assert not browser().find_elements(By.CSS_SELECTOR, "nav.tabs")
+        assert not browser().find_elements(By.XPATH, "//button[starts-with(text(), 'Delete')]")
+        console()
     finally:
         sql("DELETE FROM watchlist_symbols WHERE symbol_id IN "
             "(SELECT id FROM symbols WHERE symbol = :'p1')", symbol)
@@ -351,6 +364,9 @@ def register_sign_in_watchlist_chart_analysis():
 def api_errors_are_shown_with_their_message():
     go("#/symbol/NOSUCH1")
     err = wait(".error")
+    # both calls (the prices and the analysis) failed, each said where it belongs
+    WebDriverWait(browser(), 30).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".error")) == 2)
     assert re.search(r"\([A-Z_]+\)$", err.text), err.text
     main = browser().find_element(By.TAG_NAME, "main").text
     assert "NOSUCH1" in main, main

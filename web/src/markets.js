@@ -51,6 +51,7 @@ async function showList(el, id) {
 		], list.symbols);
 	put(el, h("section", { class: "card" },
 		h("h2", {}, list.name),
+		list.is_default ? null : listActions(list),
 		form({ "aria-label": "Add a symbol", class: "inline" },
 			[field("Symbol", { name: "symbol", required: true, maxlength: 20, autocapitalize: "characters", placeholder: "AAPL" })],
 			"Add", async (v) => {
@@ -58,4 +59,27 @@ async function showList(el, id) {
 				showList(el, id);
 			}),
 		rows));
+}
+
+/** Rename or delete a list of one's own (the default list stays). */
+function listActions(list) {
+	const del = h("button", { type: "button", class: "danger", onclick: async () => {
+		del.disabled = true;
+		try {
+			await api("DELETE", `/api/watchlists/${list.id}`);
+			location.hash = "#/markets";
+		} catch (err) {
+			del.disabled = false;
+			del.after(errorBox(err));
+		}
+	} }, `Delete ${list.name}`);
+	return h("div", { class: "list-actions" },
+		form({ "aria-label": "Rename the watchlist", class: "inline" },
+			[field("New name", { name: "name", id: "f-rename", required: true, maxlength: 100, value: list.name })],
+			"Rename", async (v) => {
+				await api("PATCH", `/api/watchlists/${list.id}`, { name: v.name });
+				history.replaceState(null, "", `#/markets?list=${list.id}`);
+				marketsPage(document.getElementById("main"), new URLSearchParams({ list: list.id }));
+			}),
+		del);
 }
