@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -58,7 +59,7 @@ def browser():
                 "--ignore-certificate-errors", "--disable-extensions", "--no-first-run",
                 "--disable-background-networking", "--disable-dev-shm-usage",
                 "--force-prefers-reduced-motion",
-                f"--user-data-dir={tempfile.mkdtemp(prefix='es-web-chrome-')}"):
+                f"--user-data-dir={_state.setdefault('profile', tempfile.mkdtemp(prefix='es-web-chrome-'))}"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
@@ -74,6 +75,7 @@ def quit_browser():
     d = _state.pop("driver", None)
     if d is not None:
         d.quit()
+    shutil.rmtree(_state.pop("profile", "/nonexistent"), ignore_errors=True)
 
 
 def wait(selector, timeout=30, visible=True):
