@@ -4,6 +4,7 @@
 #   cron/X.c          -> $(BUILD)/cron/X        (a scheduled job)
 #   cli/*.c           -> $(BUILD)/cli/edgescout (the operator command)
 #   tests/unit/test_X.c -> $(BUILD)/tests/unit/test_X
+#   web/src/*           -> $(BUILD)/web/        (the web page, bundled by esbuild)
 # SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
 
 .DELETE_ON_ERROR:
@@ -48,7 +49,9 @@ CLI_BIN = $(BUILD)/cli/edgescout
 UNIT_BIN = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
 LIB = $(BUILD)/libcommon.a
 
-all: $(CGI_BIN) $(CRON_BIN) $(CLI_BIN)
+WEB_PAGE = $(BUILD)/web/index.html
+
+all: $(CGI_BIN) $(CRON_BIN) $(CLI_BIN) $(WEB_PAGE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -93,6 +96,12 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(LIB) $(FCGI_LIBS) $(LDLIBS) -lcmocka -o $@
 
 unit: $(UNIT_BIN)
+
+# The web page: web/src bundled with web/node_modules (npm ci by make deps)
+# into index.html and content-hashed assets/.
+$(WEB_PAGE): $(wildcard web/src/*) web/build.mjs web/package-lock.json
+	@test -x web/node_modules/.bin/esbuild || { echo "web/node_modules is missing: run make deps (npm ci in web/)" >&2; exit 1; }
+	node web/build.mjs $(BUILD)/web
 
 # Benchmark programs: tests/bench/X.c -> $(BUILD)/tests/bench/X
 BENCH_BIN = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bench/*.c))
@@ -141,7 +150,8 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/edgescout/cgi-bin \
 	           $(DESTDIR)$(PREFIX)/lib/edgescout/cron $(DESTDIR)$(PREFIX)/share/edgescout/sql \
-	           $(DESTDIR)$(PREFIX)/share/edgescout/nginx $(DESTDIR)$(PREFIX)/share/edgescout/data
+	           $(DESTDIR)$(PREFIX)/share/edgescout/nginx $(DESTDIR)$(PREFIX)/share/edgescout/data \
+	           $(DESTDIR)$(PREFIX)/share/edgescout/web/assets
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/edgescout
 	install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/edgescout/cgi-bin/
 	$(if $(CRON_BIN),install -m 755 $(CRON_BIN) $(DESTDIR)$(PREFIX)/lib/edgescout/cron/)
@@ -153,6 +163,8 @@ install: all
 	install -m 644 docs/prometheus/*.yml $(DESTDIR)$(PREFIX)/share/edgescout/prometheus/
 	install -m 644 docs/grafana/*.json $(DESTDIR)$(PREFIX)/share/edgescout/grafana/
 	install -m 755 scripts/install-system.sh $(DESTDIR)$(PREFIX)/share/edgescout/install-system.sh
+	install -m 644 $(WEB_PAGE) $(DESTDIR)$(PREFIX)/share/edgescout/web/
+	install -m 644 $(BUILD)/web/assets/* $(DESTDIR)$(PREFIX)/share/edgescout/web/assets/
 
 clean:
 	rm -rf build build-san build-fuzz

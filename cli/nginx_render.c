@@ -252,6 +252,20 @@ render_locations(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 	return 0;
 }
 
+/* The web page's locations: its files in the folder beside the templates'
+ * (DIR/share/web of a stack, PREFIX/share/edgescout/web once installed). */
+static int
+render_web(struct nc_ctx *c, struct buf *out)
+{
+	const char *slash = strrchr(c->share, '/');
+	const char *web = pool_printf(c->p, "%.*s/web", (int)(slash ? slash - c->share : 0), c->share);
+
+	return nc_tmpl_file(out, c->share, "web_location.conf.in",
+	                    (const struct nc_var[]){ { "SHARE", c->share }, { "WEB", web },
+	                                             { NULL, NULL } },
+	                    c->err, sizeof(c->err));
+}
+
 /* listen lines for port on the comma-separated addresses; NULL when one is
  * not an IPv4 address or a bracketed IPv6 address. */
 static const char *
@@ -281,7 +295,7 @@ listen_lines(struct nc_ctx *c, long port, const char *extra)
 int
 nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 {
-	struct buf limits, cors, ups, errs, locs, ceiling;
+	struct buf limits, cors, ups, errs, locs, ceiling, web;
 	const char *https, *http;
 	int bench = c->o.bench || !c->s.limits;
 
@@ -291,11 +305,12 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 	buf_init(&errs, c->p);
 	buf_init(&locs, c->p);
 	buf_init(&ceiling, c->p);
+	buf_init(&web, c->p);
 	if ((https = listen_lines(c, c->o.port, " ssl")) == NULL ||
 	    (http = listen_lines(c, c->o.http_port, "")) == NULL ||
 	    render_rate_limits(c, &limits) < 0 || render_cors_maps(c, &cors) < 0 ||
 	    render_upstreams(c, t, &ups) < 0 || render_errors(c, &errs) < 0 ||
-	    render_locations(c, t, &locs) < 0)
+	    render_locations(c, t, &locs) < 0 || render_web(c, &web) < 0)
 		return -1;
 	if (bench && nc_tmpl_file(&ceiling, c->share, "ceiling.conf.in",
 	                          (const struct nc_var[]){ { "SHARE", c->share }, { NULL, NULL } },
@@ -321,6 +336,7 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		  "uninitialized_variable_warn off;", CONN_PER_IP) : "" },
 		{ "RATE_LIMIT_DECLARE", c->s.limits ? "set $es_rl none;" : "" },
 		{ "ERROR_LOCATIONS", buf_cstr(&errs) },
+		{ "WEB_LOCATIONS", buf_cstr(&web) },
 		{ "CEILING", buf_cstr(&ceiling) },
 		{ "LOCATIONS", buf_cstr(&locs) },
 		{ NULL, NULL }

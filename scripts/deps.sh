@@ -20,12 +20,14 @@ PACKAGES=(
 	systemd
 	# nginx's pub/sub module: the live stream (/api/stream), subscribers held by nginx
 	libnginx-mod-nchan
+	# the web page's test: Debian's browser driven by WebDriver, nothing downloaded
+	chromium chromium-driver python3-selenium
 )
-# The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
-# tests/openapi/package-lock.json and installed with npm ci.
-# The local S3-compatible server of the off-site backup tests (tests only),
-# pinned by tests/s3/package-lock.json likewise.
-NPM_TOOLS=(tests/openapi tests/s3)
+# npm folders, each pinned by its package-lock.json and installed with npm ci:
+# the OpenAPI document's validator (the official OAS 3.1 schema), the local
+# S3-compatible server of the off-site backup tests (tests only), and the web
+# page's chart library, bundler (esbuild) and accessibility checker (axe-core).
+NPM_TOOLS=(tests/openapi tests/s3 web)
 POLICY=${POLICY_RC_D:-/usr/sbin/policy-rc.d}   # (another path only in tests)
 # The system services of PACKAGES (package:unit): installing enables them at
 # boot, which edgescout does not want.

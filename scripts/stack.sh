@@ -27,7 +27,7 @@
 #     the environment wins over EXTRA_ENV, which wins over the file's lines
 #
 # Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout), DIR/sql,
-# DIR/share (nginx/, crontab, demo data), DIR/etc (edgescout.env, nginx.conf,
+# DIR/share (nginx/, web/, crontab, demo data), DIR/etc (edgescout.env, nginx.conf,
 # crontab, tls/), DIR/pgdata, DIR/run (sockets, pids, metrics), DIR/log, DIR/tmp.
 # Logs: DIR/log (0750), each file 0640 and the account's: one per binary
 # (the workers write it themselves: LOG_FILE), nginx-error.log,
@@ -42,8 +42,7 @@
 # (created once), nginx's master as root and its workers as edgescout.
 set -euo pipefail
 
-PROG=stack.sh  # used by lib.sh
-export PROG
+export PROG=stack.sh  # used by lib.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 # shellcheck source=lib.sh
@@ -156,7 +155,7 @@ binaries_in() {
 	done
 }
 
-# Copy binaries, migrations and nginx templates into DIR.
+# Copy binaries, migrations, nginx templates and the web page into DIR.
 install_files() {
 	local build name f
 	build=$(cd "$BUILD_DIR" 2>/dev/null && pwd -P) || die "no build directory $BUILD_DIR: run make all first"
@@ -176,6 +175,7 @@ install_files() {
 		[ -f "$f" ] && install -m 644 "$f" "$DIR/sql/"
 	done
 	install -m 644 "$repo"/nginx/* "$DIR/share/nginx/"
+	[ -f "$build/web/index.html" ] && cp -R "$build/web" "$DIR/share/web" || die "no $build/web/index.html: run make all first"
 	install -m 644 "$repo"/cron/crontab "$DIR/share/crontab"
 	install -m 644 "$repo"/data/*.csv "$repo"/data/*.json "$DIR/share/"   # the demos
 	chmod 755 "$DIR"

@@ -88,8 +88,9 @@ def run_deps(installed):
 def deps_packages():
     with open(os.path.join(REPO, "scripts", "deps.sh")) as f:
         text = f.read()
-    block = text.split("PACKAGES=(", 1)[1].split(")", 1)[0]
-    return block.split()
+    # the list ends at a line of its own ")": comments may hold parentheses
+    block = text.split("PACKAGES=(", 1)[1].split("\n)", 1)[0]
+    return [w for line in block.splitlines() for w in line.split("#", 1)[0].split()]
 
 
 @test
@@ -135,6 +136,10 @@ def make_install_ships_the_demo_data():
         assert filecmp.cmp(os.path.join(data, "sp500-2000.csv"),
                            os.path.join(REPO, "data", "sp500-2000.csv"), shallow=False)
         assert os.path.isfile(os.path.join(d, "usr/local/bin/edgescout"))
+        web = os.path.join(d, "usr/local/share/edgescout/web")
+        assert os.path.isfile(os.path.join(web, "index.html")), os.listdir(d)
+        assets = sorted(os.listdir(os.path.join(web, "assets")))
+        assert [a.split(".", 1)[1] for a in assets] == ["css", "css.gz", "js", "js.gz"], assets
 
 
 # ---- make run ------------------------------------------------------------------------
