@@ -329,7 +329,6 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		{ "LISTEN_HTTP", http },
 		{ "LISTEN_HTTPS", https },
 		{ "HTTPS_PORT_SUFFIX", c->o.port == 443 ? "" : pool_printf(c->p, ":%ld", c->o.port) },
-		{ "HTTPS_PORT", pool_printf(c->p, "%ld", c->o.port) },
 		{ "SERVER_LIMITS", c->s.limits ? pool_printf(c->p,
 		  "limit_conn es_conn %d;\n"
 		  "# A request outside the limited locations has no $es_rl: no zone.\n"

@@ -163,7 +163,7 @@ install_files() {
 	[ -x "$build/cli/edgescout" ] || die "no $build/cli/edgescout: run make all first"
 	rm -rf "${DIR:?}/bin" "${DIR:?}/sql" "${DIR:?}/share"
 	mkdir -p "$DIR/bin/cgi-bin" "$DIR/bin/cron" "$DIR/sql" "$DIR/share/nginx" \
-		"$ETC/tls" "$RUN" "$RUN/metrics" "$RUN/publish" "$LOG" "$DIR/tmp" && chmod 750 "$RUN/publish"
+		"$ETC/tls" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp"
 	for name in $(binaries_in "$build/cgi-bin"); do
 		install -m 755 "$build/cgi-bin/$name" "$DIR/bin/cgi-bin/$name"
 	done
@@ -180,7 +180,7 @@ install_files() {
 	install -m 644 "$repo"/data/*.csv "$repo"/data/*.json "$DIR/share/"   # the demos
 	chmod 755 "$DIR"
 	if is_root; then
-		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$RUN/publish" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"
+		chown "$STACK_USER:$STACK_GROUP" "$DIR" "$RUN" "$RUN/metrics" "$LOG" "$DIR/tmp" "$ETC" "$ETC/tls"
 	fi
 	chmod 700 "$ETC"
 	prepare_logs

@@ -1,8 +1,5 @@
 -- 014_alerts.down.sql: drop alerts, their rules, channels and outbox, the
--- feed's tier table, the live stream's cursor and the hits' owner.
-DROP TABLE IF EXISTS stream_cursor;
-DROP TRIGGER IF EXISTS hits_notify ON hits;
-DROP FUNCTION IF EXISTS hits_notify();
+-- feed's tier table and the hits' owner.
 DROP VIEW IF EXISTS alert_outcomes;
 DROP TRIGGER IF EXISTS hits_alerts ON hits;
 DROP FUNCTION IF EXISTS alerts_from_hit();

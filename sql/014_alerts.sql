@@ -264,19 +264,3 @@ LEFT JOIN signals s ON a.domain = 'markets' AND h.payload->>'signal_id' ~ '^[0-9
                    AND s.id = (h.payload->>'signal_id')::bigint
 LEFT JOIN ev_hits e ON a.domain = 'odds' AND h.payload->>'hit_id' ~ '^[0-9]{1,18}$'
                    AND e.id = (h.payload->>'hit_id')::bigint;
-
--- The live stream: every new hit is NOTIFYed on edgescout_hits (odds hits
--- were already), and cron/stream-hits keeps how far it has published.
-CREATE FUNCTION hits_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM pg_notify('edgescout_hits', NEW.id::text);
-	RETURN NULL;
-END $$;
-CREATE TRIGGER hits_notify AFTER INSERT ON hits
-	FOR EACH ROW EXECUTE FUNCTION hits_notify();
-
-CREATE TABLE stream_cursor (
-	name    text PRIMARY KEY,
-	last_id bigint NOT NULL DEFAULT 0
-);
-INSERT INTO stream_cursor (name, last_id) SELECT 'hits', COALESCE(max(id), 0) FROM hits;

@@ -62,8 +62,6 @@ static const struct config_item items[] = {
 	{ "PUBLIC_URL", "https://localhost", 0, "the site's base URL, for links in alerts (unsubscribe)" },
 	{ "ALERT_LEASE_SECONDS", "60", 0, "deliver-alerts: a claimed delivery is taken again after this" },
 	{ "ALERT_DELIVER_SECONDS", "55", 0, "deliver-alerts: seconds one run keeps listening for alerts (0: what is due now)" },
-	{ "STREAM_SECONDS", "55", 0, "stream-hits: seconds one run keeps listening for hits" },
-	{ "STREAM_PUBLISH_SOCKET", "", 0, "stream-hits: nchan's publisher socket (default RUN_DIR/publish/nchan.sock)" },
 	{ "TWILIO_BASE_URL", "https://api.twilio.com", 0, "SMS alerts: Twilio API base URL" },
 	{ "TWILIO_ACCOUNT_SID", NULL, 0, "SMS alerts: Twilio account SID (unset: no SMS channels)" },
 	{ "TWILIO_AUTH_TOKEN", NULL, CONFIG_SECRET, "SMS alerts: Twilio auth token" },

@@ -213,8 +213,6 @@ perform(struct pool *p, const struct http_request *req, struct curl_slist *heade
 	}
 	if (req->userpwd != NULL)
 		curl_easy_setopt(easy, CURLOPT_USERPWD, req->userpwd);
-	if (req->unix_socket != NULL)
-		curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, l->connect_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, l->total_ms);

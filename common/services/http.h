@@ -43,8 +43,6 @@ struct http_request {
 	                                 idempotent (an Idempotency-Key) */
 	size_t post_len;
 	const char *userpwd;          /* "user:password" for Basic auth, or NULL */
-	const char *unix_socket;      /* connect to this unix socket instead of the URL's
-	                                 host (the URL still names the path), or NULL */
 };
 
 struct http_response {

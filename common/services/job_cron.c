@@ -26,8 +26,6 @@ static const struct job_schedule schedules[] = {
 	  "queued analysis and backtest tasks; listens for new ones for about 55 s" },
 	{ "deliver-alerts", "* * * * *",
 	  "sends the alert outbox to its channels; listens for new alerts for about 55 s" },
-	{ "stream-hits", "* * * * *",
-	  "publishes new hits to the live stream; listens for them for about 55 s" },
 	{ "precompute", "*/10 * * * *",
 	  "warms the analysis cache for the most requested symbols" },
 	{ "label-signals", "7 * * * *",

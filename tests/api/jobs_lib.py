@@ -29,8 +29,7 @@ PRUNE = os.path.join(BIN, "cron", "prune")
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SAN_KEYS = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
 TABLE_JOBS = ["scan-markets", "scan-odds", "settle-odds", "scan-deals", "run-tasks", "deliver-alerts",
-              "stream-hits", "precompute", "label-signals", "retrain", "billing-grace", "prune",
-              "backup"]
+              "precompute", "label-signals", "retrain", "billing-grace", "prune", "backup"]
 TAG = secrets.token_hex(4)
 _state = {}
 

@@ -504,7 +504,7 @@ def nginx_conf_renders_a_config_nginx_accepts():
     want = routes_of_binaries()
     t = tempfile.mkdtemp(prefix="es-cli-ngx-", dir="/tmp")
     try:
-        for sub in ("bin", "share", "etc/tls", "run", "run/publish", "log", "tmp"):
+        for sub in ("bin", "share", "etc/tls", "run", "log", "tmp"):
             os.makedirs(os.path.join(t, sub), exist_ok=True)
         os.symlink(CGI_DIR, os.path.join(t, "bin", "cgi-bin"))
         shutil.copytree(os.path.join(STACK["DIR"], "share", "nginx"),

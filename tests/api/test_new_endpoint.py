@@ -161,7 +161,7 @@ def edgescout_openapi_documents_hello():
 def nginx_conf_routes_hello_and_nginx_accepts_it():
     d = tree()
     stack = os.path.join(d, "stackdir")
-    for sub in ("bin", "etc/tls", "run", "run/publish", "log", "tmp"):
+    for sub in ("bin", "etc/tls", "run", "log", "tmp"):
         os.makedirs(os.path.join(stack, sub), exist_ok=True)
     os.symlink(os.path.join(d, "build", "cgi-bin"), os.path.join(stack, "bin", "cgi-bin"))
     for f in ("cert.pem", "key.pem"):

@@ -130,12 +130,11 @@ test_schedule_table(void **state)
 		assert_int_equal(job_cron_interval(s->schedule, &secs), 0);
 		assert_string_equal(job_schedule_of(s->name), s->schedule);
 	}
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 12);
 	assert_string_equal(job_schedule_of("backup"), "23 2 * * *");
 	assert_string_equal(job_schedule_of("scan-markets"), "*/5 * * * *");
 	assert_string_equal(job_schedule_of("run-tasks"), "* * * * *");
 	assert_string_equal(job_schedule_of("deliver-alerts"), "* * * * *");
-	assert_string_equal(job_schedule_of("stream-hits"), "* * * * *");
 	assert_string_equal(job_schedule_of("precompute"), "*/10 * * * *");
 	assert_string_equal(job_schedule_of("scan-odds"), "*/5 * * * *");
 	assert_string_equal(job_schedule_of("settle-odds"), "17 * * * *");
