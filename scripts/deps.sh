@@ -16,6 +16,10 @@ PACKAGES=(
 	python3-jsonschema nodejs
 	# the billing tests sign webhook events with Stripe's own library
 	python3-stripe
+	# the live stream: nginx's pub/sub module (WebSocket and SSE subscribers)
+	libnginx-mod-nchan
+	# the stream tests and bench subscribe with a real WebSocket client
+	python3-websockets
 )
 # The OpenAPI document's validator (the official OAS 3.1 schema), pinned by
 # tests/openapi/package-lock.json and installed with npm ci.

@@ -1,0 +1,35 @@
+/* stream_store.c: the hits the live stream has not published yet. */
+#include "stream_store.h"
+
+#include "db.h"
+#include "pool.h"
+
+static const char SQL_LOCK[] = "SELECT last_hit_id FROM stream_cursor FOR UPDATE";
+
+/* The event a stream client gets: the hit in the feed's shape. */
+static const char SQL_PENDING[] =
+	"SELECT h.id, h.domain, json_build_object('id', h.id, 'domain', h.domain, "
+	"       'key', h.key, 'score', h.score, 'title', h.title, 'payload', h.payload, "
+	"       'observed_at', to_char(h.observed_at AT TIME ZONE 'UTC', "
+	"       'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text "
+	"FROM hits h WHERE h.id > $1 ORDER BY h.id LIMIT $2";
+
+static const char SQL_ADVANCE[] =
+	"UPDATE stream_cursor SET last_hit_id = $1 WHERE last_hit_id < $1";
+
+PGresult *
+stream_store_pending(struct pool *p, int limit)
+{
+	PGresult *res = db_query(p, SQL_LOCK, DB_NOARGS);
+
+	if (res == NULL || PQntuples(res) != 1)
+		return NULL;
+	return db_query(p, SQL_PENDING, DB_ARGS(db_text(res, 0, 0),
+	                pool_printf(p, "%d", limit)));
+}
+
+int
+stream_store_advance(struct pool *p, int64_t id)
+{
+	return db_query(p, SQL_ADVANCE, DB_ARGS(db_i64(p, id))) ? 0 : -1;
+}
