@@ -13,6 +13,7 @@ int cmd_user(int argc, char **argv);
 int cmd_seed_demo(int argc, char **argv);
 int cmd_market(int argc, char **argv);
 int cmd_odds(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 int cmd_cron(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
 

@@ -23,6 +23,7 @@ static const struct command {
 	{ "seed-demo", cmd_seed_demo, "the demo and admin users (idempotent)" },
 	{ "market", cmd_market, "import | refresh | demo: daily prices into the database" },
 	{ "odds", cmd_odds, "demo: recorded odds and scores, their hits and settlement" },
+	{ "stream", cmd_stream, "publish: the hits not yet on the live stream" },
 	{ "cron", cmd_cron, "list | install | run JOB: the scheduled jobs" },
 	{ NULL, NULL, NULL }
 };

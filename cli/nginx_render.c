@@ -248,6 +248,7 @@ render_locations(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 				{ "RATE_LIMIT", location_limits(c, l) },
 				{ "BINARY", l->binary },
 				{ "AUTH", pool_printf(c->p, "/__es/subscribe/%zu", i) },
+				{ "N", num(c->p, (long)i) },
 				{ NULL, NULL }
 			};
 			if (nc_tmpl_file(out, c->share, "stream_location.conf.in", sub, c->err,
