@@ -12,6 +12,9 @@
 #define CONN_PER_IP 50
 /* Debian's libnginx-mod-nchan; loaded only when some route is pubsub. */
 #define NCHAN_MODULE "/usr/lib/nginx/modules/ngx_nchan_module.so"
+/* Connections per nginx worker: live stream subscribers each hold one. */
+#define WORKER_CONNECTIONS 1024
+#define WORKER_CONNECTIONS_PUBSUB 4096
 /* Messages each stream channel keeps for clients resuming with Last-Event-ID. */
 #define STREAM_BUFFER 200
 
@@ -335,6 +338,10 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		{ "USER", c->o.user ? pool_printf(c->p, "user %s;", c->o.user) : "" },
 		{ "NCHAN_MODULE", pubsub ? "load_module " NCHAN_MODULE ";" : "" },
 		{ "NGINX_WORKERS", num(c->p, c->o.nginx_workers) },
+		{ "WORKER_CONNECTIONS", num(c->p, pubsub ? WORKER_CONNECTIONS_PUBSUB
+		                                         : WORKER_CONNECTIONS) },
+		{ "WORKER_RLIMIT", pubsub ? pool_printf(c->p, "worker_rlimit_nofile %d;",
+		                                        2 * WORKER_CONNECTIONS_PUBSUB) : "" },
 		{ "DIR", c->o.dir },
 		{ "SHARE", c->share },
 		{ "BODY_MAX_BYTES", num(c->p, c->s.body_max) },
