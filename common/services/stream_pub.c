@@ -39,7 +39,7 @@ socket_path(struct pool *p)
 {
 	const char *run = config_get("RUN_DIR");
 
-	return run && *run ? pool_printf(p, "%s/stream-publish.sock", run) : NULL;
+	return run && *run ? pool_printf(p, "%s/stream-publish.socket", run) : NULL;
 }
 
 /* One request to the stream's server; the status (0 when none came). */

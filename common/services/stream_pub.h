@@ -1,7 +1,7 @@
 /* stream_pub.h: publishing to the live stream, and its counts.
  *
  * nginx (nchan) takes publications on a unix socket of RUN_DIR,
- * RUN_DIR/stream-publish.sock (nginx/stream_server.conf.in), which no port serves:
+ * RUN_DIR/stream-publish.socket (nginx/stream_server.conf.in), which no port serves:
  * POST /pub/<topic> with the event's JSON. Subscribers of /api/stream get
  * each event with an id to resume from. Public topics are the hits'
  * domains (markets, odds, deals); user.<id> is one user's channel. */

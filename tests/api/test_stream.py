@@ -13,20 +13,22 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 import urllib.parse
 
 import websockets
 
 from accounts import cookie_login, new_user, sql, sql_value
-from jobs_lib import cli, expect_rc
+from jobs_lib import BIN, cli, expect_rc, run
 from lib import STACK, expect_error, expect_status, request, test, tls_context, wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PUBLISH_SOCKET = os.path.join(STACK["RUN_DIR"], "stream-publish.sock")
+PUBLISH_SOCKET = os.path.join(STACK["RUN_DIR"], "stream-publish.socket")
 ADDRS = [f"127.0.0.{i}" for i in range(170, 180)]
 _turn = [0]
 
@@ -174,6 +176,33 @@ def sse_subscriber_gets_a_published_hit_with_an_id():
             int(sql_value("SELECT last_hit_id FROM stream_cursor")) > body["id"]
     finally:
         s.close()
+
+
+@test
+def the_odds_scan_publishes_its_new_hits_after_the_run():
+    # the recorded odds of event r1 hold one +EV hit (tests/api/test_odds.py)
+    u = User("pro")
+    d = tempfile.mkdtemp(prefix="es-stream-", dir="/tmp")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "recorded.csv")
+    shutil.copy(os.path.join(REPO, "tests", "fixtures", "odds", "recorded.csv"), path)
+    os.chmod(path, 0o644)
+    sql("DELETE FROM odds_events WHERE id = 'r1'")
+    s = Sse("odds", u.auth())
+    try:
+        subscribed(1)
+        p = run([os.path.join(BIN, "cron", "scan-odds")], ODDS_CSV_URL="file://" + path,
+                ODDS_MIN_EV="0.02")
+        expect_rc(p, 0, "scan-odds")
+        while True:
+            body = json.loads(s.event()["data"])
+            if body["domain"] == "odds" and body["payload"].get("event_id") == "r1":
+                break
+        assert body["payload"]["book"] == "betfair_ex_uk", body
+        assert body["key"] == f"ev:{body['payload']['hit_id']}", body
+    finally:
+        s.close()
+        shutil.rmtree(d)
 
 
 @test

@@ -33,7 +33,7 @@ def load_stack(path):
 
 
 STACK = load_stack(os.environ["STACK_ENV"])
-SOCK = os.path.join(STACK["RUN_DIR"], "stream-publish.sock")
+SOCK = os.path.join(STACK["RUN_DIR"], "stream-publish.socket")
 
 
 def tls():
