@@ -6,13 +6,18 @@
 
 static const char SQL_LOCK[] = "SELECT last_hit_id FROM stream_cursor FOR UPDATE";
 
-/* The event a stream client gets: the hit in the feed's shape. */
+/* The event a stream client gets: the hit in the feed's shape. A +EV hit a
+ * user's bot posted (ev_hits.user_id) is only theirs: it goes to their own
+ * channel, never to the public topic. */
 static const char SQL_PENDING[] =
-	"SELECT h.id, h.domain, json_build_object('id', h.id, 'domain', h.domain, "
+	"SELECT h.id, CASE WHEN e.user_id IS NULL THEN h.domain ELSE 'user.' || e.user_id END, "
+	"       json_build_object('id', h.id, 'domain', h.domain, "
 	"       'key', h.key, 'score', h.score, 'title', h.title, 'payload', h.payload, "
 	"       'observed_at', to_char(h.observed_at AT TIME ZONE 'UTC', "
 	"       'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text "
-	"FROM hits h WHERE h.id > $1 ORDER BY h.id LIMIT $2";
+	"FROM hits h LEFT JOIN ev_hits e "
+	"     ON e.id = CASE WHEN h.domain = 'odds' THEN (h.payload->>'hit_id')::bigint END "
+	"WHERE h.id > $1 ORDER BY h.id LIMIT $2";
 
 static const char SQL_ADVANCE[] =
 	"UPDATE stream_cursor SET last_hit_id = $1 WHERE last_hit_id < $1";

@@ -13,7 +13,8 @@
 struct pool;
 
 /* The hits after the cursor, oldest first, at most limit: columns id,
- * domain (the topic) and the event as JSON text. Locks the cursor until
+ * topic (the domain; user.<id> for a hit only that user owns) and the
+ * event as JSON text. Locks the cursor until
  * the caller's transaction ends. NULL on a database failure (logged). */
 PGresult *stream_store_pending(struct pool *p, int limit);
 

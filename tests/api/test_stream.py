@@ -206,6 +206,37 @@ def the_odds_scan_publishes_its_new_hits_after_the_run():
 
 
 @test
+def a_bots_posted_hit_goes_to_its_owner_only():
+    owner, other = User("pro"), User("pro")
+    r = request("POST", "/api/auth/api-keys", body={"name": "bot", "scopes": ["ingest"]},
+                headers=owner.auth(), source=addr())
+    expect_status(r, 201)
+    key = r.json()["key"]
+    mine = Sse(f"odds,user.{owner.id}", owner.auth())
+    theirs = Sse("odds", other.auth())
+    try:
+        subscribed(2)
+        event = "ing-" + secrets.token_hex(4)
+        r = request("POST", "/api/ev/hits/ingest", headers={"X-API-Key": key}, source=addr(),
+                    body={"event_id": event, "sport": "soccer_epl",
+                          "commence_time": "2030-03-01T15:00:00Z", "home_team": "Arsenal",
+                          "away_team": "Chelsea", "market": "h2h", "outcome": "Draw",
+                          "book": "betfair_ex_uk", "price": 3.6, "fair_prob": 0.3,
+                          "observed_at": "2030-02-28T10:00:00Z", "method": "shin"})
+        expect_status(r, 201)
+        public = new_hit("odds", 55)       # a scanner's hit after it, for everyone
+        publish()
+        got = json.loads(mine.event()["data"])
+        assert got["payload"]["event_id"] == event, got
+        # the other user's first odds event is the public one: the bot's never came
+        got = json.loads(theirs.event()["data"])
+        assert got["key"] == public, got
+    finally:
+        mine.close()
+        theirs.close()
+
+
+@test
 def websocket_subscriber_of_the_pro_tier_gets_odds():
     u = User("pro")
     url = f"wss://localhost:{STACK['PORT']}/api/stream?topics=odds"
