@@ -368,17 +368,21 @@ def the_publisher_is_not_reachable_from_outside():
 
 
 @test
-def metrics_count_the_subscribers():
+def metrics_count_the_subscribers_who_hold_no_worker():
     u = User()
-    subs = [Sse("markets", u.auth()) for _ in range(3)]
+    n = int(STACK.get("WORKERS", "2")) + 3      # more subscribers than stream workers
+    subs = [Sse("markets", u.auth()) for _ in range(n)]
     try:
-        subscribed(3)
+        subscribed(n)
+        # every subscriber is still connected, yet the stream's workers are free
+        r = request("GET", "/api/stream?topics=markets", headers=u.auth(), source=addr())
+        expect_status(r, 200)
         r = request("GET", "/metrics", validate=False)
         expect_status(r, 200)
         text = r.body.decode()
         assert "edgescout_stream_up 1" in text, text[-800:]
-        n = int(re.search(r"^edgescout_stream_subscribers (\d+)$", text, re.M).group(1))
-        assert n >= 3, n
+        count = int(re.search(r"^edgescout_stream_subscribers (\d+)$", text, re.M).group(1))
+        assert count >= n, count
     finally:
         for s in subs:
             s.close()
