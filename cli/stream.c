@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"
@@ -38,18 +37,13 @@ cmd_stream(int argc, char **argv)
 		setenv("LOG_LEVEL", "error", 1);
 	log_init("edgescout");
 	p = pool_new();
-	if (config_get("RUN_DIR") == NULL || *config_get("RUN_DIR") == '\0') {
-		fprintf(stderr, "edgescout: stream: RUN_DIR is not set: no stream to publish to\n");
-		rc = -1;
-	} else {
-		while ((rc = stream_publish_hits(p, 500, &n)) == 0 && n > 0)
-			total += n;
-		if (rc == 0)
-			printf("stream: %d hit(s) published\n", total);
-		else
-			fprintf(stderr, "edgescout: stream: publishing stopped after %d hit(s) "
-			        "(stream or database down)\n", total + n);
-	}
+	while ((rc = stream_publish_hits(p, 500, &n)) == 0 && n > 0)
+		total += n;
+	if (rc == 0)
+		printf("stream: %d hit(s) published\n", total);
+	else
+		fprintf(stderr, "edgescout: stream: publishing stopped after %d hit(s) "
+		        "(stream or database down)\n", total + n);
 	pool_free(p);
 	db_close();
 	return rc == 0 ? 0 : 1;

@@ -20,8 +20,7 @@ int stream_publish(struct pool *p, const char *topic, const char *json, size_t l
 /* Publish every hit not yet published (oldest first, up to limit), each to
  * its domain's topic, and move the cursor past them in one transaction;
  * stops at the first failure, leaving the rest for the next run. Sets
- * *published; returns 0, or -1 on a database or stream failure. Without
- * RUN_DIR there is no stream: 0 with nothing published. */
+ * *published; returns 0, or -1 on a database or stream failure. */
 int stream_publish_hits(struct pool *p, int limit, int *published);
 
 /* stream_publish_hits in batches until none is left, for a job after it
