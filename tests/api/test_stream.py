@@ -256,10 +256,19 @@ def websocket_subscriber_of_the_pro_tier_gets_odds():
 
 
 @test
-def a_session_cookie_subscribes_too():
+def a_session_cookie_or_an_api_key_subscribes_too():
     u = User()
     r, cookie, _ = cookie_login(u.email, u.password)
     s = Sse("markets", {"Cookie": f"__Host-edgescout_session={cookie}"})
+    try:
+        assert s.status == 200, s.status
+    finally:
+        s.close()
+    # and an API key of the read scope, for bots
+    r = request("POST", "/api/auth/api-keys", body={"name": "bot", "scopes": ["read"]},
+                headers=u.auth(), source=addr())
+    expect_status(r, 201)
+    s = Sse(f"markets,user.{u.id}", {"X-API-Key": r.json()["key"]})
     try:
         assert s.status == 200, s.status
     finally:
@@ -348,6 +357,16 @@ def last_event_id_resumes_with_the_missed_event():
         assert got["key"] == missed, got         # the missed one first, not the seen one
     finally:
         later.close()
+    # a WebSocket client resumes with ?last_event_id=
+    url = (f"wss://localhost:{STACK['PORT']}/api/stream?topics=markets&last_event_id="
+           + urllib.parse.quote(ev["id"]))
+
+    async def resume():
+        async with websockets.connect(url, ssl=tls_context(), extra_headers=u.auth(),
+                                      local_addr=(addr(), 0), open_timeout=10) as ws:
+            return json.loads(await asyncio.wait_for(ws.recv(), 10))
+    got = asyncio.run(resume())
+    assert got["key"] == missed, got
 
 
 @test
