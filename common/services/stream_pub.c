@@ -104,7 +104,6 @@ int
 stream_publish_hits(struct pool *p, int limit, int *published)
 {
 	PGresult *res;
-	int64_t last = 0;
 	int rc = 0;
 
 	*published = 0;
@@ -121,10 +120,11 @@ stream_publish_hits(struct pool *p, int limit, int *published)
 			rc = -1;
 			break;
 		}
-		last = db_int(res, i, 0);
+		if (stream_store_sent(p, db_int(res, i, 0)) < 0)
+			goto fail;
 		(*published)++;
 	}
-	if (last > 0 && stream_store_advance(p, last) < 0)
+	if (stream_store_advance(p) < 0)
 		goto fail;
 	if (db_commit(p) < 0)
 		return -1;

@@ -18,7 +18,7 @@ struct pool;
 int stream_publish(struct pool *p, const char *topic, const char *json, size_t len);
 
 /* Publish every hit not yet published (oldest first, up to limit), each to
- * its domain's topic, and move the cursor past them in one transaction;
+ * its topic, recording them in one transaction (stream_store.h);
  * stops at the first failure, leaving the rest for the next run. Sets
  * *published; returns 0, or -1 on a database or stream failure. */
 int stream_publish_hits(struct pool *p, int limit, int *published);

@@ -17,10 +17,18 @@ static const char SQL_PENDING[] =
 	"       'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text "
 	"FROM hits h LEFT JOIN ev_hits e "
 	"     ON e.id = CASE WHEN h.domain = 'odds' THEN (h.payload->>'hit_id')::bigint END "
-	"WHERE h.id > $1 ORDER BY h.id LIMIT $2";
+	"WHERE h.id > $1 AND NOT EXISTS (SELECT 1 FROM stream_sent s WHERE s.hit_id = h.id) "
+	"ORDER BY h.id LIMIT $2";
+
+static const char SQL_SENT[] =
+	"INSERT INTO stream_sent (hit_id) VALUES ($1) ON CONFLICT DO NOTHING";
 
 static const char SQL_ADVANCE[] =
-	"UPDATE stream_cursor SET last_hit_id = $1 WHERE last_hit_id < $1";
+	"WITH settled AS (SELECT max(hit_id) AS id FROM stream_sent "
+	"                 WHERE sent_at < now() - interval '" STREAM_SETTLE "'), "
+	"moved AS (UPDATE stream_cursor SET last_hit_id = settled.id FROM settled "
+	"          WHERE settled.id > last_hit_id RETURNING last_hit_id) "
+	"DELETE FROM stream_sent WHERE hit_id <= (SELECT last_hit_id FROM moved)";
 
 PGresult *
 stream_store_pending(struct pool *p, int limit)
@@ -34,7 +42,13 @@ stream_store_pending(struct pool *p, int limit)
 }
 
 int
-stream_store_advance(struct pool *p, int64_t id)
+stream_store_sent(struct pool *p, int64_t id)
 {
-	return db_query(p, SQL_ADVANCE, DB_ARGS(db_i64(p, id))) ? 0 : -1;
+	return db_query(p, SQL_SENT, DB_ARGS(db_i64(p, id))) ? 0 : -1;
+}
+
+int
+stream_store_advance(struct pool *p)
+{
+	return db_query(p, SQL_ADVANCE, DB_NOARGS) ? 0 : -1;
 }

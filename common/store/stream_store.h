@@ -1,9 +1,11 @@
 /* stream_store.h: the hits the live stream has not published yet.
  *
- * stream_cursor holds the id of the last hit published. A publisher takes
- * the pending hits inside a transaction (the cursor row stays locked until
- * it ends, so two publishers never publish the same hit) and moves the
- * cursor past what it published. */
+ * Hit ids are handed out before their transactions commit, so a hit can
+ * become visible after one with a higher id was published. The publisher
+ * therefore takes every hit above a floor (stream_cursor) that is not in
+ * stream_sent, records each it publishes there, and moves the floor only
+ * past hits sent STREAM_SETTLE ago. The floor row stays locked until the
+ * caller's transaction ends, so two publishers never publish the same hit. */
 #ifndef EDGESCOUT_STREAM_STORE_H
 #define EDGESCOUT_STREAM_STORE_H
 
@@ -12,13 +14,20 @@
 
 struct pool;
 
-/* The hits after the cursor, oldest first, at most limit: columns id,
- * topic (the domain; user.<id> for a hit only that user owns) and the
- * event as JSON text. Locks the cursor until
- * the caller's transaction ends. NULL on a database failure (logged). */
+/* How long a published hit waits before the floor moves past it. */
+#define STREAM_SETTLE "10 minutes"
+
+/* The unpublished hits, oldest first, at most limit: columns id, topic
+ * (the domain; user.<id> for a hit only that user owns) and the event as
+ * JSON text. Locks the floor until the caller's transaction ends. NULL on
+ * a database failure (logged). */
 PGresult *stream_store_pending(struct pool *p, int limit);
 
-/* Move the cursor to hit id. 0, or -1 on a database failure. */
-int stream_store_advance(struct pool *p, int64_t id);
+/* Record hit id as published. 0, or -1 on a database failure. */
+int stream_store_sent(struct pool *p, int64_t id);
+
+/* Move the floor past the hits published STREAM_SETTLE ago and forget
+ * them. 0, or -1 on a database failure. */
+int stream_store_advance(struct pool *p);
 
 #endif
