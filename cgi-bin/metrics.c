@@ -1,5 +1,6 @@
 /* metrics.c: Prometheus metrics: every binary's requests and workers, the
- * build, and the database. Only for addresses in METRICS_ALLOW. */
+ * build, the database and the live stream's subscribers. Only for
+ * addresses in METRICS_ALLOW. */
 #include "app.h"
 
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include "job.h"
 #include "metrics.h"
 #include "ops_metrics.h"
+#include "stream_pub.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -119,6 +121,27 @@ write_jobs(struct req *r, struct buf *out, int db_up)
 	                 job_stale);
 }
 
+/* The live stream's gauges from nginx (nchan's stub status); stream_up 0
+ * and empty families when it does not answer. */
+static void
+write_stream(struct req *r, struct buf *out)
+{
+	struct stream_counts c;
+	int up = stream_counts(r->pool, &c) == 0;
+
+	metrics_family(out, "edgescout_stream_up", "gauge",
+	               "1 when the live stream (nginx's nchan) answered this scrape, else 0.");
+	buf_printf(out, "edgescout_stream_up %d\n", up);
+	metrics_family(out, "edgescout_stream_subscribers", "gauge",
+	               "Subscribers connected to the live stream (WebSocket and SSE).");
+	if (up)
+		buf_printf(out, "edgescout_stream_subscribers %lld\n", c.subscribers);
+	metrics_family(out, "edgescout_stream_channels", "gauge",
+	               "Live stream channels that exist now.");
+	if (up)
+		buf_printf(out, "edgescout_stream_channels %lld\n", c.channels);
+}
+
 /* GET /metrics: the text exposition format, 200 even when the database is
  * down (edgescout_db_up 0 says so). */
 static int
@@ -133,5 +156,6 @@ metrics_get(struct req *r)
 	db_up = write_database(r, &out);
 	write_jobs(r, &out, db_up);
 	ops_metrics_write(r->pool, &out, db_up);
+	write_stream(r, &out);
 	return reply_raw(r, 200, CONTENT_TYPE, buf_cstr(&out), out.len);
 }

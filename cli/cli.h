@@ -14,6 +14,7 @@ int cmd_seed_demo(int argc, char **argv);
 int cmd_market(int argc, char **argv);
 int cmd_odds(int argc, char **argv);
 int cmd_deals(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 int cmd_cron(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
 int cmd_backup(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command {
 	{ "market", cmd_market, "import | refresh | demo: daily prices into the database" },
 	{ "odds", cmd_odds, "demo: recorded odds and scores, their hits and settlement" },
 	{ "deals", cmd_deals, "demo: recorded listings in demo searches, scored" },
+	{ "stream", cmd_stream, "publish: the hits not yet on the live stream" },
 	{ "cron", cmd_cron, "list | install | run JOB: the scheduled jobs" },
 	{ "backup", cmd_backup, "create | list | verify | restore | prune | keygen" },
 	{ NULL, NULL, NULL }

@@ -23,6 +23,7 @@ struct nc_location {
 	const char *match;        /* "= /health" or "~ ^/a/[^/]+/b$" */
 	int literal;              /* no {name} segment */
 	int stream;               /* some route is flagged stream */
+	int pubsub;               /* some route is flagged pubsub: nchan subscribers */
 	int nmethods;
 	const char *methods[NC_MAX_METHODS];
 	enum nc_class classes[NC_MAX_METHODS];

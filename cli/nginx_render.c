@@ -10,6 +10,13 @@
 #include "pool.h"
 
 #define CONN_PER_IP 50
+/* Debian's libnginx-mod-nchan; loaded only when some route is pubsub. */
+#define NCHAN_MODULE "/usr/lib/nginx/modules/ngx_nchan_module.so"
+/* Connections per nginx worker: live stream subscribers each hold one. */
+#define WORKER_CONNECTIONS 1024
+#define WORKER_CONNECTIONS_PUBSUB 4096
+/* Messages each stream channel keeps for clients resuming with Last-Event-ID. */
+#define STREAM_BUFFER 200
 
 /* Errors nginx answers itself, each at /__es/error/<status> (see
  * nginx/error_pages.conf for which statuses go where). */
@@ -235,6 +242,23 @@ render_locations(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		for (int m = 0; m < l->nmethods; m++)
 			buf_printf(&routes, "%s%s", m ? ", " : "", l->methods[m]);
 		buf_printf(&routes, " %s (%s)", l->path, l->binary);
+		if (l->pubsub) {
+			const struct nc_var sub[] = {
+				{ "ROUTES", buf_cstr(&routes) },
+				{ "MATCH", l->match },
+				{ "SHARE", c->share },
+				{ "CORS", cors },
+				{ "RATE_LIMIT", location_limits(c, l) },
+				{ "BINARY", l->binary },
+				{ "AUTH", pool_printf(c->p, "/__es/subscribe/%zu", i) },
+				{ "N", num(c->p, (long)i) },
+				{ NULL, NULL }
+			};
+			if (nc_tmpl_file(out, c->share, "stream_location.conf.in", sub, c->err,
+			                 sizeof(c->err)) < 0)
+				return -1;
+			continue;
+		}
 		const struct nc_var vars[] = {
 			{ "ROUTES", buf_cstr(&routes) },
 			{ "MATCH", l->match },
@@ -295,9 +319,9 @@ listen_lines(struct nc_ctx *c, long port, const char *extra)
 int
 nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 {
-	struct buf limits, cors, ups, errs, locs, ceiling, web;
+	struct buf limits, cors, ups, errs, locs, ceiling, web, stream;
 	const char *https, *http;
-	int bench = c->o.bench || !c->s.limits;
+	int bench = c->o.bench || !c->s.limits, pubsub = 0;
 
 	buf_init(&limits, c->p);
 	buf_init(&cors, c->p);
@@ -306,6 +330,15 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 	buf_init(&locs, c->p);
 	buf_init(&ceiling, c->p);
 	buf_init(&web, c->p);
+	buf_init(&stream, c->p);
+	for (size_t i = 0; i < t->nlocs; i++)
+		pubsub |= t->locs[i].pubsub;
+	if (pubsub && nc_tmpl_file(&stream, c->share, "stream_server.conf.in",
+	                           (const struct nc_var[]){ { "DIR", c->o.dir },
+	                             { "STREAM_BUFFER", num(c->p, STREAM_BUFFER) },
+	                             { NULL, NULL } },
+	                           c->err, sizeof(c->err)) < 0)
+		return -1;
 	if ((https = listen_lines(c, c->o.port, " ssl")) == NULL ||
 	    (http = listen_lines(c, c->o.http_port, "")) == NULL ||
 	    render_rate_limits(c, &limits) < 0 || render_cors_maps(c, &cors) < 0 ||
@@ -318,7 +351,12 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		return -1;
 	const struct nc_var vars[] = {
 		{ "USER", c->o.user ? pool_printf(c->p, "user %s;", c->o.user) : "" },
+		{ "NCHAN_MODULE", pubsub ? "load_module " NCHAN_MODULE ";" : "" },
 		{ "NGINX_WORKERS", num(c->p, c->o.nginx_workers) },
+		{ "WORKER_CONNECTIONS", num(c->p, pubsub ? WORKER_CONNECTIONS_PUBSUB
+		                                         : WORKER_CONNECTIONS) },
+		{ "WORKER_RLIMIT", pubsub ? pool_printf(c->p, "worker_rlimit_nofile %d;",
+		                                        2 * WORKER_CONNECTIONS_PUBSUB) : "" },
 		{ "DIR", c->o.dir },
 		{ "SHARE", c->share },
 		{ "BODY_MAX_BYTES", num(c->p, c->s.body_max) },
@@ -326,6 +364,7 @@ nc_render(struct nc_ctx *c, const struct nc_table *t, struct buf *out)
 		{ "RATE_LIMITS", buf_cstr(&limits) },
 		{ "CORS_MAPS", buf_cstr(&cors) },
 		{ "UPSTREAMS", buf_cstr(&ups) },
+		{ "STREAM_SERVER", buf_cstr(&stream) },
 		{ "LISTEN_HTTP", http },
 		{ "LISTEN_HTTPS", https },
 		{ "HTTPS_PORT_SUFFIX", c->o.port == 443 ? "" : pool_printf(c->p, ":%ld", c->o.port) },

@@ -207,20 +207,26 @@ path_match(struct pool *p, const char *path, int *literal)
 	return buf_cstr(&re);
 }
 
-/* The rate-limit class and stream bit of a flag list; -1 when malformed. */
+/* The rate-limit class and the stream and pubsub bits of a flag list; -1
+ * when malformed. */
 static int
-parse_flags(char *flags, enum nc_class *cls, int *stream)
+parse_flags(char *flags, enum nc_class *cls, int *stream, int *pubsub)
 {
 	char *save = NULL, *f;
 	int classes = 0;
 
 	*cls = NC_RL_DEFAULT;
 	*stream = 0;
+	*pubsub = 0;
 	if (strcmp(flags, "-") == 0)
 		return 0;
 	for (f = strtok_r(flags, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
 		if (strcmp(f, "stream") == 0) {
 			*stream = 1;
+			continue;
+		}
+		if (strcmp(f, "pubsub") == 0) {
+			*pubsub = 1;
 			continue;
 		}
 		if (strcmp(f, "rl_none") == 0)
@@ -259,7 +265,7 @@ paths_overlap(const char *a, const char *b)
 static int
 add_route(struct pool *p, struct nc_table *t, const char *binary, const char *method,
           const char *path, const char *match, int literal, enum nc_class cls,
-          int stream, char *err, size_t errlen)
+          int stream, int pubsub, char *err, size_t errlen)
 {
 	struct nc_location *loc = NULL;
 
@@ -304,6 +310,7 @@ add_route(struct pool *p, struct nc_table *t, const char *binary, const char *me
 	loc->methods[loc->nmethods] = pool_strdup(p, method);
 	loc->classes[loc->nmethods++] = cls;
 	loc->stream |= stream;
+	loc->pubsub |= pubsub;
 	return 0;
 }
 
@@ -319,7 +326,7 @@ parse_routes(struct pool *p, struct nc_table *t, const char *binary, const char 
 		char *method = line, *path, *flags, *m;
 		const char *match;
 		enum nc_class cls;
-		int literal, stream;
+		int literal, stream, pubsub;
 
 		lineno++;
 		path = strchr(method, '\t');
@@ -338,12 +345,12 @@ parse_routes(struct pool *p, struct nc_table *t, const char *binary, const char 
 			snprintf(err, errlen, "%s: unsafe route path \"%.100s\"", binary, path);
 			return -1;
 		}
-		if (parse_flags(flags, &cls, &stream) < 0) {
+		if (parse_flags(flags, &cls, &stream, &pubsub) < 0) {
 			snprintf(err, errlen, "%s: bad flags on %s %s", binary, method, path);
 			return -1;
 		}
 		if (add_route(p, t, binary, method, path, match, literal, cls, stream,
-		              err, errlen) < 0)
+		              pubsub, err, errlen) < 0)
 			return -1;
 	}
 	if (lineno == 0) {

@@ -29,6 +29,7 @@
 #include "market_store.h"
 #include "pool.h"
 #include "provider_parse.h"
+#include "stream_pub.h"
 #include "valid.h"
 
 #define SIGNAL_CHANNEL "edgescout_signals"
@@ -303,5 +304,7 @@ scan(struct job_ctx *ctx)
 	if (rc == 0 && sc.refreshed == 0 && sc.down > 0)
 		return job_fail(ctx, "no provider could refresh any of %d symbols (%d failed; "
 		                "last: %s)", sc.symbols, sc.down, sc.why);
+	if (!ctx->dry_run)
+		stream_publish_pending(ctx->pool);   /* new signals' hits to the live stream */
 	return rc;
 }

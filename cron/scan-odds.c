@@ -8,7 +8,8 @@
  * price of an upcoming event whose EV against the fair line is at least
  * ODDS_MIN_EV (default 0.02) is stored as a hit (ev_hits, and hits for the
  * feed and alerts), each new one NOTIFYed on edgescout_hits. A second run
- * over the same prices inserts nothing. With neither ODDS_API_KEY nor
+ * over the same prices inserts nothing. New hits are then published to
+ * the live stream (stream_pub.h). With neither ODDS_API_KEY nor
  * ODDS_CSV_URL set the run does nothing. The run fails when every fetch
  * failed for another reason than the quota. */
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "odds_fetch.h"
 #include "odds_store.h"
 #include "pool.h"
+#include "stream_pub.h"
 
 static int scan(struct job_ctx *ctx);
 
@@ -88,5 +90,7 @@ scan(struct job_ctx *ctx)
 	ctx->items = created;
 	log_kv(LOG_INFO, "scan-odds: hits", "found", pool_printf(p, "%d", found),
 	       "new", pool_printf(p, "%d", created), NULL);
+	if (!ctx->dry_run)
+		stream_publish_pending(p);   /* the new hits to the live stream */
 	return 0;
 }

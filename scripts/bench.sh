@@ -15,6 +15,7 @@
 #     round, the lines in turn; medians are shown
 #   BENCH_CONNECTIONS (32) BENCH_THREADS (2) BENCH_WARMUP (2, seconds a line)
 #   BENCH_ONLY (names, comma-separated; the ceiling always runs)
+#   BENCH_STREAM_SUBSCRIBERS (1000): the live stream's fan-out line
 #   BENCH_OUT (BUILD_DIR/bench/results.txt)
 #   BENCH_KEEP=1: leave the stack running (its directory is printed)
 #
@@ -125,6 +126,13 @@ STACK_ENV="$T/stack.env" \
 	BENCH_SIZING="$WORKERS FastCGI workers per binary, $NGINX_WORKERS nginx worker(s), FastCGI keepalive $FCGI_KEEPALIVE per binary and nginx worker; build $BUILD_DIR ($("$BUILD_DIR/cli/edgescout" --version 2>/dev/null | head -n 1 || echo unknown))" \
 	"$PY" tests/bench/bench.py || rc=$?
 
+say ""
+say "live stream: one event to ${BENCH_STREAM_SUBSCRIBERS:-1000} concurrent SSE subscribers (nginx nchan):"
+if ! STACK_ENV="$T/stack.env" BENCH_OUT="${BENCH_OUT:-build/bench/results.txt}" \
+	"$PY" tests/bench/stream_fanout.py "${BENCH_STREAM_SUBSCRIBERS:-1000}"; then
+	warn "the stream fan-out could not be measured"
+	rc=1
+fi
 say ""
 say "indicator throughput over the S&P 500 series (one core; target: core set >= 10 M bars/s):"
 if [ -x "$BUILD_DIR/tests/bench/bench_indicators" ]; then

@@ -22,6 +22,8 @@ PACKAGES=(
 	libnginx-mod-nchan
 	# the web page's test: Debian's browser driven by WebDriver, nothing downloaded
 	chromium chromium-driver python3-selenium
+	# the stream tests and bench subscribe with a real WebSocket client
+	python3-websockets
 )
 # npm folders, each pinned by its package-lock.json and installed with npm ci:
 # the OpenAPI document's validator (the official OAS 3.1 schema), the local

@@ -409,10 +409,19 @@ start_nginx() {
 	# umask 027: the logs nginx creates (after a rotation too) are 0640
 	(umask 027 && nginx -t -q -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>"$LOG/nginx-test.log") ||
 		{ cat "$LOG/nginx-test.log" >&2; die "nginx -t rejected $NGINX_CONF"; }
+	rm -f "$RUN/stream-publish.socket"   # a stale one from a killed nginx blocks the bind
 	(umask 027 && nginx -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>>"$LOG/nginx-error.log") ||
 		{ tail -n 5 "$LOG/nginx-error.log" >&2; die "nginx did not start (see $LOG/nginx-error.log)"; }
 	for ((i = 0; i < 50; i++)); do
-		pid_of "$NGINX_PID" nginx >/dev/null && return 0
+		if pid_of "$NGINX_PID" nginx >/dev/null; then
+			# The live stream's publisher socket (nchan): for the jobs and
+			# workers of the account only.
+			if [ -S "$RUN/stream-publish.socket" ]; then
+				chgrp "$STACK_GROUP" "$RUN/stream-publish.socket" && chmod 660 "$RUN/stream-publish.socket" ||
+					die "cannot hand $RUN/stream-publish.socket to $STACK_GROUP"
+			fi
+			return 0
+		fi
 		sleep 0.1
 	done
 	die "nginx did not write $NGINX_PID (see $LOG/nginx-error.log)"

@@ -143,6 +143,7 @@ route_flag_names(struct pool *p, unsigned flags)
 		{ SCOPE_WRITE, "scope_write" }, { SCOPE_EXPORT, "scope_export" },
 		{ NO_API_KEY, "no_api_key" }, { QUOTA_IN_HANDLER, "quota_in_handler" },
 		{ SCOPE_INGEST, "scope_ingest" }, { RL_WEBHOOK, "rl_webhook" },
+		{ PUBSUB, "pubsub" },
 	};
 	struct buf b;
 

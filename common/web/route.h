@@ -28,6 +28,8 @@ enum route_flags {
 	                             * its own statement): the loop does not */
 	SCOPE_INGEST  = 1 << 13, /* API keys need the ingest scope */
 	RL_WEBHOOK    = 1 << 16, /* nginx: the webhook zone (payment provider callbacks) */
+	PUBSUB        = 1 << 21, /* nginx: an nchan subscriber location (WebSocket, SSE)
+	                          * whose subscriptions the route authorises */
 };
 
 /* A route for API keys holding scope s (SCOPE_READ, ...). Without a scope

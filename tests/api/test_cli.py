@@ -530,12 +530,20 @@ def nginx_conf_renders_a_config_nginx_accepts():
             if "{" not in path:
                 m = re.search(rf"location = {re.escape(path)} \{{(.*?)\n\t\t\}}", text, re.S)
                 assert m, f"no location for {path}"
-                assert f"fastcgi_pass es_{name};" in m.group(1), m.group(1)
+                if "pubsub" in flags.split(","):     # nginx holds the subscribers
+                    assert "nchan_subscriber websocket eventsource;" in m.group(1), m.group(1)
+                    assert "nchan_authorize_request /__es/subscribe/" in m.group(1), m.group(1)
+                    assert f"fastcgi_pass es_{name};" not in m.group(1), m.group(1)
+                else:
+                    assert f"fastcgi_pass es_{name};" in m.group(1), m.group(1)
                 assert "security_headers.conf" in m.group(1), m.group(1)
         n = subprocess.run(["nginx", "-t", "-p", t + "/", "-c", conf, "-e",
                             os.path.join(t, "log", "nginx-error.log")],
                            capture_output=True, text=True, timeout=60)
         assert n.returncode == 0 and "test is successful" in n.stderr, n.stderr
+        # the stream's publisher: a unix socket only, and the nchan module loaded
+        assert f"listen unix:{t}/run/stream-publish.socket;" in text
+        assert "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;" in text
         # the same from the stack's own settings but a bad option: usage, no file
         bad = cli("nginx-conf", "--dir", t, "--out", conf + ".2", "--keepalive", "5",
                   "--workers", "2", as_root=True)

@@ -333,6 +333,7 @@ test_flag_names(void **state)
 	                    "json,auth,admin,internal,rl_none,rl_login,rl_register,stream");
 	assert_string_equal(route_flag_names(pool, 1u << 20), "-");
 	assert_string_equal(route_flag_names(pool, STREAMING | (1u << 20)), "stream");
+	assert_string_equal(route_flag_names(pool, NEED_AUTH | PUBSUB), "auth,pubsub");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, unit_setup, unit_teardown)
