@@ -7,39 +7,35 @@
 #           what it started) unless https://localhost:PORT/health answers 200
 #   down    stop exactly what up started, by pid files; idempotent
 #   status  one line per component; exit 0 only when all are running
-#   reopen  every process reopens its log file (after a rotation): nginx
-#           USR1, the workers HUP, the jobs loop HUP
-#   rotate  run logrotate on DIR/etc/logrotate.conf (state in DIR/run), as
-#           the jobs loop does each hour; `rotate DIR --force` rotates now
+#   reopen  every process reopens its log file: nginx USR1, workers and jobs HUP
+#   rotate  logrotate DIR/etc/logrotate.conf, as the jobs loop does each hour
+#           (`rotate DIR --force`: now)
 #
 # Knobs (environment):
 #   PORT (HTTPS, 8443)  HTTP_PORT (redirect to HTTPS, 8080)  PGPORT (54329)
 #   WORKERS (per binary, 2)  NGINX_WORKERS (1)  BUILD_DIR (build)
 #   APP_ENV (development)  RATE_LIMITS (on)
-#   JOBS (on: the scheduled jobs run while the stack is up; off: not; the
-#     default is off with APP_ENV=test, whose tests run jobs when they mean to)
+#   JOBS (on: the scheduled jobs run while the stack is up; off with APP_ENV=test)
 #   FCGI_KEEPALIVE (idle FastCGI connections nginx keeps per binary and nginx
 #     worker, 0; FCGI_KEEPALIVE x NGINX_WORKERS must stay below WORKERS)
 #   EXTRA_ENV (a file of KEY=VALUE lines merged into the env file)
-#   every setting of `edgescout config show` (provider keys, LOG_LEVEL,
-#     METRICS_ALLOW, ...) and JOB_SCHEDULE_<NAME>: written to the env file
-#     when set, so the workers and jobs (started with only that file) get it;
+#   every setting of `edgescout config show` and JOB_SCHEDULE_<NAME>: written to
+#     the env file when set (the workers and jobs start with only that file);
 #     the environment wins over EXTRA_ENV, which wins over the file's lines
 #
 # Layout: DIR/bin (copies of the binaries: cgi-bin/, cron/, edgescout), DIR/sql,
 # DIR/share (nginx/, web/, crontab, demo data), DIR/etc (edgescout.env, nginx.conf,
 # crontab, tls/), DIR/pgdata, DIR/run (sockets, pids, metrics), DIR/log, DIR/tmp.
-# Logs: DIR/log (0750), each file 0640 and the account's: one per binary
-# (the workers write it themselves: LOG_FILE), nginx-error.log,
-# nginx-access.log, postgres.log, jobs.log, supervisor.log (multiwatch), and
-# the set-up steps' logs; DIR/etc/logrotate.conf rotates them.
+# Logs: DIR/log (0750), each file 0640 and the account's: one per binary (LOG_FILE),
+# nginx-error.log, nginx-access.log, postgres.log, jobs.log, supervisor.log and the
+# set-up steps' logs; DIR/etc/logrotate.conf rotates them.
 # While it runs, DIR/stack.env (shell-sourceable) tells tests where it is:
 # DIR URL HTTP_URL PORT HTTP_PORT PGPORT CA ENV_FILE EDGESCOUT_ENV_FILE
 # BIN_DIR RUN_DIR LOG_DIR PGDATA STACK_USER WORKERS RATE_LIMITS APP_ENV
 # BINARIES NGINX_PID_FILE FCGI_PID_FILES PG_PID_FILE JOBS JOBS_PID_FILE.
 #
-# As root, PostgreSQL and the workers run as the system account edgescout
-# (created once), nginx's master as root and its workers as edgescout.
+# As root, PostgreSQL, the workers and nginx's workers run as the system account
+# edgescout (created once), nginx's master as root.
 set -euo pipefail
 
 export PROG=stack.sh  # used by lib.sh
@@ -413,13 +409,9 @@ start_nginx() {
 	(umask 027 && nginx -p "$DIR/" -c "$NGINX_CONF" -e "$LOG/nginx-error.log" 2>>"$LOG/nginx-error.log") ||
 		{ tail -n 5 "$LOG/nginx-error.log" >&2; die "nginx did not start (see $LOG/nginx-error.log)"; }
 	for ((i = 0; i < 50; i++)); do
-		if pid_of "$NGINX_PID" nginx >/dev/null; then
-			# The live stream's publisher socket (nchan): for the jobs and
-			# workers of the account only.
-			if [ -S "$RUN/stream-publish.socket" ]; then
-				chgrp "$STACK_GROUP" "$RUN/stream-publish.socket" && chmod 660 "$RUN/stream-publish.socket" ||
-					die "cannot hand $RUN/stream-publish.socket to $STACK_GROUP"
-			fi
+		if pid_of "$NGINX_PID" nginx >/dev/null; then   # the stream's publisher socket: the account's only
+			[ ! -S "$RUN/stream-publish.socket" ] || { chgrp "$STACK_GROUP" "$RUN/stream-publish.socket" &&
+				chmod 660 "$RUN/stream-publish.socket"; } || die "cannot hand $RUN/stream-publish.socket to $STACK_GROUP"
 			return 0
 		fi
 		sleep 0.1
