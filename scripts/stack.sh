@@ -8,8 +8,7 @@
 #   down    stop exactly what up started, by pid files; idempotent
 #   status  one line per component; exit 0 only when all are running
 #   reopen  every process reopens its log file: nginx USR1, workers and jobs HUP
-#   rotate  logrotate DIR/etc/logrotate.conf, as the jobs loop does each hour
-#           (`rotate DIR --force`: now)
+#   rotate  logrotate DIR/etc/logrotate.conf as the jobs loop does hourly (--force: now)
 #
 # Knobs (environment):
 #   PORT (HTTPS, 8443)  HTTP_PORT (redirect to HTTPS, 8080)  PGPORT (54329)
