@@ -131,12 +131,12 @@ json_object *backtest_request_json(const struct backtest_request *q);
 /* The name of a reason ("stop_loss"), "" for an unknown one. */
 const char *backtest_reason_name(enum backtest_reason r);
 
-/* The side of strategy st's score at every bar of a into sig (a->c->n
- * values): BUY at 65 or more, SELL at 35 or less, NONE between or without
- * a score. Scored without fundamentals (only the latest are stored, and
+/* The side of strategy sp's score at every bar of a into sig (a->c->n
+ * values): BUY at its buy threshold or more, SELL at its sell threshold or
+ * less, NONE between or without a score. Scored without fundamentals (only the latest are stored, and
  * an old bar scored with them would see the future), so coverage is not
  * required, as in the signal backfill. */
-void backtest_signals(const struct analysis_series *a, enum analysis_strategy st,
+void backtest_signals(const struct analysis_series *a, const struct analysis_spec *sp,
     unsigned char *sig);
 
 /* Replay sig (sig[i]: the signal at the close of c->v[i]) over bars

@@ -29,6 +29,7 @@ one_symbol(struct pool *p, const struct backtest_request *q, const char *symbol)
 {
 	struct candles c;
 	struct analysis_series a;
+	struct analysis_spec sp;
 	struct backtest_result r;
 	unsigned char *sig;
 	size_t first = 0;
@@ -49,7 +50,8 @@ one_symbol(struct pool *p, const struct backtest_request *q, const char *symbol)
 		       "symbol", symbol, NULL);
 		return symbol_error(symbol, ERR_INTERNAL, "the stored series could not be analysed");
 	}
-	backtest_signals(&a, q->strategy, sig);
+	analysis_builtin_spec(q->strategy, &sp);
+	backtest_signals(&a, &sp, sig);
 	if (backtest_run(p, &c, sig, first, c.n - 1, &q->prm, &r) < 0)
 		return symbol_error(symbol, ERR_VALIDATION_FAILED, "the parameters are out of range");
 	o = backtest_json(&r);
