@@ -166,6 +166,9 @@ struct analysis_component_def {
 /* The catalogue, in enum analysis_component_kind order. */
 extern const struct analysis_component_def analysis_catalogue[COMPONENT_COUNT];
 
+/* The components' names in enum order, NULL-ended. */
+extern const char *const analysis_component_names[COMPONENT_COUNT + 1];
+
 /* The component named s, or -1. */
 int analysis_component_parse(const char *s);
 

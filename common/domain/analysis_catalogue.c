@@ -55,6 +55,12 @@ const struct analysis_component_def analysis_catalogue[COMPONENT_COUNT] = {
 	    "back: rising 100, falling 0, flat 50", 0, { { 0 } } },
 };
 
+const char *const analysis_component_names[COMPONENT_COUNT + 1] = {
+	"trend", "rsi", "macd", "roc", "earnings_growth", "revenue_growth", "pe", "peg",
+	"mean_reversion", "dividend_yield", "volatility", "stochastic", "adx", "obv_trend",
+	NULL
+};
+
 int
 analysis_component_parse(const char *s)
 {

@@ -1,0 +1,186 @@
+"""Users' own strategies against the running stack: the component catalogue,
+create, list, get, change and delete a strategy, validation errors naming
+the field (weights, parameters out of bounds, thresholds out of order,
+unknown components, malformed bodies) that write nothing, privacy (another
+user's strategy is a 404), and the tier's limit of kept strategies.
+Client addresses 127.23.0.1-254."""
+
+import itertools
+
+from accounts import sql, sql_value
+from analysis_lib import new_user
+from lib import expect_error, expect_status, request, test
+
+ADDRS = [f"127.23.0.{i}" for i in range(1, 255)]
+_turn = itertools.count()
+
+GOOD = {"name": "Oversold with volume",
+        "components": [{"name": "stochastic", "weight": 40,
+                        "params": {"oversold": 25, "overbought": 75}},
+                       {"name": "obv_trend", "weight": 30},
+                       {"name": "rsi", "weight": 30, "params": {"low": 25}}],
+        "buy_at": 60, "sell_at": 40}
+
+
+def call(method, path, token, body=None, raw_body=None, headers=None):
+    hdrs = {"Authorization": f"Bearer {token}"}
+    hdrs.update(headers or {})
+    return request(method, path, body=body, raw_body=raw_body, headers=hdrs,
+                   source=ADDRS[next(_turn) % len(ADDRS)])
+
+
+def create(token, body=GOOD):
+    r = call("POST", "/api/strategies", token, body=body)
+    expect_status(r, 201)
+    return r.json()
+
+
+@test
+def the_catalogue_lists_every_component_with_its_parameters():
+    u = new_user(tag="strategy")
+    r = call("GET", "/api/strategies/components", u.token)
+    expect_status(r, 200)
+    items = {c["name"]: c for c in r.json()["items"]}
+    assert set(items) == {"trend", "rsi", "macd", "roc", "earnings_growth",
+                          "revenue_growth", "pe", "peg", "mean_reversion",
+                          "dividend_yield", "volatility", "stochastic", "adx",
+                          "obv_trend"}, sorted(items)
+    rsi = {p["name"]: p for p in items["rsi"]["parameters"]}
+    assert rsi["low"]["default"] == 30 and rsi["high"]["default"] == 70, rsi
+    for c in items.values():
+        assert c["description"], c
+        for p in c["parameters"]:
+            assert p["min"] <= p["default"] <= p["max"], (c["name"], p)
+
+
+@test
+def create_list_get_change_and_delete():
+    u = new_user(tag="strategy")
+    s = create(u.token)
+    assert s["name"] == GOOD["name"] and s["strategy"] == f"user:{s['id']}", s
+    assert s["buy_at"] == 60 and s["sell_at"] == 40, s
+    # every parameter is written out, the defaults where none was given
+    assert s["components"] == [
+        {"name": "stochastic", "weight": 40, "params": {"oversold": 25, "overbought": 75}},
+        {"name": "obv_trend", "weight": 30, "params": {}},
+        {"name": "rsi", "weight": 30, "params": {"low": 25, "high": 70}}], s["components"]
+    r = call("GET", "/api/strategies", u.token)
+    expect_status(r, 200)
+    assert [x["id"] for x in r.json()["items"]] == [s["id"]], r.json()
+    r = call("GET", f"/api/strategies/{s['id']}", u.token)
+    expect_status(r, 200)
+    assert r.json() == s
+    r = call("PATCH", f"/api/strategies/{s['id']}", u.token,
+             body={"name": "Renamed", "buy_at": 70})
+    expect_status(r, 200)
+    assert r.json()["name"] == "Renamed" and r.json()["buy_at"] == 70
+    assert r.json()["sell_at"] == 40 and r.json()["components"] == s["components"]
+    r = call("PATCH", f"/api/strategies/{s['id']}", u.token,
+             body={"components": [{"name": "adx", "weight": 1}]})
+    expect_status(r, 200)
+    assert r.json()["components"] == [
+        {"name": "adx", "weight": 1, "params": {"weak": 20, "strong": 40}}], r.json()
+    expect_status(call("DELETE", f"/api/strategies/{s['id']}", u.token), 204)
+    expect_error(call("GET", f"/api/strategies/{s['id']}", u.token), 404, "NOT_FOUND")
+    expect_error(call("DELETE", f"/api/strategies/{s['id']}", u.token), 404, "NOT_FOUND")
+
+
+def comps(*c):
+    return {"components": list(c)}
+
+
+BAD = [
+    (comps(), "components"),
+    (comps(*[{"name": n, "weight": 1} for n in (
+        "trend", "rsi", "macd", "roc", "earnings_growth", "revenue_growth", "pe", "peg",
+        "mean_reversion", "dividend_yield", "volatility", "stochastic", "adx")]),
+     "components"),
+    (comps({"name": "astrology", "weight": 1}), "components[0].name"),
+    (comps({"name": "rsi"}), "components[0].weight"),
+    (comps({"name": "rsi", "weight": 0}), "components[0].weight"),
+    (comps({"name": "rsi", "weight": -5}), "components[0].weight"),
+    (comps({"name": "rsi", "weight": "10"}), "components[0].weight"),
+    (comps({"name": "rsi", "weight": 5000}), "components[0].weight"),
+    (comps({"name": "rsi", "weight": 1}, {"name": "rsi", "weight": 2}),
+     "components[1].name"),
+    (comps({"name": "rsi", "weight": 1, "params": {"low": 60}}),
+     "components[0].params.low"),
+    (comps({"name": "rsi", "weight": 1, "params": {"high": 200}}),
+     "components[0].params.high"),
+    (comps({"name": "rsi", "weight": 1, "params": {"period": 3}}), "components[0].params"),
+    (comps({"name": "trend", "weight": 1, "params": {"x": 1}}), "components[0].params"),
+    (comps({"name": "rsi", "weight": 1, "params": {"low": "30"}}), "components[0].params"),
+    (comps({"name": "rsi", "weight": 1, "params": [30]}), "components[0].params"),
+    (comps({"name": "rsi", "weight": 1, "colour": "red"}), "components[0]"),
+    (comps({"name": "rsi", "weight": 1}, "rsi"), "components[1]"),
+    ({"components": {"name": "rsi", "weight": 1}}, "components"),
+    ({"buy_at": 30, "sell_at": 40}, "sell_at"),
+    ({"buy_at": 50, "sell_at": 50}, "sell_at"),
+    ({"buy_at": 101}, "buy_at"),
+    ({"sell_at": -1}, "sell_at"),
+    ({"name": ""}, "name"),
+    ({"name": "x" * 101}, "name"),
+    ({"name": "bad\u0001name"}, "name"),
+    ({"name": 7}, "name"),
+    ({"colour": "red"}, "colour"),
+]
+
+
+@test
+def bad_strategies_are_refused_naming_the_field_and_write_nothing():
+    u = new_user(tag="strategy")
+    for change, field in BAD:
+        body = dict(GOOD, **change)
+        expect_error(call("POST", "/api/strategies", u.token, body=body), 422,
+                     "VALIDATION_FAILED", field)
+    for missing in ("name", "components"):
+        body = {k: v for k, v in GOOD.items() if k != missing}
+        expect_error(call("POST", "/api/strategies", u.token, body=body), 422,
+                     "VALIDATION_FAILED", missing)
+    hdrs = {"Content-Type": "application/json"}
+    expect_error(call("POST", "/api/strategies", u.token, raw_body=b'{"name": [',
+                      headers=hdrs), 400, "INVALID_JSON")
+    expect_error(call("POST", "/api/strategies", u.token,
+                      raw_body=b'{"name": "\xff", "components": []}', headers=hdrs),
+                 400, "INVALID_JSON")
+    injected = dict(GOOD, name="x'); DROP TABLE user_strategies; --")
+    s = create(u.token, injected)
+    assert s["name"] == injected["name"]
+    assert sql_value("SELECT count(*) FROM user_strategies WHERE user_id = :'p1'",
+                     u.id) == "1"
+    # a change checked whole: thresholds against the stored ones; nothing written
+    expect_error(call("PATCH", f"/api/strategies/{s['id']}", u.token,
+                      body={"sell_at": 60}), 422, "VALIDATION_FAILED", "sell_at")
+    expect_error(call("PATCH", f"/api/strategies/{s['id']}", u.token,
+                      body={"name": "ok", "components": [{"name": "pe", "weight": 1,
+                                                          "params": {"best": 50}}]}),
+                 422, "VALIDATION_FAILED", "components[0].params.best")
+    r = call("GET", f"/api/strategies/{s['id']}", u.token)
+    assert r.json() == s, r.json()
+
+
+@test
+def another_users_strategy_does_not_exist():
+    u, other = new_user(tag="strategy"), new_user(tag="strategy")
+    s = create(u.token)
+    for method, body in (("GET", None), ("PATCH", {"name": "mine"}), ("DELETE", None)):
+        expect_error(call(method, f"/api/strategies/{s['id']}", other.token, body=body),
+                     404, "NOT_FOUND")
+    assert call("GET", "/api/strategies", other.token).json()["items"] == []
+    expect_error(call("GET", "/api/strategies/abc", u.token), 404, "NOT_FOUND")
+    r = call("GET", f"/api/strategies/{s['id']}", u.token)
+    assert r.json()["name"] == GOOD["name"]
+
+
+@test
+def the_tier_limits_how_many_strategies_a_user_keeps():
+    u = new_user(tag="strategy")
+    limit = int(sql_value("SELECT daily_limit FROM tier_quotas WHERE tier = 'free' "
+                          "AND quota_class = 'strategies'"))
+    for _ in range(limit):
+        create(u.token)
+    expect_error(call("POST", "/api/strategies", u.token, body=GOOD), 409, "CONFLICT")
+    assert sql_value("SELECT count(*) FROM user_strategies WHERE user_id = :'p1'",
+                     u.id) == str(limit)
+    sql("UPDATE users SET tier = 'pro' WHERE id = :'p1'", u.id)
+    create(u.token)
