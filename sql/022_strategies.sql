@@ -19,3 +19,9 @@ CREATE INDEX IF NOT EXISTS user_strategies_user ON user_strategies (user_id, id)
 INSERT INTO tier_quotas (tier, quota_class, daily_limit) VALUES
 	('free', 'strategies', 5), ('pro', 'strategies', 100)
 ON CONFLICT DO NOTHING;
+
+-- The search history records calls under a user's strategy too.
+ALTER TABLE search_history DROP CONSTRAINT IF EXISTS search_history_strategy_check;
+ALTER TABLE search_history ADD CONSTRAINT search_history_strategy_check
+	CHECK (strategy IN ('growth', 'value', 'dividend', 'momentum')
+	       OR strategy ~ '^user:[1-9][0-9]{0,17}$');

@@ -3,6 +3,7 @@
 #include "analysis_spec.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonv.h"
@@ -109,6 +110,21 @@ analysis_spec_parse(struct pool *p, json_object *components, double buy_at,
 	return 0;
 }
 
+int
+analysis_user_strategy_id(const char *s, int64_t *id)
+{
+	size_t n;
+
+	if (strncmp(s, "user:", 5) != 0)
+		return 0;
+	s += 5;
+	n = strspn(s, "0123456789");
+	if (n < 1 || n > 18 || s[n] != '\0' || s[0] == '0')
+		return 0;
+	*id = strtoll(s, NULL, 10);
+	return 1;
+}
+
 json_object *
 analysis_spec_components_json(const struct analysis_spec *sp)
 {
@@ -127,6 +143,17 @@ analysis_spec_components_json(const struct analysis_spec *sp)
 		json_object_array_add(a, o);
 	}
 	return a;
+}
+
+json_object *
+analysis_spec_json(const struct analysis_spec *sp)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "components", analysis_spec_components_json(sp));
+	json_object_object_add(o, "buy_at", jsonv_number(sp->buy_at));
+	json_object_object_add(o, "sell_at", jsonv_number(sp->sell_at));
+	return o;
 }
 
 json_object *

@@ -5,6 +5,7 @@
 #define EDGESCOUT_ANALYSIS_SPEC_H
 
 #include <json-c/json.h>
+#include <stdint.h>
 
 #include "analysis.h"
 
@@ -21,9 +22,17 @@ struct pool;
 int analysis_spec_parse(struct pool *p, json_object *components, double buy_at,
     double sell_at, struct analysis_spec *out, const char **field, const char **why);
 
+/* 1 when s is "user:<id>", a user's strategy (id 1 to 18 digits, no
+ * leading zero), with the id in *id. */
+int analysis_user_strategy_id(const char *s, int64_t *id);
+
 /* sp's components as a JSON array (owned by the caller), every parameter
  * written out: what analysis_spec_parse() reads back as sp. */
 json_object *analysis_spec_components_json(const struct analysis_spec *sp);
+
+/* sp as a JSON object (owned by the caller): {components, buy_at,
+ * sell_at}, what analysis_spec_parse() reads back as sp. */
+json_object *analysis_spec_json(const struct analysis_spec *sp);
 
 /* The catalogue as a JSON array (owned by the caller): each component's
  * name, description and parameters [{name, default, min, max,

@@ -108,12 +108,16 @@ struct backtest_result {
 struct backtest_request {
 	const char **symbols;      /* distinct, valid ticker symbols */
 	size_t nsymbols;           /* 1..BACKTEST_MAX_SYMBOLS */
-	enum analysis_strategy strategy;
+	const char *strategy;      /* "momentum", "user:12" */
+	struct analysis_spec spec; /* its components and thresholds */
 	const char *from, *to;     /* "YYYY-MM-DD", from < to */
 	struct backtest_params prm;
 };
 
-/* Read and check request object o: symbols, strategy, from, to, entry
+/* Read and check request object o: symbols, strategy (a built-in one's
+ * name, or "user:<id>" with the strategy itself in member spec
+ * {components, buy_at, sell_at}, which the caller puts there from the
+ * user's stored strategy: analysis_spec.h), from, to, entry
  * ("buy_signal"), exit (rules of sell_signal, after_bars, stop_loss,
  * take_profit; default sell_signal) with exit_bars, stop_loss_pct and
  * take_profit_pct exactly when their rule is listed, sizing ("fraction",

@@ -2,17 +2,21 @@
 create, list, get, change and delete a strategy, validation errors naming
 the field (weights, parameters out of bounds, thresholds out of order,
 unknown components, malformed bodies) that write nothing, privacy (another
-user's strategy is a 404), and the tier's limit of kept strategies.
+user's strategy is a 404), the tier's limit of kept strategies, and a
+user's strategy used by the analysis, /api/v1/run and a backtest.
 Client addresses 127.23.0.1-254."""
 
 import itertools
+import os
 
 from accounts import sql, sql_value
 from analysis_lib import new_user
-from lib import expect_error, expect_status, request, test
+from jobs_lib import cli, expect_rc, run
+from lib import STACK, expect_error, expect_status, request, test, wait_for
 
 ADDRS = [f"127.23.0.{i}" for i in range(1, 255)]
 _turn = itertools.count()
+_state = {}
 
 GOOD = {"name": "Oversold with volume",
         "components": [{"name": "stochastic", "weight": 40,
@@ -27,6 +31,33 @@ def call(method, path, token, body=None, raw_body=None, headers=None):
     hdrs.update(headers or {})
     return request(method, path, body=body, raw_body=raw_body, headers=hdrs,
                    source=ADDRS[next(_turn) % len(ADDRS)])
+
+
+def demo_loaded():
+    if not _state.get("demo"):
+        expect_rc(cli("market", "demo"), 0, "edgescout market demo")
+        _state["demo"] = True
+
+
+def run_worker():
+    expect_rc(run([os.path.join(STACK["BIN_DIR"], "cron", "run-tasks")],
+                  RUN_TASKS_SECONDS="0"), 0, "run-tasks")
+
+
+def finished(token, bid):
+    r = call("GET", f"/api/backtests/{bid}", token)
+    expect_status(r, 200)
+    return r.json() if r.json()["status"] in ("done", "failed") else None
+
+
+def backtest(token, body):
+    """Queue body, run the worker, and return the finished backtest."""
+    r = call("POST", "/api/backtests", token, body=body)
+    expect_status(r, 202)
+    run_worker()
+    b = wait_for(lambda: finished(token, r.json()["id"]), timeout=60, interval=0.2)
+    assert b and b["status"] == "done", b
+    return b
 
 
 def create(token, body=GOOD):
@@ -184,3 +215,81 @@ def the_tier_limits_how_many_strategies_a_user_keeps():
                      u.id) == str(limit)
     sql("UPDATE users SET tier = 'pro' WHERE id = :'p1'", u.id)
     create(u.token)
+
+
+def momentum_alike(token, **change):
+    """A user strategy with the momentum strategy's components and defaults."""
+    body = {"name": "My momentum", "components": [
+        {"name": "trend", "weight": 35}, {"name": "rsi", "weight": 20},
+        {"name": "macd", "weight": 25}, {"name": "roc", "weight": 20}]}
+    body.update(change)
+    return create(token, body)
+
+
+@test
+def a_user_strategy_scores_an_analysis_and_a_run():
+    demo_loaded()
+    u, other = new_user(tag="strategy"), new_user(tag="strategy")
+    same = momentum_alike(u.token)
+    r = call("GET", "/api/stock-analysis?symbol=%5EGSPC&strategy=momentum", u.token)
+    expect_status(r, 200)
+    builtin = r.json()
+    r = call("GET", f"/api/stock-analysis?symbol=%5EGSPC&strategy={same['strategy']}",
+             u.token)
+    expect_status(r, 200)
+    mine = r.json()
+    # the same components and thresholds score the same as the built-in one
+    assert mine["strategy"] == same["strategy"], mine["strategy"]
+    assert mine["score"] == builtin["score"] and mine["components"] == builtin["components"]
+    # its own parameters and thresholds change the outcome
+    strict = momentum_alike(u.token, buy_at=99, sell_at=98,
+                            components=[{"name": "roc", "weight": 1,
+                                         "params": {"points_per_percent": 0.5}}])
+    r = call("POST", "/api/v1/run", u.token,
+             body={"symbols": ["^GSPC", "AAPL"], "strategy": strict["strategy"]})
+    expect_status(r, 200)
+    run = r.json()
+    assert run["strategy"] == strict["strategy"] and run["count"] == 2, run
+    for s in run["signals"]:
+        assert s["recommendation"] == "sell" and s["signal_id"] is None, s
+    r = call("GET", f"/api/stock-analysis?symbol=AAPL&strategy={strict['strategy']}",
+             u.token)
+    roc = r.json()["components"][0]
+    assert roc["name"] == "roc" and r.json()["thresholds"] == {"buy": 99, "sell": 98}
+    assert roc["score"] == round(min(100, max(0, 50 + 0.5 * roc["value"])), 2), roc
+    # another user's strategy, or none, is a 422 on strategy
+    for name in (same["strategy"], "user:999999999", "user:0", "user:x"):
+        expect_error(call("GET", f"/api/stock-analysis?symbol=AAPL&strategy={name}",
+                          other.token), 422, "VALIDATION_FAILED", "strategy")
+        expect_error(call("POST", "/api/v1/run", other.token,
+                          body={"symbols": ["AAPL"], "strategy": name}),
+                     422, "VALIDATION_FAILED", "strategy")
+
+
+@test
+def a_user_strategy_backtests_as_it_was_when_queued():
+    demo_loaded()
+    u, other = new_user(tag="strategy"), new_user(tag="strategy")
+    mine = momentum_alike(u.token)
+    body = {"symbols": ["^GSPC"], "from": "2010-01-04", "to": "2015-12-31",
+            "exit": ["sell_signal"]}
+    builtin = backtest(u.token, dict(body, strategy="momentum"))
+    r = call("POST", "/api/backtests", u.token, body=dict(body, strategy=mine["strategy"]))
+    expect_status(r, 202)
+    assert r.json()["params"]["spec"]["components"] == mine["components"], r.json()
+    bid = r.json()["id"]
+    # a change after queuing does not change the backtest
+    expect_status(call("PATCH", f"/api/strategies/{mine['id']}", u.token,
+                       body={"buy_at": 99}), 200)
+    run_worker()
+    b = wait_for(lambda: finished(u.token, bid), timeout=60, interval=0.2)
+    assert b and b["status"] == "done", b
+    one, ref = b["result"]["results"][0], builtin["result"]["results"][0]
+    assert b["result"]["strategy"] == mine["strategy"]
+    assert one["trades"] == ref["trades"] and len(one["trades"]) > 0, one["strategy"]
+    expect_error(call("POST", "/api/backtests", other.token,
+                      body=dict(body, strategy=mine["strategy"])),
+                 422, "VALIDATION_FAILED", "strategy")
+    expect_error(call("POST", "/api/backtests", u.token,
+                      body=dict(body, strategy=mine["strategy"], spec={})),
+                 422, "VALIDATION_FAILED", "spec")
