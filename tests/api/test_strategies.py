@@ -3,17 +3,21 @@ create, list, get, change and delete a strategy, validation errors naming
 the field (weights, parameters out of bounds, thresholds out of order,
 unknown components, malformed bodies) that write nothing, privacy (another
 user's strategy is a 404), the tier's limit of kept strategies, and a
-user's strategy used by the analysis, /api/v1/run and a backtest.
+user's strategy used by the analysis, /api/v1/run and a backtest; the
+README's curl examples run as written.
 Client addresses 127.23.0.1-254."""
 
 import itertools
+import json
 import os
+import subprocess
 
 from accounts import sql, sql_value
 from analysis_lib import new_user
 from jobs_lib import cli, expect_rc, run
 from lib import STACK, expect_error, expect_status, request, test, wait_for
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ADDRS = [f"127.23.0.{i}" for i in range(1, 255)]
 _turn = itertools.count()
 _state = {}
@@ -293,3 +297,33 @@ def a_user_strategy_backtests_as_it_was_when_queued():
     expect_error(call("POST", "/api/backtests", u.token,
                       body=dict(body, strategy=mine["strategy"], spec={})),
                  422, "VALIDATION_FAILED", "spec")
+
+
+@test
+def readme_examples_run_as_written():
+    demo_loaded()
+    u = new_user(tag="strategy")
+    with open(os.path.join(HERE, "..", "..", "README.md")) as f:
+        text = f.read()
+    start = text.index("## Strategies")
+    first = text.index("```sh\n", start) + len("```sh\n")
+    block = text[first:text.index("```", first)]
+    commands = block.replace("\\\n", " ").strip().splitlines()
+    assert len(commands) == 3 and all(c.startswith("curl ") for c in commands), commands
+    env = {"PATH": "/usr/bin:/bin", "BASE": STACK["URL"], "TOKEN": u.token,
+           "CURL_CA_BUNDLE": STACK["CA"]}
+
+    def sh(c):
+        p = subprocess.run(["bash", "-c", c], env=env, capture_output=True, text=True,
+                           timeout=60)
+        expect_rc(p, 0, c)
+        return json.loads(p.stdout)
+
+    names = [c["name"] for c in sh(commands[0])["items"]]
+    assert "stochastic" in names and "obv_trend" in names, names
+    s = sh(commands[1])
+    assert s["strategy"] == f"user:{s['id']}" and s["buy_at"] == 60, s
+    env["ID"] = str(s["id"])
+    a = sh(commands[2])
+    assert a["strategy"] == s["strategy"] and a["thresholds"] == {"buy": 60, "sell": 40}, a
+    assert [c["name"] for c in a["components"]] == ["stochastic", "obv_trend", "rsi"]
