@@ -26,6 +26,17 @@
  *   volatility      ATR14 as a percent of the close: <= 1%: 100; 1..4%:
  *                   lin 100..0
  *
+ * The numbers above are the defaults of the components' parameters
+ * (analysis_catalogue.c lists them with their bounds). A user's strategy
+ * (analysis_spec.h) chooses components, weights, parameters and its own
+ * buy/sell thresholds, also among three more components:
+ *
+ *   stochastic      %K 14/3 <= oversold (20): 100; .. overbought (80): lin 100..0
+ *   adx             50 while ADX14 <= weak (20); up to strong (40) it moves
+ *                   linearly to 100 when +DI >= -DI, to 0 otherwise
+ *   obv_trend       on-balance volume against 20 bars back: up 100, down 0,
+ *                   flat 50
+ *
  * A component whose input is missing (no fundamentals, too few bars) is
  * unavailable: no value or score is invented, its input is listed in
  * `missing`, and the weights of the available components are scaled up to
