@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "analysis_req.h"
+#include "analysis_spec.h"
 #include "backtest.h"
 #include "backtest_task.h"
 #include "buf.h"
@@ -30,7 +31,7 @@ static const struct param post_body[] = {
 	{ .name = "symbols", .type = PARAM_LIST, .required = 1, .min = 1,
 	  .max = BACKTEST_MAX_SYMBOLS, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE,
 	  .upper = 1, .desc = "distinct ticker symbols with stored prices" },
-	ANALYSIS_PARAM_STRATEGY,
+	ANALYSIS_PARAM_ANY_STRATEGY,
 	DATE_FIELD("from", "the period's first day"),
 	DATE_FIELD("to", "the period's last day (after from)"),
 	{ .name = "entry", .type = PARAM_ENUM, .values = entries,
@@ -81,8 +82,15 @@ post_backtest(struct req *r)
 	struct backtest_request q;
 	const char *field, *why, *text;
 	json_object *params, *o;
+	struct analysis_spec sp;
 	int64_t id;
 
+	/* a user's strategy goes into the task as it is now: later changes to
+	 * it do not change this backtest */
+	if (analysis_strategy_or_reply(r, req_str(r, "strategy"), &sp) < 0)
+		return r->status;
+	if (analysis_strategy_parse(req_str(r, "strategy")) < 0)
+		json_object_object_add(r->json, "spec", analysis_spec_json(&sp));
 	if (backtest_request_parse(r->pool, r->json, &q, &field, &why) < 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, field, why);
 	params = pool_json(r->pool, backtest_request_json(&q));

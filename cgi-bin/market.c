@@ -16,12 +16,12 @@ static int analysis_post(struct req *r);
 static int run(struct req *r);
 
 static const struct param get_query[] = {
-	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_STRATEGY,
+	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_ANY_STRATEGY,
 	{ .name = "async", .type = PARAM_BOOL, .desc = "true: queue it, 202 with the task" },
 	{ 0 }
 };
 static const struct param post_body[] = {
-	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_STRATEGY,
+	ANALYSIS_PARAM_SYMBOL, ANALYSIS_PARAM_ANY_STRATEGY,
 	{ .name = "async", .type = PARAM_BOOL, .desc = "true: queue it, 202 with the task" },
 	{ 0 }
 };
@@ -29,7 +29,7 @@ static const struct param run_body[] = {
 	{ .name = "symbols", .type = PARAM_LIST, .required = 1, .min = 1,
 	  .max = ANALYSIS_MAX_SYMBOLS, .check = valid_symbol, .rule = ANALYSIS_SYMBOL_RULE, .upper = 1,
 	  .desc = "distinct ticker symbols (the tier caps how many)" },
-	ANALYSIS_PARAM_STRATEGY,
+	ANALYSIS_PARAM_ANY_STRATEGY,
 	{ 0 }
 };
 
@@ -72,7 +72,7 @@ static const char SQL_HISTORY[] =
 
 /* Record the call in the user's search history: 0, or -1 after replying. */
 static int
-history_or_reply(struct req *r, const char *symbol, enum analysis_strategy st,
+history_or_reply(struct req *r, const char *symbol, const char *strategy,
     const char *mode, int status, int64_t task_id, const struct analysis_outcome *o)
 {
 	const char *score = NULL, *code = NULL;
@@ -82,7 +82,7 @@ history_or_reply(struct req *r, const char *symbol, enum analysis_strategy st,
 	if (status >= 400 && o != NULL)
 		code = err_info(o->err)->code;
 	return db_exec_or_reply(r, SQL_HISTORY, DB_ARGS(db_i64(r->pool, r->user->id), symbol,
-	    analysis_strategy_name(st), mode, db_i64(r->pool, status),
+	    strategy, mode, db_i64(r->pool, status),
 	    task_id ? db_i64(r->pool, task_id) : NULL, score,
 	    o && o->obj ? o->recommendation : NULL, code,
 	    o && o->obj ? o->cache : NULL)) < 0 ? -1 : 0;
@@ -104,7 +104,7 @@ analyse_later(struct req *r, const char *symbol, enum analysis_strategy st)
 		return r->status;
 	if (task_enqueue(r->pool, r->user->id, ANALYSIS_TASK_KIND, text, &id) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, "the task could not be queued");
-	if (history_or_reply(r, symbol, st, "async", 202, id, NULL) < 0)
+	if (history_or_reply(r, symbol, analysis_strategy_name(st), "async", 202, id, NULL) < 0)
 		return r->status;
 	if (db_commit_or_reply(r) < 0)
 		return r->status;
@@ -143,28 +143,35 @@ served_from_cache(struct req *r, const char *symbol, enum analysis_strategy st)
 	return 1;
 }
 
-/* The analysis of symbol under st, now (or queued when async): from the
- * cache in one statement when it can, else with the route's quota charged
- * first. */
+/* The analysis of symbol under strategy name, now (or queued when async,
+ * for a built-in strategy): from the cache in one statement when it can,
+ * else with the route's quota charged first. */
 static int
-analyse(struct req *r, const char *symbol, enum analysis_strategy st, int async)
+analyse(struct req *r, const char *symbol, const char *name, int async)
 {
+	int st = analysis_strategy_parse(name);
 	struct analysis_outcome o;
+	struct analysis_spec sp;
 
-	if (!async && served_from_cache(r, symbol, st))
+	if (analysis_strategy_or_reply(r, name, &sp) < 0)
+		return r->status;
+	if (async && st < 0)
+		return reply_error(r, ERR_VALIDATION_FAILED, "async",
+		                   "async analysis takes a built-in strategy");
+	if (!async && st >= 0 && served_from_cache(r, symbol, (enum analysis_strategy)st))
 		return r->status;
 	if (quota_charge_or_reply(r, r->route->quota) != 0)
 		return r->status;
 	if (async)
-		return analyse_later(r, symbol, st);
-	if (analysis_get(r->pool, symbol, st, &o) < 0) {
+		return analyse_later(r, symbol, (enum analysis_strategy)st);
+	if (analysis_get_spec(r->pool, symbol, &sp, &o) < 0) {
 		int status = err_info(o.err)->status;
 
-		if (history_or_reply(r, symbol, st, "sync", status, 0, &o) < 0)
+		if (history_or_reply(r, symbol, name, "sync", status, 0, &o) < 0)
 			return r->status;
 		return reply_error(r, o.err, o.err == ERR_NOT_FOUND ? "symbol" : NULL, o.message);
 	}
-	if (history_or_reply(r, symbol, st, "sync", 200, 0, &o) < 0)
+	if (history_or_reply(r, symbol, name, "sync", 200, 0, &o) < 0)
 		return r->status;
 	reply_header(r, "X-Cache", o.cache);
 	return reply_json(r, 200, o.obj);
@@ -175,9 +182,7 @@ analyse(struct req *r, const char *symbol, enum analysis_strategy st, int async)
 static int
 analysis_get_q(struct req *r)
 {
-	return analyse(r, req_str(r, "symbol"),
-	               (enum analysis_strategy)analysis_strategy_parse(req_str(r, "strategy")),
-	               req_bool(r, "async", 0));
+	return analyse(r, req_str(r, "symbol"), req_str(r, "strategy"), req_bool(r, "async", 0));
 }
 
 /* POST /api/stock-analysis {symbol, strategy, async?}: as the GET. */
@@ -218,7 +223,7 @@ run_symbols_or_reply(struct req *r, const char ***out, int *n)
 
 /* One symbol's entry of the run reply; -1 when the whole call must fail. */
 static int
-run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_object *list)
+run_one(struct req *r, const char *symbol, const struct analysis_spec *sp, json_object *list)
 {
 	struct analysis_outcome o;
 	json_object *e = json_object_new_object(), *err;
@@ -226,7 +231,7 @@ run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_objec
 
 	json_object_array_add(list, e);
 	json_object_object_add(e, "symbol", json_object_new_string(symbol));
-	if (analysis_get(r->pool, symbol, st, &o) < 0) {
+	if (analysis_get_spec(r->pool, symbol, sp, &o) < 0) {
 		if (o.err == ERR_DB_UNAVAILABLE || o.err == ERR_INTERNAL)
 			return reply_error(r, o.err, NULL, o.message), -1;
 		err = json_object_new_object();
@@ -235,8 +240,10 @@ run_one(struct req *r, const char *symbol, enum analysis_strategy st, json_objec
 		json_object_object_add(e, "error", err);
 		return 0;
 	}
-	if (o.recommendation != NULL &&
-	    analysis_store_signal(r->pool, symbol, st, &o, "run", &id) < 0)
+	/* signals (and the model learning from them) are the built-in strategies' */
+	if (o.recommendation != NULL && analysis_strategy_parse(sp->name) >= 0 &&
+	    analysis_store_signal(r->pool, symbol, (enum analysis_strategy)
+	                          analysis_strategy_parse(sp->name), &o, "run", &id) < 0)
 		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL), -1;
 	json_object_object_add(e, "date", json_object_new_string(o.date ? o.date : ""));
 	json_object_object_add(e, "close", jsonv_number(o.close));
@@ -253,22 +260,22 @@ static int
 run(struct req *r)
 {
 	const char **symbols;
-	enum analysis_strategy st;
+	struct analysis_spec sp;
 	json_object *o, *list;
 	int n, errors = 0;
 
-	st = (enum analysis_strategy)analysis_strategy_parse(req_str(r, "strategy"));
-	if (run_symbols_or_reply(r, &symbols, &n) < 0)
+	if (analysis_strategy_or_reply(r, req_str(r, "strategy"), &sp) < 0 ||
+	    run_symbols_or_reply(r, &symbols, &n) < 0)
 		return r->status;
 	list = pool_json_array(r->pool);
 	for (int i = 0; i < n; i++) {
-		if (run_one(r, symbols[i], st, list) < 0)
+		if (run_one(r, symbols[i], &sp, list) < 0)
 			return r->status;
 		errors += json_object_object_get_ex(json_object_array_get_idx(list, (size_t)i),
 		                                    "error", NULL);
 	}
 	o = pool_json_object(r->pool);
-	json_object_object_add(o, "strategy", json_object_new_string(analysis_strategy_name(st)));
+	json_object_object_add(o, "strategy", json_object_new_string(sp.name));
 	json_object_object_add(o, "count", json_object_new_int(n));
 	json_object_object_add(o, "errors", json_object_new_int(errors));
 	json_object_object_add(o, "signals", json_object_get(list));

@@ -114,7 +114,8 @@ score_trend(struct pool *p, const struct analysis_snapshot *s, struct analysis_c
 }
 
 static void
-score_rsi(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+score_rsi(struct pool *p, const struct analysis_snapshot *s, const double *k,
+    struct analysis_component *c)
 {
 	double r = s->rsi14;
 
@@ -123,9 +124,10 @@ score_rsi(struct pool *p, const struct analysis_snapshot *s, struct analysis_com
 		return;
 	}
 	c->value = r;
-	c->score = r <= 70 ? lin(r, 30, 0, 70, 100) : clamp100(100 - 4 * (r - 70));
-	c->explanation = explain(p, "RSI14 %.2f: strength scores up to RSI 70 "
-	    "(30 or less: 0), overbought readings above 70 lose 4 points per RSI point", r);
+	c->score = r <= k[1] ? lin(r, k[0], 0, k[1], 100) : clamp100(100 - 4 * (r - k[1]));
+	c->explanation = explain(p, "RSI14 %.2f: strength scores up to RSI %g "
+	    "(%g or less: 0), overbought readings above %g lose 4 points per RSI point",
+	    r, k[1], k[0], k[1]);
 }
 
 static void
@@ -143,21 +145,23 @@ score_macd(struct pool *p, const struct analysis_snapshot *s, struct analysis_co
 }
 
 static void
-score_roc(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+score_roc(struct pool *p, const struct analysis_snapshot *s, const double *k,
+    struct analysis_component *c)
 {
 	if (isnan(s->roc10)) {
 		unavailable(p, c, "roc10", "ROC10 (11 bars)");
 		return;
 	}
 	c->value = s->roc10;
-	c->score = clamp100(50 + 5 * s->roc10);
+	c->score = clamp100(50 + k[0] * s->roc10);
 	c->explanation = explain(p, "the close moved %.2f%% over 10 bars: 50 points "
-	    "plus 5 per percent (+10%% scores 100, -10%% 0)", s->roc10);
+	    "plus %g per percent (+%g%% scores 100, -%g%% 0)", s->roc10, k[0],
+	    50 / k[0], 50 / k[0]);
 }
 
 static void
 score_growth(struct pool *p, const struct fund_value *v, const char *name,
-    const char *what, struct analysis_component *c)
+    const char *what, const double *k, struct analysis_component *c)
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
 		unavailable(p, c, name,
@@ -165,35 +169,38 @@ score_growth(struct pool *p, const struct fund_value *v, const char *name,
 		return;
 	}
 	c->value = v->value;
-	c->score = clamp100(50 + 250 * v->value);
+	c->score = clamp100(50 + k[0] * v->value);
 	c->explanation = explain(p, "quarterly %s grew %.2f%% year on year: 50 points "
-	    "plus 2.5 per percent (+20%% scores 100, -20%% 0)", what, 100 * v->value);
+	    "plus %g per percent (+%g%% scores 100, -%g%% 0)", what, 100 * v->value,
+	    k[0] / 100, 5000 / k[0], 5000 / k[0]);
 }
 
 static void
-score_pe(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+score_pe(struct pool *p, const struct fund_value *v, const double *k,
+    struct analysis_component *c)
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
 		unavailable(p, c, "pe", "the P/E ratio (fundamentals)");
 		return;
 	}
 	c->value = v->value;
-	c->score = v->value <= 0 ? 0 : lin(v->value, 10, 100, 40, 0);
-	c->explanation = explain(p, "P/E %.2f: 10 or less scores 100, 40 or more "
-	    "(or losses) 0, linear between", v->value);
+	c->score = v->value <= 0 ? 0 : lin(v->value, k[0], 100, k[1], 0);
+	c->explanation = explain(p, "P/E %.2f: %g or less scores 100, %g or more "
+	    "(or losses) 0, linear between", v->value, k[0], k[1]);
 }
 
 static void
-score_peg(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+score_peg(struct pool *p, const struct fund_value *v, const double *k,
+    struct analysis_component *c)
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
 		unavailable(p, c, "peg", "the PEG ratio (fundamentals)");
 		return;
 	}
 	c->value = v->value;
-	c->score = v->value <= 0 ? 0 : lin(v->value, 1, 100, 3, 0);
-	c->explanation = explain(p, "PEG %.2f: 1 or less scores 100, 3 or more "
-	    "(or negative growth) 0, linear between", v->value);
+	c->score = v->value <= 0 ? 0 : lin(v->value, k[0], 100, k[1], 0);
+	c->explanation = explain(p, "PEG %.2f: %g or less scores 100, %g or more "
+	    "(or negative growth) 0, linear between", v->value, k[0], k[1]);
 }
 
 static void
@@ -210,29 +217,76 @@ score_reversion(struct pool *p, const struct analysis_snapshot *s, struct analys
 }
 
 static void
-score_yield(struct pool *p, const struct fund_value *v, struct analysis_component *c)
+score_yield(struct pool *p, const struct fund_value *v, const double *k,
+    struct analysis_component *c)
 {
 	if (v == NULL || !v->present || !isfinite(v->value)) {
 		unavailable(p, c, "dividend_yield", "the dividend yield (fundamentals)");
 		return;
 	}
 	c->value = v->value;
-	c->score = clamp100(100 * v->value / 0.06);
-	c->explanation = explain(p, "dividend yield %.2f%%: 6%% or more scores 100, "
-	    "proportionally less below", 100 * v->value);
+	c->score = clamp100(100 * v->value / k[0]);
+	c->explanation = explain(p, "dividend yield %.2f%%: %g%% or more scores 100, "
+	    "proportionally less below", 100 * v->value, 100 * k[0]);
 }
 
 static void
-score_volatility(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+score_volatility(struct pool *p, const struct analysis_snapshot *s, const double *k,
+    struct analysis_component *c)
 {
 	if (isnan(s->atr_pct)) {
 		unavailable(p, c, "atr14", "ATR14 (15 bars)");
 		return;
 	}
 	c->value = s->atr_pct;
-	c->score = lin(s->atr_pct, 1, 100, 4, 0);
-	c->explanation = explain(p, "ATR14 is %.2f%% of the close: 1%% or less scores 100, "
-	    "4%% or more 0, linear between", s->atr_pct);
+	c->score = lin(s->atr_pct, k[0], 100, k[1], 0);
+	c->explanation = explain(p, "ATR14 is %.2f%% of the close: %g%% or less scores 100, "
+	    "%g%% or more 0, linear between", s->atr_pct, k[0], k[1]);
+}
+
+static void
+score_stochastic(struct pool *p, const struct analysis_snapshot *s, const double *k,
+    struct analysis_component *c)
+{
+	if (isnan(s->stoch_k)) {
+		unavailable(p, c, "stochastic", "stochastic %K 14/3 (16 bars)");
+		return;
+	}
+	c->value = s->stoch_k;
+	c->score = lin(s->stoch_k, k[0], 100, k[1], 0);
+	c->explanation = explain(p, "stochastic %%K %.2f: %g or less (oversold) scores "
+	    "100, %g or more (overbought) 0, linear between", s->stoch_k, k[0], k[1]);
+}
+
+static void
+score_adx(struct pool *p, const struct analysis_snapshot *s, const double *k,
+    struct analysis_component *c)
+{
+	double strength;
+
+	if (isnan(s->adx14) || isnan(s->plus_di) || isnan(s->minus_di)) {
+		unavailable(p, c, "adx14", "ADX14 (28 bars)");
+		return;
+	}
+	strength = lin(s->adx14, k[0], 0, k[1], 100) / 100;
+	c->value = s->adx14;
+	c->score = clamp100(50 + (s->plus_di >= s->minus_di ? 50 : -50) * strength);
+	c->explanation = explain(p, "ADX14 %.2f with +DI %.2f %s -DI %.2f: the trend "
+	    "counts from ADX %g, fully at %g", s->adx14, s->plus_di,
+	    side(s->plus_di, s->minus_di), s->minus_di, k[0], k[1]);
+}
+
+static void
+score_obv(struct pool *p, const struct analysis_snapshot *s, struct analysis_component *c)
+{
+	if (isnan(s->obv_change20)) {
+		unavailable(p, c, "obv", "on-balance volume 20 bars back (21 bars)");
+		return;
+	}
+	c->value = s->obv_change20;
+	c->score = s->obv_change20 > 0 ? 100 : s->obv_change20 < 0 ? 0 : 50;
+	c->explanation = explain(p, "on-balance volume moved %.0f over 20 bars: "
+	    "rising scores 100, falling 0, flat 50", s->obv_change20);
 }
 
 /* x rounded to 2 decimals. */
@@ -244,62 +298,80 @@ round2(double x)
 
 /* How far to trust a score with this coverage (analysis.h). */
 static const char *
-confidence(double score, double coverage)
+confidence(double score, double coverage, double buy_at, double sell_at)
 {
 	if (isnan(score) || coverage < ANALYSIS_MIN_COVERAGE)
 		return "insufficient";
 	if (coverage < ANALYSIS_HIGH_COVERAGE ||
-	    fabs(score - ANALYSIS_BUY_AT) < ANALYSIS_NEAR_THRESHOLD ||
-	    fabs(score - ANALYSIS_SELL_AT) < ANALYSIS_NEAR_THRESHOLD)
+	    fabs(score - buy_at) < ANALYSIS_NEAR_THRESHOLD ||
+	    fabs(score - sell_at) < ANALYSIS_NEAR_THRESHOLD)
 		return "low";
 	return "high";
 }
 
-/* Append component name with base weight w to out; the slot to fill. */
-static struct analysis_component *
-add(struct analysis_score *out, const char *name, double w)
+/* Score part pt of a strategy into c. */
+static void
+score_part(struct pool *p, const struct analysis_part *pt, const struct analysis_snapshot *s,
+    const struct fundamentals *f, struct analysis_component *c)
 {
-	struct analysis_component *c = &out->c[out->n++];
+	const double *k = pt->param;
 
 	memset(c, 0, sizeof(*c));
-	c->name = name;
+	c->name = analysis_catalogue[pt->kind].name;
 	c->available = 1;
-	c->base_weight = w;
-	return c;
+	c->base_weight = pt->weight;
+	switch (pt->kind) {
+	case COMPONENT_TREND: score_trend(p, s, c); break;
+	case COMPONENT_RSI: score_rsi(p, s, k, c); break;
+	case COMPONENT_MACD: score_macd(p, s, c); break;
+	case COMPONENT_ROC: score_roc(p, s, k, c); break;
+	case COMPONENT_EARNINGS_GROWTH:
+		score_growth(p, f ? &f->earnings_growth : NULL, "earnings_growth",
+		             "earnings", k, c);
+		break;
+	case COMPONENT_REVENUE_GROWTH:
+		score_growth(p, f ? &f->revenue_growth : NULL, "revenue_growth",
+		             "revenue", k, c);
+		break;
+	case COMPONENT_PE: score_pe(p, f ? &f->pe : NULL, k, c); break;
+	case COMPONENT_PEG: score_peg(p, f ? &f->peg : NULL, k, c); break;
+	case COMPONENT_MEAN_REVERSION: score_reversion(p, s, c); break;
+	case COMPONENT_DIVIDEND_YIELD:
+		score_yield(p, f ? &f->dividend_yield : NULL, k, c);
+		break;
+	case COMPONENT_VOLATILITY: score_volatility(p, s, k, c); break;
+	case COMPONENT_STOCHASTIC: score_stochastic(p, s, k, c); break;
+	case COMPONENT_ADX: score_adx(p, s, k, c); break;
+	default: score_obv(p, s, c); break;
+	}
 }
 
 void
 analysis_score(struct pool *p, enum analysis_strategy st, const struct analysis_snapshot *s,
     const struct fundamentals *f, struct analysis_score *out)
 {
+	struct analysis_spec sp;
+
+	analysis_builtin_spec(st, &sp);
+	analysis_score_spec(p, &sp, s, f, out);
+	out->strategy = st;
+}
+
+void
+analysis_score_spec(struct pool *p, const struct analysis_spec *sp,
+    const struct analysis_snapshot *s, const struct fundamentals *f,
+    struct analysis_score *out)
+{
 	double wsum = 0, base = 0, total = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->strategy = st;
-	switch (st) {
-	case STRATEGY_MOMENTUM:
-		score_trend(p, s, add(out, "trend", 35));
-		score_rsi(p, s, add(out, "rsi", 20));
-		score_macd(p, s, add(out, "macd", 25));
-		score_roc(p, s, add(out, "roc", 20));
-		break;
-	case STRATEGY_GROWTH:
-		score_growth(p, f ? &f->earnings_growth : NULL, "earnings_growth", "earnings",
-		             add(out, "earnings_growth", 35));
-		score_growth(p, f ? &f->revenue_growth : NULL, "revenue_growth", "revenue",
-		             add(out, "revenue_growth", 30));
-		score_trend(p, s, add(out, "trend", 35));
-		break;
-	case STRATEGY_VALUE:
-		score_pe(p, f ? &f->pe : NULL, add(out, "pe", 35));
-		score_peg(p, f ? &f->peg : NULL, add(out, "peg", 30));
-		score_reversion(p, s, add(out, "mean_reversion", 35));
-		break;
-	default:
-		score_yield(p, f ? &f->dividend_yield : NULL, add(out, "dividend_yield", 50));
-		score_volatility(p, s, add(out, "volatility", 50));
-		break;
-	}
+	out->strategy = (enum analysis_strategy)-1;
+	out->name = sp->name;
+	out->buy_at = sp->buy_at;
+	out->sell_at = sp->sell_at;
+	out->n = sp->n;
+	for (int i = 0; i < sp->n; i++)
+		score_part(p, &sp->part[i], s, f, &out->c[i]);
 	for (int i = 0; i < out->n; i++) {
 		base += out->c[i].base_weight;
 		if (out->c[i].available)
@@ -315,7 +387,8 @@ analysis_score(struct pool *p, enum analysis_strategy st, const struct analysis_
 	}
 	out->score = wsum > 0 ? round2(total) : NAN;
 	out->coverage = base > 0 ? wsum / base : 0;
-	out->confidence = confidence(out->score, out->coverage);
-	out->recommendation = out->coverage >= ANALYSIS_MIN_COVERAGE ?
-	    analysis_recommendation(out->score) : NULL;
+	out->confidence = confidence(out->score, out->coverage, sp->buy_at, sp->sell_at);
+	out->recommendation = out->coverage < ANALYSIS_MIN_COVERAGE || isnan(out->score) ?
+	    NULL : out->score >= sp->buy_at ? "buy" : out->score <= sp->sell_at ? "sell" :
+	    "hold";
 }

@@ -26,6 +26,17 @@
  *   volatility      ATR14 as a percent of the close: <= 1%: 100; 1..4%:
  *                   lin 100..0
  *
+ * The numbers above are the defaults of the components' parameters
+ * (analysis_catalogue.c lists them with their bounds). A user's strategy
+ * (analysis_spec.h) chooses components, weights, parameters and its own
+ * buy/sell thresholds, also among three more components:
+ *
+ *   stochastic      %K 14/3 <= oversold (20): 100; .. overbought (80): lin 100..0
+ *   adx             50 while ADX14 <= weak (20); up to strong (40) it moves
+ *                   linearly to 100 when +DI >= -DI, to 0 otherwise
+ *   obv_trend       on-balance volume against 20 bars back: up 100, down 0,
+ *                   flat 50
+ *
  * A component whose input is missing (no fundamentals, too few bars) is
  * unavailable: no value or score is invented, its input is listed in
  * `missing`, and the weights of the available components are scaled up to
@@ -64,7 +75,8 @@ struct pool;
 #define ANALYSIS_NEAR_THRESHOLD 5.0  /* points from 35 or 65: low confidence */
 #define ANALYSIS_BUY_AT 65.0         /* score >= : buy */
 #define ANALYSIS_SELL_AT 35.0        /* score <= : sell */
-#define ANALYSIS_MAX_COMPONENTS 4
+#define ANALYSIS_MAX_COMPONENTS 12   /* in one strategy, built-in or a user's */
+#define ANALYSIS_MAX_PARAMS 2        /* of one component */
 #define ANALYSIS_MAX_SYMBOLS 50      /* symbols in one run or export call */
 
 enum analysis_strategy {
@@ -136,6 +148,61 @@ void analysis_indicators_at(const struct analysis_series *a, size_t i,
 int analysis_snapshot(struct pool *p, const struct candles *c,
     struct analysis_snapshot *out);
 
+/* The scoring components (analysis_catalogue.c lists each with its
+ * parameters, their defaults (the built-in strategies' constants) and
+ * bounds). A strategy is a weighted choice of them. */
+enum analysis_component_kind {
+	COMPONENT_TREND, COMPONENT_RSI, COMPONENT_MACD, COMPONENT_ROC,
+	COMPONENT_EARNINGS_GROWTH, COMPONENT_REVENUE_GROWTH, COMPONENT_PE,
+	COMPONENT_PEG, COMPONENT_MEAN_REVERSION, COMPONENT_DIVIDEND_YIELD,
+	COMPONENT_VOLATILITY, COMPONENT_STOCHASTIC, COMPONENT_ADX,
+	COMPONENT_OBV_TREND, COMPONENT_COUNT
+};
+
+/* One parameter of a component: its name, default, inclusive bounds. */
+struct analysis_param_def {
+	const char *name;
+	double def, min, max;
+	const char *description;
+};
+
+/* One component of the catalogue. */
+struct analysis_component_def {
+	const char *name;          /* "rsi" */
+	const char *description;   /* how it scores, in one sentence */
+	int nparams;
+	struct analysis_param_def param[ANALYSIS_MAX_PARAMS];
+};
+
+/* The catalogue, in enum analysis_component_kind order. */
+extern const struct analysis_component_def analysis_catalogue[COMPONENT_COUNT];
+
+/* The components' names in enum order, NULL-ended. */
+extern const char *const analysis_component_names[COMPONENT_COUNT + 1];
+
+/* The component named s, or -1. */
+int analysis_component_parse(const char *s);
+
+/* One chosen component: its kind, its weight (> 0) and parameters. */
+struct analysis_part {
+	enum analysis_component_kind kind;
+	double weight;
+	double param[ANALYSIS_MAX_PARAMS];
+};
+
+/* A strategy as a list of parts and its buy/sell thresholds (sell_at <
+ * buy_at): a built-in one (analysis_builtin_spec) or a user's. */
+struct analysis_spec {
+	const char *name;          /* "momentum", "user:12" */
+	int n;
+	struct analysis_part part[ANALYSIS_MAX_COMPONENTS];
+	double buy_at, sell_at;
+};
+
+/* The spec of built-in strategy st: its components with their default
+ * parameters, thresholds ANALYSIS_BUY_AT and ANALYSIS_SELL_AT. */
+void analysis_builtin_spec(enum analysis_strategy st, struct analysis_spec *out);
+
 struct analysis_component {
 	const char *name;          /* "trend" */
 	int available;
@@ -150,7 +217,9 @@ struct analysis_component {
 };
 
 struct analysis_score {
-	enum analysis_strategy strategy;
+	enum analysis_strategy strategy;   /* built-in ones; -1 for a user's */
+	const char *name;          /* the strategy's name (the spec's, borrowed) */
+	double buy_at, sell_at;    /* its thresholds */
 	struct analysis_component c[ANALYSIS_MAX_COMPONENTS];
 	int n;
 	double score;              /* the sum of the contributions; NAN: no component */
@@ -164,6 +233,12 @@ struct analysis_score {
  * Pure but for explanations written into pool p; with p NULL no
  * explanation is written (each is NULL): the same numbers, faster. */
 void analysis_score(struct pool *p, enum analysis_strategy st,
+    const struct analysis_snapshot *s, const struct fundamentals *f,
+    struct analysis_score *out);
+
+/* Score snapshot s under strategy spec sp (analysis_score's rules, with
+ * the spec's thresholds); out->strategy is -1 and out->name sp->name. */
+void analysis_score_spec(struct pool *p, const struct analysis_spec *sp,
     const struct analysis_snapshot *s, const struct fundamentals *f,
     struct analysis_score *out);
 

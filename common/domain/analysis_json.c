@@ -83,7 +83,7 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	json_object *missing = json_object_new_array(), *t;
 
 	put(o, "symbol", json_object_new_string(symbol));
-	put(o, "strategy", json_object_new_string(analysis_strategy_name(sc->strategy)));
+	put(o, "strategy", json_object_new_string(sc->name ? sc->name : ""));
 	put(o, "date", json_object_new_string(s->date));
 	put(o, "close", jsonv_number(s->close));
 	put(o, "bars", json_object_new_int64((int64_t)s->bars));
@@ -114,8 +114,8 @@ analysis_json(const char *symbol, const struct analysis_snapshot *s,
 	put(o, "components", comps);
 	put(o, "missing", missing);
 	t = json_object_new_object();
-	put(t, "buy", jsonv_number(ANALYSIS_BUY_AT));
-	put(t, "sell", jsonv_number(ANALYSIS_SELL_AT));
+	put(t, "buy", jsonv_number(sc->buy_at));
+	put(t, "sell", jsonv_number(sc->sell_at));
 	put(o, "thresholds", t);
 	put(o, "version", json_object_new_int(ANALYSIS_VERSION));
 	return o;

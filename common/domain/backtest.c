@@ -17,7 +17,7 @@ backtest_reason_name(enum backtest_reason r)
 }
 
 void
-backtest_signals(const struct analysis_series *a, enum analysis_strategy st,
+backtest_signals(const struct analysis_series *a, const struct analysis_spec *sp,
     unsigned char *sig)
 {
 	struct analysis_snapshot s;
@@ -25,12 +25,12 @@ backtest_signals(const struct analysis_series *a, enum analysis_strategy st,
 
 	for (size_t i = 0; i < a->c->n; i++) {
 		analysis_indicators_at(a, i, &s);
-		analysis_score(NULL, st, &s, NULL, &sc);
+		analysis_score_spec(NULL, sp, &s, NULL, &sc);
 		if (isnan(sc.score))
 			sig[i] = BACKTEST_NONE;
-		else if (sc.score >= ANALYSIS_BUY_AT)
+		else if (sc.score >= sp->buy_at)
 			sig[i] = BACKTEST_BUY;
-		else if (sc.score <= ANALYSIS_SELL_AT)
+		else if (sc.score <= sp->sell_at)
 			sig[i] = BACKTEST_SELL;
 		else
 			sig[i] = BACKTEST_NONE;

@@ -108,12 +108,16 @@ struct backtest_result {
 struct backtest_request {
 	const char **symbols;      /* distinct, valid ticker symbols */
 	size_t nsymbols;           /* 1..BACKTEST_MAX_SYMBOLS */
-	enum analysis_strategy strategy;
+	const char *strategy;      /* "momentum", "user:12" */
+	struct analysis_spec spec; /* its components and thresholds */
 	const char *from, *to;     /* "YYYY-MM-DD", from < to */
 	struct backtest_params prm;
 };
 
-/* Read and check request object o: symbols, strategy, from, to, entry
+/* Read and check request object o: symbols, strategy (a built-in one's
+ * name, or "user:<id>" with the strategy itself in member spec
+ * {components, buy_at, sell_at}, which the caller puts there from the
+ * user's stored strategy: analysis_spec.h), from, to, entry
  * ("buy_signal"), exit (rules of sell_signal, after_bars, stop_loss,
  * take_profit; default sell_signal) with exit_bars, stop_loss_pct and
  * take_profit_pct exactly when their rule is listed, sizing ("fraction",
@@ -131,12 +135,12 @@ json_object *backtest_request_json(const struct backtest_request *q);
 /* The name of a reason ("stop_loss"), "" for an unknown one. */
 const char *backtest_reason_name(enum backtest_reason r);
 
-/* The side of strategy st's score at every bar of a into sig (a->c->n
- * values): BUY at 65 or more, SELL at 35 or less, NONE between or without
- * a score. Scored without fundamentals (only the latest are stored, and
+/* The side of strategy sp's score at every bar of a into sig (a->c->n
+ * values): BUY at its buy threshold or more, SELL at its sell threshold or
+ * less, NONE between or without a score. Scored without fundamentals (only the latest are stored, and
  * an old bar scored with them would see the future), so coverage is not
  * required, as in the signal backfill. */
-void backtest_signals(const struct analysis_series *a, enum analysis_strategy st,
+void backtest_signals(const struct analysis_series *a, const struct analysis_spec *sp,
     unsigned char *sig);
 
 /* Replay sig (sig[i]: the signal at the close of c->v[i]) over bars

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis_spec.h"
 #include "jsonv.h"
 #include "pool.h"
 #include "valid.h"
@@ -80,14 +81,42 @@ parse_symbols(struct pool *p, json_object *o, struct backtest_request *q,
 	return 0;
 }
 
+/* The strategy: a built-in one, or a user's with its spec member. */
 static int
-parse_period(json_object *o, struct backtest_request *q, const char **field, const char **why)
+parse_strategy(struct pool *p, json_object *o, struct backtest_request *q,
+    const char **field, const char **why)
+{
+	json_object *spec, *comps, *buy, *sell;
+	int st;
+	int64_t id;
+
+	q->strategy = string_member(o, "strategy");
+	if ((st = analysis_strategy_parse(q->strategy)) >= 0) {
+		analysis_builtin_spec((enum analysis_strategy)st, &q->spec);
+		return 0;
+	}
+	if (q->strategy == NULL || !analysis_user_strategy_id(q->strategy, &id) ||
+	    !json_object_object_get_ex(o, "spec", &spec) ||
+	    !json_object_object_get_ex(spec, "components", &comps) ||
+	    !json_object_object_get_ex(spec, "buy_at", &buy) ||
+	    !json_object_object_get_ex(spec, "sell_at", &sell))
+		return bad(field, why, "strategy", "strategy must be a built-in strategy's "
+		           "name or user:<id> of one of yours");
+	if (analysis_spec_parse(p, comps, json_object_get_double(buy),
+	                        json_object_get_double(sell), &q->spec, field, why) < 0)
+		return -1;
+	q->spec.name = q->strategy;
+	return 0;
+}
+
+static int
+parse_period(struct pool *p, json_object *o, struct backtest_request *q,
+    const char **field, const char **why)
 {
 	char latest[11];
 
-	q->strategy = analysis_strategy_parse(string_member(o, "strategy"));
-	if ((int)q->strategy < 0)
-		return bad(field, why, "strategy", "strategy must be a built-in strategy's name");
+	if (parse_strategy(p, o, q, field, why) < 0)
+		return -1;
 	q->from = string_member(o, "from");
 	q->to = string_member(o, "to");
 	if (q->from == NULL || !candle_date_valid(q->from, strlen(q->from)))
@@ -193,7 +222,7 @@ backtest_request_parse(struct pool *p, json_object *o, struct backtest_request *
 	*field = *why = NULL;
 	if (o == NULL || !json_object_is_type(o, json_type_object))
 		return bad(field, why, NULL, "the request must be a JSON object");
-	if (parse_symbols(p, o, q, field, why) < 0 || parse_period(o, q, field, why) < 0 ||
+	if (parse_symbols(p, o, q, field, why) < 0 || parse_period(p, o, q, field, why) < 0 ||
 	    parse_exit(o, &q->prm, field, why) < 0 || parse_sizing(o, &q->prm, field, why) < 0)
 		return -1;
 	return 0;
@@ -209,8 +238,9 @@ backtest_request_json(const struct backtest_request *q)
 	for (size_t i = 0; i < q->nsymbols; i++)
 		json_object_array_add(s, json_object_new_string(q->symbols[i]));
 	json_object_object_add(o, "symbols", s);
-	json_object_object_add(o, "strategy",
-	                       json_object_new_string(analysis_strategy_name(q->strategy)));
+	json_object_object_add(o, "strategy", json_object_new_string(q->strategy));
+	if (analysis_strategy_parse(q->strategy) < 0)
+		json_object_object_add(o, "spec", analysis_spec_json(&q->spec));
 	json_object_object_add(o, "from", json_object_new_string(q->from));
 	json_object_object_add(o, "to", json_object_new_string(q->to));
 	json_object_object_add(o, "entry", json_object_new_string("buy_signal"));

@@ -148,8 +148,8 @@ db_fail:
  * the caller) and store it in the cache under data revision revision (read
  * before the data). 0, or -1 with out's error. */
 static int
-compute(struct pool *p, const char *symbol, enum analysis_strategy st, const char *revision,
-    struct analysis_outcome *out, json_object **obj)
+compute(struct pool *p, const char *symbol, const struct analysis_spec *sp,
+    const char *revision, struct analysis_outcome *out, json_object **obj)
 {
 	struct analysis_snapshot snap;
 	struct analysis_score sc;
@@ -175,14 +175,16 @@ compute(struct pool *p, const char *symbol, enum analysis_strategy st, const cha
 		out->message = "the analysis failed";
 		return -1;
 	}
-	analysis_score(p, st, &snap, found ? &f : NULL, &sc);
+	analysis_score_spec(p, sp, &snap, found ? &f : NULL, &sc);
 	*obj = analysis_json(symbol, &snap, &sc);
+	if (analysis_strategy_parse(sp->name) < 0)
+		return 0;   /* a user's strategy is not cached: it may change any time */
 	if (!isnan(sc.score))
 		snprintf(score, sizeof(score), "%.2f", sc.score);
 	/* a cache that cannot be written only costs the next call a recompute;
 	 * the text is the reply's own (reply_json's flags): a hit writes it out
 	 * as it is */
-	(void)db_query(p, SQL_CACHE_STORE, DB_ARGS(symbol, analysis_strategy_name(st),
+	(void)db_query(p, SQL_CACHE_STORE, DB_ARGS(symbol, sp->name,
 	    snap.date, db_i64(p, ANALYSIS_VERSION),
 	    json_object_to_json_string_ext(*obj, ANALYSIS_JSON_FLAGS),
 	    *score ? score : NULL, sc.recommendation, revision, model_features_text(p, *obj)));
@@ -214,9 +216,20 @@ int
 analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
     struct analysis_outcome *out)
 {
+	struct analysis_spec sp;
+
+	analysis_builtin_spec(st, &sp);
+	return analysis_get_spec(p, symbol, &sp, out);
+}
+
+int
+analysis_get_spec(struct pool *p, const char *symbol, const struct analysis_spec *sp,
+    struct analysis_outcome *out)
+{
+	int builtin = analysis_strategy_parse(sp->name) >= 0;
 	struct analysis_data d;
 	json_object *obj = NULL;
-	PGresult *res;
+	PGresult *res = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->score = out->close = NAN;
@@ -225,15 +238,16 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 		out->message = d.message;
 		return -1;
 	}
-	res = db_query(p, SQL_CACHED, DB_ARGS(symbol, analysis_strategy_name(st), d.revision,
-	                                      db_i64(p, ANALYSIS_VERSION)));
-	if (res == NULL) {
+	if (builtin)
+		res = db_query(p, SQL_CACHED, DB_ARGS(symbol, sp->name, d.revision,
+		                                      db_i64(p, ANALYSIS_VERSION)));
+	if (builtin && res == NULL) {
 		out->err = db_err();
 		out->message = "the database is unavailable";
 		return -1;
 	}
 	out->cache = "HIT";
-	if (PQntuples(res) == 1 &&
+	if (builtin && PQntuples(res) == 1 &&
 	    (obj = json_tokener_parse(db_text(res, 0, 0))) != NULL &&
 	    !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
@@ -241,12 +255,15 @@ analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
 	}
 	if (obj == NULL) {
 		out->cache = "MISS";
-		if (compute(p, symbol, st, d.revision, out, &obj) < 0)
+		if (compute(p, symbol, sp, d.revision, out, &obj) < 0)
 			return -1;
 	}
 	pool_json(p, obj);
 	json_object_object_add(obj, "freshness", analysis_freshness_json(&d));
-	model_annotate(p, obj);   /* after the cache: the model may change any time */
+	if (builtin)   /* after the cache: the model may change any time */
+		model_annotate(p, obj);
+	else           /* the model learnt from the built-in strategies' signals */
+		json_object_object_add(obj, "model", NULL);
 	if (d.stale)
 		out->cache = "STALE";
 	out->obj = obj;

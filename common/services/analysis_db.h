@@ -81,6 +81,12 @@ struct analysis_outcome {
 int analysis_get(struct pool *p, const char *symbol, enum analysis_strategy st,
     struct analysis_outcome *out);
 
+/* The same under strategy spec sp: a built-in one's as analysis_get; a
+ * user's computed each time (neither cached nor annotated by the model,
+ * which learnt from the built-in strategies). */
+int analysis_get_spec(struct pool *p, const char *symbol, const struct analysis_spec *sp,
+    struct analysis_outcome *out);
+
 /* A cached analysis answered in one statement (analysis_cached.c). */
 struct analysis_cached {
 	const char *text;          /* the reply (pool): the cached analysis as

@@ -49,7 +49,7 @@ one_symbol(struct pool *p, const struct backtest_request *q, const char *symbol)
 		       "symbol", symbol, NULL);
 		return symbol_error(symbol, ERR_INTERNAL, "the stored series could not be analysed");
 	}
-	backtest_signals(&a, q->strategy, sig);
+	backtest_signals(&a, &q->spec, sig);
 	if (backtest_run(p, &c, sig, first, c.n - 1, &q->prm, &r) < 0)
 		return symbol_error(symbol, ERR_VALIDATION_FAILED, "the parameters are out of range");
 	o = backtest_json(&r);
@@ -63,7 +63,7 @@ backtest_compute(struct pool *p, const struct backtest_request *q)
 	json_object *o = pool_json_object(p), *list = json_object_new_array();
 
 	json_object_object_add(o, "strategy",
-	                       json_object_new_string(analysis_strategy_name(q->strategy)));
+	                       json_object_new_string(q->strategy));
 	json_object_object_add(o, "from", json_object_new_string(q->from));
 	json_object_object_add(o, "to", json_object_new_string(q->to));
 	json_object_object_add(o, "results", list);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "candle.h"
+#include "auth.h"
 #include "contract.h"
 #include "pool.h"
 #include "reply.h"
@@ -59,5 +60,18 @@ analysis_range_or_reply(struct req *r, const char **from, const char **to)
 	if (*from != NULL && *to != NULL && strcmp(*from, *to) > 0)
 		return reply_error(r, ERR_VALIDATION_FAILED, "from",
 		                   "from must not be after to"), -1;
+	return 0;
+}
+
+int
+analysis_strategy_or_reply(struct req *r, const char *name, struct analysis_spec *out)
+{
+	int rc = strategy_spec_for_user(r->pool, r->user ? r->user->id : 0, name, out);
+
+	if (rc == -2)
+		return reply_error(r, ERR_DB_UNAVAILABLE, NULL, NULL), -1;
+	if (rc < 0)
+		return reply_errorf(r, ERR_VALIDATION_FAILED, "strategy", "strategy must be %s",
+		                    STRATEGY_NAME_RULE), -1;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #define EDGESCOUT_ANALYSIS_REQ_H
 
 #include "analysis.h"
+#include "strategy_db.h"
 
 struct req;
 
@@ -17,6 +18,9 @@ struct req;
 	.desc = "the ticker symbol (^GSPC for the S&P 500)" }
 #define ANALYSIS_PARAM_STRATEGY { .name = "strategy", .type = PARAM_ENUM, .required = 1, \
 	.values = analysis_strategies, .desc = "how to score" }
+#define ANALYSIS_PARAM_ANY_STRATEGY { .name = "strategy", .type = PARAM_STRING, \
+	.required = 1, .max = 32, .check = strategy_name_valid, .rule = STRATEGY_NAME_RULE, \
+	.desc = "how to score: a built-in strategy or one of yours" }
 #define ANALYSIS_PARAM_DATE(n, what) { .name = n, .type = PARAM_STRING, .max = 10, \
 	.check = analysis_is_date, .rule = "a calendar date YYYY-MM-DD", .format = "date", \
 	.desc = what }
@@ -24,6 +28,11 @@ struct req;
 /* The freshness of a reply's prices, as analysis_freshness_json writes it. */
 #define ANALYSIS_FRESHNESS_SHAPE "{latest_bar:str, age_days:int, source:str, " \
 	"updated_at:str?, refreshed:bool, stale:bool, note:str}"
+
+/* The strategy named name (ANALYSIS_PARAM_ANY_STRATEGY) for the caller
+ * into out. 0, or -1 after replying: 422 on strategy when it is none of
+ * the caller's, 503 when the database failed. */
+int analysis_strategy_or_reply(struct req *r, const char *name, struct analysis_spec *out);
 
 /* 1 when s is a real calendar date YYYY-MM-DD. */
 int analysis_is_date(const char *s);

@@ -110,6 +110,10 @@ contract_value_fault(struct req *r, const struct param *p, const char *v)
 		if (p->values != NULL && valid_enum(v, p->values) < 0)
 			return pool_printf(pool, "%s must be %s", p->name, one_of(pool, p->values));
 		break;
+	case PARAM_OBJECTS:
+	case PARAM_NUMBERS:
+		return pool_printf(pool, "%s must be %s", p->name, p->type == PARAM_OBJECTS ?
+		                   "an array of objects" : "an object of numbers");
 	}
 	if (p->check != NULL && !p->check(v))
 		return pool_printf(pool, "%s must be %s", p->name, p->rule ? p->rule : "valid");
@@ -173,16 +177,69 @@ query_or_reply(struct req *r)
 	return 0;
 }
 
+static int member_or_reply(struct req *r, const struct param *p, json_object *v);
+
 static const char *
 type_name(enum param_type t)
 {
 	switch (t) {
+	case PARAM_OBJECTS: return "an array of objects";
+	case PARAM_NUMBERS: return "an object of numbers";
 	case PARAM_INT: return "a whole number";
 	case PARAM_BOOL: return "true or false";
 	case PARAM_LIST: return "an array of strings";
 	case PARAM_NUMBER: return "a number";
 	default: return "a string";
 	}
+}
+
+/* -1 after a 422 when n, the items or members of p, is out of its bounds. */
+static int
+count_or_reply(struct req *r, const struct param *p, size_t n)
+{
+	if ((int64_t)n >= p->min && (int64_t)n <= p->max)
+		return 0;
+	return reply_errorf(r, ERR_VALIDATION_FAILED, p->name, "%s must %s at %s %lld",
+	                    p->name, p->type == PARAM_NUMBERS ? "hold" : "list",
+	                    (int64_t)n < p->min ? "least" : "most",
+	                    (long long)((int64_t)n < p->min ? p->min : p->max)), -1;
+}
+
+/* Object o, item i of p (PARAM_OBJECTS), against p->fields: each member
+ * checked as "p[i].field"; -1 after replying. */
+static int
+item_or_reply(struct req *r, const struct param *p, size_t i, json_object *o)
+{
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return reply_errorf(r, ERR_VALIDATION_FAILED,
+		                    pool_printf(r->pool, "%s[%zu]", p->name, i),
+		                    "%s[%zu] must be an object", p->name, i), -1;
+	json_object_object_foreach(o, key, val) {
+		const struct param *k = p->fields;
+		struct param sub;
+
+		while (k->name != NULL && strcmp(k->name, key) != 0)
+			k++;
+		if (k->name == NULL)
+			return reply_errorf(r, ERR_VALIDATION_FAILED,
+			                    pool_printf(r->pool, "%s[%zu]", p->name, i),
+			                    "%s[%zu]: unknown field%s%s", p->name, i,
+			                    field_name(key) ? " " : "",
+			                    field_name(key) ? key : ""), -1;
+		sub = *k;
+		sub.name = pool_printf(r->pool, "%s[%zu].%s", p->name, i, k->name);
+		if (member_or_reply(r, &sub, val) < 0)
+			return -1;
+	}
+	for (const struct param *k = p->fields; k->name != NULL; k++)
+		if (k->required && !json_object_object_get_ex(o, k->name, &v)) {
+			const char *f = pool_printf(r->pool, "%s[%zu].%s", p->name, i, k->name);
+
+			return reply_errorf(r, ERR_VALIDATION_FAILED, f, "%s is required", f), -1;
+		}
+	return 0;
 }
 
 /* One body member against its field; -1 after replying. */
@@ -235,6 +292,31 @@ member_or_reply(struct req *r, const struct param *p, json_object *v)
 		}
 		break;
 	}
+	case PARAM_OBJECTS:
+		if (!json_object_is_type(v, json_type_array))
+			goto wrong;
+		if (count_or_reply(r, p, json_object_array_length(v)) < 0)
+			return -1;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (item_or_reply(r, p, i, json_object_array_get_idx(v, i)) < 0)
+				return -1;
+		break;
+	case PARAM_NUMBERS:
+		if (!json_object_is_type(v, json_type_object))
+			goto wrong;
+		if (count_or_reply(r, p, (size_t)json_object_object_length(v)) < 0)
+			return -1;
+		json_object_object_foreach(v, key, num) {
+			if (field_name(key) == NULL)
+				return reply_errorf(r, ERR_VALIDATION_FAILED, p->name,
+				                    "%s: a member's name is not a name", p->name), -1;
+			if ((!json_object_is_type(num, json_type_int) &&
+			     !json_object_is_type(num, json_type_double)) ||
+			    !isfinite(json_object_get_double(num)))
+				return reply_errorf(r, ERR_VALIDATION_FAILED, p->name,
+				                    "%s.%s must be a number", p->name, key), -1;
+		}
+		break;
 	default:
 		if (!json_object_is_type(v, json_type_string))
 			goto wrong;
@@ -392,6 +474,15 @@ req_list(const struct req *r, const char *name, const char ***out)
 	v[n] = NULL;
 	*out = v;
 	return (int)n;
+}
+
+json_object *
+req_member(const struct req *r, const char *name)
+{
+	json_object *m;
+
+	value_of(r, name, &m);
+	return m;
 }
 
 int

@@ -55,6 +55,10 @@ int req_bool(const struct req *r, const char *name, int def);
 /* The list field name as n strings (pool memory); 0 when absent. */
 int req_list(const struct req *r, const char *name, const char ***out);
 
+/* The body member name as given (PARAM_OBJECTS, PARAM_NUMBERS: checked
+ * against the contract), NULL when absent. */
+json_object *req_member(const struct req *r, const char *name);
+
 /* 1 when query parameter or body field name was given. */
 int req_has(const struct req *r, const char *name);
 

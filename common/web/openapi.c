@@ -18,6 +18,8 @@ str(const char *s)
 	return json_object_new_string(s);
 }
 
+static const char *describe(const struct param *p, char *buf, size_t n);
+
 /* The JSON Schema of one parameter or field. */
 static json_object *
 param_schema(const struct param *p, int in_query)
@@ -49,6 +51,39 @@ param_schema(const struct param *p, int in_query)
 	case PARAM_ENUM:
 		json_object_object_add(s, "type", str("string"));
 		break;
+	case PARAM_OBJECTS: {
+		json_object *items = json_object_new_object(), *props = json_object_new_object();
+		json_object *req = json_object_new_array();
+		char desc[512];
+
+		for (const struct param *k = p->fields; k != NULL && k->name != NULL; k++) {
+			json_object *f = param_schema(k, 0);
+
+			json_object_object_add(f, "description", str(describe(k, desc, sizeof(desc))));
+			json_object_object_add(props, k->name, f);
+			if (k->required)
+				json_object_array_add(req, str(k->name));
+		}
+		json_object_object_add(items, "type", str("object"));
+		json_object_object_add(items, "properties", props);
+		json_object_object_add(items, "required", req);
+		json_object_object_add(items, "additionalProperties", json_object_new_boolean(0));
+		json_object_object_add(s, "type", str("array"));
+		json_object_object_add(s, "items", items);
+		json_object_object_add(s, "minItems", json_object_new_int64(p->min));
+		json_object_object_add(s, "maxItems", json_object_new_int64(p->max));
+		break;
+	}
+	case PARAM_NUMBERS: {
+		json_object *num = json_object_new_object();
+
+		json_object_object_add(num, "type", str("number"));
+		json_object_object_add(s, "type", str("object"));
+		json_object_object_add(s, "additionalProperties", num);
+		json_object_object_add(s, "minProperties", json_object_new_int64(p->min));
+		json_object_object_add(s, "maxProperties", json_object_new_int64(p->max));
+		break;
+	}
 	case PARAM_LIST: {
 		json_object *items = json_object_new_object();
 

@@ -50,6 +50,10 @@ enum param_type {
 	                * (when given) and passing check (when given) */
 	PARAM_NUMBER,  /* a finite number in min..max: in the query decimal text
 	                * ("2.5", "-0.01"), in a body a JSON number */
+	PARAM_OBJECTS, /* body: an array of min..max objects, each a closed object
+	                * of the fields (an array ended by a NULL name) */
+	PARAM_NUMBERS, /* body: an object of min..max members, each a finite
+	                * number (the handler knows which names it takes) */
 };
 
 /* One query parameter or body field of a route's contract. The app loop
@@ -65,6 +69,7 @@ struct param {
 	const char *format;           /* OpenAPI format ("date", "date-time"), or NULL */
 	const char *desc;             /* one line for the documentation */
 	int upper;                    /* strings upper-cased before the checks (symbols) */
+	const struct param *fields;   /* PARAM_OBJECTS: each object's fields */
 };
 
 /* A route: method, path template, handler and flags, the daily quota class,

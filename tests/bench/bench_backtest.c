@@ -39,7 +39,10 @@ run(const struct candles *c, enum analysis_strategy st)
 	size_t trades = 0;
 
 	if (analysis_series(p, c, &a) == 0) {
-		backtest_signals(&a, st, sig);
+		struct analysis_spec sp;
+
+		analysis_builtin_spec(st, &sp);
+		backtest_signals(&a, &sp, sig);
 		if (backtest_run(p, c, sig, 0, c->n - 1, &prm, &r) == 0)
 			trades = r.ntrades;
 	}

@@ -217,7 +217,7 @@ rewrite_after(const struct candles *c, size_t t)
 }
 
 static struct backtest_result
-run_strategy(const struct candles *c, enum analysis_strategy st, size_t first,
+run_strategy(const struct candles *c, const struct analysis_spec *sp, size_t first,
     unsigned char **sig_out)
 {
 	struct backtest_params prm = { .exit_on_sell = 1, .hold_bars = 40, .stop_loss_pct = 8,
@@ -228,14 +228,35 @@ run_strategy(const struct candles *c, enum analysis_strategy st, size_t first,
 	unsigned char *sig = pool_alloc(pool, c->n);
 
 	assert_int_equal(analysis_series(pool, c, &a), 0);
-	backtest_signals(&a, st, sig);
+	backtest_signals(&a, sp, sig);
 	assert_int_equal(backtest_run(pool, c, sig, first, c->n - 1, &prm, &r), 0);
 	*sig_out = sig;
 	return r;
 }
 
+/* A user's strategy: the new components with parameters of its own,
+ * thresholds of its own. */
+static void
+user_spec(struct analysis_spec *sp)
+{
+	static const struct analysis_part parts[] = {
+		{ COMPONENT_STOCHASTIC, 30, { 25, 75 } },
+		{ COMPONENT_ADX, 30, { 15, 45 } },
+		{ COMPONENT_OBV_TREND, 20, { 0, 0 } },
+		{ COMPONENT_RSI, 20, { 25, 75 } },
+	};
+
+	memset(sp, 0, sizeof(*sp));
+	sp->name = "user:1";
+	sp->n = 4;
+	memcpy(sp->part, parts, sizeof(parts));
+	sp->buy_at = 60;
+	sp->sell_at = 40;
+}
+
 /* Changing every bar after day t leaves every signal, decision, fill and
- * equity up to and including day t as it was, for every strategy. */
+ * equity up to and including day t as it was, for every built-in strategy
+ * and a user's. */
 static void
 test_no_look_ahead(void **state)
 {
@@ -243,16 +264,23 @@ test_no_look_ahead(void **state)
 	const size_t first = 200;
 
 	(void)state;
-	for (int st = 0; st < STRATEGY_COUNT; st++) {
+	for (int st = 0; st <= STRATEGY_COUNT; st++) {
 		unsigned char *s0, *s1;
-		struct backtest_result r0 = run_strategy(&sp500, st, first, &s0);
+		struct analysis_spec sp;
+		struct backtest_result r0;
+
+		if (st < STRATEGY_COUNT)
+			analysis_builtin_spec(st, &sp);
+		else
+			user_spec(&sp);
+		r0 = run_strategy(&sp500, &sp, first, &s0);
 		size_t later = 0;
 
 		assert_true(r0.ntrades > 0 || st == STRATEGY_DIVIDEND);
 		for (size_t k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
 			size_t t = days[k], j = t - first;
 			struct candles d = rewrite_after(&sp500, t);
-			struct backtest_result r1 = run_strategy(&d, st, first, &s1);
+			struct backtest_result r1 = run_strategy(&d, &sp, first, &s1);
 
 			assert_memory_equal(s0, s1, t + 1);
 			assert_memory_equal(r0.decision, r1.decision, j + 1);
@@ -284,8 +312,12 @@ static void
 test_repeatable(void **state)
 {
 	unsigned char *s;
-	struct backtest_result r0 = run_strategy(&sp500, STRATEGY_MOMENTUM, 200, &s);
-	struct backtest_result r1 = run_strategy(&sp500, STRATEGY_MOMENTUM, 200, &s);
+	struct analysis_spec sp;
+	struct backtest_result r0, r1;
+
+	analysis_builtin_spec(STRATEGY_MOMENTUM, &sp);
+	r0 = run_strategy(&sp500, &sp, 200, &s);
+	r1 = run_strategy(&sp500, &sp, 200, &s);
 	json_object *j0 = backtest_json(&r0), *j1 = backtest_json(&r1);
 	struct buf b;
 	size_t rows = 0;
