@@ -108,6 +108,17 @@ f=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$api_out")
 [ -z "$p" ] && { p=0; f=1; }
 note_result api "$p" "$f"
 
+phase "faults under load (a worker killed -9, PostgreSQL restarted)"
+# tests/faults/faults.py --short: recovery by itself, no acknowledged write
+# lost, failures under worker kills below 1 % (make soak: full length)
+faults_out=$(API_SECRETS_FILE="$T/api-secrets" STACK_ENV="$T/stack.env" \
+	"$PY" -u tests/faults/faults.py --short 2>&1)
+echo "$faults_out"
+p=$(sed -n 's/^faults: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$faults_out")
+f=$(sed -n 's/^faults: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$faults_out")
+[ -z "$p" ] && { p=0; f=1; }
+note_result faults "$p" "$f"
+
 phase "stack down"
 scripts/stack.sh down "$T" >/dev/null 2>&1
 trap - EXIT
