@@ -3,7 +3,8 @@
 # a whole stack up in a temporary directory on free ports, run every unit and
 # API test against it, tear it down, and end with `N passed, N failed`.
 # It says what it does as it goes: a line per phase (with the seconds so far),
-# a line per unit test binary and per API test as each ends.
+# a line per unit test binary and per API test as each ends, then the faults
+# under load (tests/faults/faults.py --short) against the same stack.
 # Knobs (for a shorter run): UNIT_TESTS (the unit test binaries, default
 # build-san/tests/unit/test_*), API_TESTS (the API test files, default all).
 set -uo pipefail
