@@ -50,6 +50,7 @@ import analysis_lib  # noqa: E402
 ADDRS = (f"127.40.{i // 256}.{i % 256}" for i in itertools.count(256))
 _addr_lock = threading.Lock()
 MIX_BINARIES = ("health", "auth", "market", "watchlists")
+CLIENTS_PER_USER = 4   # each with its own watchlist
 ANALYSIS = "/api/stock-analysis?symbol=%5EGSPC&strategy=momentum"
 
 
@@ -194,19 +195,30 @@ class Client:
             else:
                 self.unsure.add(sym)
 
-    def lost(self):
-        """Acknowledged writes the database does not show."""
-        stored = {row[0] for row in sql(
-            "SELECT s.symbol FROM watchlist_symbols ws JOIN symbols s ON s.id = ws.symbol_id "
-            "WHERE ws.watchlist_id = :'p1'", self.wid)}
+    def lost(self, stored):
+        """Acknowledged writes the database does not show (stored: its symbols)."""
         return sorted(self.added - stored) + sorted(self.deleted & stored)
+
+
+def stored_symbols(clients):
+    """{watchlist id: set of its symbols} in one query."""
+    out = {c.wid: set() for c in clients}
+    ids = ",".join(str(int(c.wid)) for c in clients)
+    for wid, sym in sql(
+            "SELECT ws.watchlist_id, s.symbol FROM watchlist_symbols ws "
+            "JOIN symbols s ON s.id = ws.symbol_id "
+            "WHERE ws.watchlist_id = ANY (string_to_array(:'p1', ',')::bigint[])", ids):
+        out[int(wid)].add(sym)
+    return out
 
 
 def make_clients(n):
     analysis_lib.ensure_gspc()
-    clients = []
+    clients, users = [], []
     for i in range(n):
-        u = analysis_lib.new_user("pro", "faults")
+        if i % CLIENTS_PER_USER == 0:    # fewer sign-ups: a shorter set-up
+            users.append(analysis_lib.new_user("pro", "faults"))
+        u = users[-1]
         r = u.post("/api/watchlists", {"name": f"faults {i}"})
         assert r.status == 201, f"watchlist: {r!r}"
         clients.append(Client(i, u, r.json()["id"]))
@@ -270,7 +282,8 @@ def recovery(clients):
     if not wait_for(lambda: all_workers_back()[0], timeout=30):
         problems.append(f"workers missing: {all_workers_back()[1]}")
     acked = sum(c.writes_acked for c in clients)
-    lost = [s for c in clients for s in c.lost()]
+    stored = stored_symbols(clients)
+    lost = [s for c in clients for s in c.lost(stored[int(c.wid)])]
     if lost:
         problems.append(f"{len(lost)} acknowledged writes lost: {lost[:10]}")
     return problems, acked, len(lost)
@@ -303,7 +316,10 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     args = ap.parse_args()
     checks = []   # (name, problems)
+    t0 = time.time()
     clients = make_clients(args.connections)
+    print(f"  set-up: {len(clients)} connections' users and watchlists in "
+          f"{time.time() - t0:.0f} s", flush=True)
     if args.short:
         fig = run_load(clients, 9, kill_every=2)
         report("(a) kill -9 a worker every 2 s", fig)
