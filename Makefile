@@ -9,7 +9,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.PHONY: all run start stop status test unit benchbin bench fuzz install clean deps FORCE
+.PHONY: all run start stop status test unit benchbin bench soak fuzz install clean deps FORCE
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -140,6 +140,12 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all benchbin
 	@scripts/bench.sh
+
+# Faults under load at full length (tests/faults/faults.py; make test runs
+# its short form): figures for the README.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD_DIR=$(BUILD) scripts/soak.sh
 
 # libFuzzer harnesses, each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20

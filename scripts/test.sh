@@ -3,7 +3,8 @@
 # a whole stack up in a temporary directory on free ports, run every unit and
 # API test against it, tear it down, and end with `N passed, N failed`.
 # It says what it does as it goes: a line per phase (with the seconds so far),
-# a line per unit test binary and per API test as each ends.
+# a line per unit test binary and per API test as each ends, then the faults
+# under load (tests/faults/faults.py --short) against the same stack.
 # Knobs (for a shorter run): UNIT_TESTS (the unit test binaries, default
 # build-san/tests/unit/test_*), API_TESTS (the API test files, default all).
 set -uo pipefail
@@ -107,6 +108,17 @@ p=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$api_out")
 f=$(sed -n 's/^api: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$api_out")
 [ -z "$p" ] && { p=0; f=1; }
 note_result api "$p" "$f"
+
+phase "faults under load (a worker killed -9, PostgreSQL restarted)"
+# tests/faults/faults.py --short: recovery by itself, no acknowledged write
+# lost, failures under worker kills below 1 % (make soak: full length)
+faults_out=$(API_SECRETS_FILE="$T/api-secrets" STACK_ENV="$T/stack.env" \
+	"$PY" -u tests/faults/faults.py --short 2>&1)
+echo "$faults_out"
+p=$(sed -n 's/^faults: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$faults_out")
+f=$(sed -n 's/^faults: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$faults_out")
+[ -z "$p" ] && { p=0; f=1; }
+note_result faults "$p" "$f"
 
 phase "stack down"
 scripts/stack.sh down "$T" >/dev/null 2>&1
