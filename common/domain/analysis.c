@@ -9,27 +9,6 @@
 
 #include "pool.h"
 
-const char *const analysis_strategies[STRATEGY_COUNT + 1] = {
-	"growth", "value", "dividend", "momentum", NULL
-};
-
-const char *
-analysis_strategy_name(enum analysis_strategy s)
-{
-	return s >= 0 && s < STRATEGY_COUNT ? analysis_strategies[s] : "";
-}
-
-int
-analysis_strategy_parse(const char *s)
-{
-	if (s == NULL)
-		return -1;
-	for (int i = 0; i < STRATEGY_COUNT; i++)
-		if (strcmp(s, analysis_strategies[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* ---- scoring ----------------------------------------------------------- */
 
 static double

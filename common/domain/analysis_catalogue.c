@@ -6,6 +6,29 @@
 
 #include <string.h>
 
+/* The built-in strategies' names: here, below analysis.c, which scores
+ * them from this catalogue. */
+const char *const analysis_strategies[STRATEGY_COUNT + 1] = {
+	"growth", "value", "dividend", "momentum", NULL
+};
+
+const char *
+analysis_strategy_name(enum analysis_strategy s)
+{
+	return s >= 0 && s < STRATEGY_COUNT ? analysis_strategies[s] : "";
+}
+
+int
+analysis_strategy_parse(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	for (int i = 0; i < STRATEGY_COUNT; i++)
+		if (strcmp(s, analysis_strategies[i]) == 0)
+			return i;
+	return -1;
+}
+
 const struct analysis_component_def analysis_catalogue[COMPONENT_COUNT] = {
 	[COMPONENT_TREND] = { "trend", "25 points per bullish condition of: close > "
 	    "SMA20, close > SMA50, close > SMA200, SMA50 > SMA200", 0, { { 0 } } },
