@@ -20,9 +20,9 @@ static const char SQL_DUE[] =
 	"ORDER BY e.commence_time, h.id LIMIT $1";
 
 int
-odds_due_hits(struct pool *p, int limit, struct odds_due **out, size_t *n)
+odds_due_rows(struct pool *p, const char *sql, int limit, struct odds_due **out, size_t *n)
 {
-	PGresult *res = db_query(p, SQL_DUE, DB_ARGS(pool_printf(p, "%d", limit)));
+	PGresult *res = db_query(p, sql, DB_ARGS(pool_printf(p, "%d", limit)));
 	struct odds_due *d;
 
 	*out = NULL;
@@ -50,6 +50,12 @@ odds_due_hits(struct pool *p, int limit, struct odds_due **out, size_t *n)
 		d[k].point = d[k].has_point ? strtod(db_text(res, k, 5), NULL) : 0;
 	}
 	return 0;
+}
+
+int
+odds_due_hits(struct pool *p, int limit, struct odds_due **out, size_t *n)
+{
+	return odds_due_rows(p, SQL_DUE, limit, out, n);
 }
 
 int

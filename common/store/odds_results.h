@@ -20,6 +20,14 @@ struct odds_due {
 	int has_draw;     /* the event's h2h market priced a Draw */
 };
 
+/* The rows of sql ($1 the limit) as *n settlements due into *out, in pool
+ * memory; its columns, in order: id, event_id, market, outcome, method,
+ * point, price, kelly, home_team, away_team, home_score, away_score and
+ * whether the event's h2h priced a draw. 0, or -1 on DB failure. Shared by
+ * the +EV hits and the journal's paper bets. */
+int odds_due_rows(struct pool *p, const char *sql, int limit, struct odds_due **out,
+                  size_t *n);
+
 /* At most limit unsettled hits of completed events into *out (*n, pool
  * memory), oldest event first. 0, or -1 on DB failure. */
 int odds_due_hits(struct pool *p, int limit, struct odds_due **out, size_t *n);
